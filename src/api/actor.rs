@@ -1,0 +1,51 @@
+//! The `Actor` type: organizations, governments, companies, agencies and groups of people.
+
+use async_graphql::Context;
+
+use super::connection::related_one;
+use super::error::ApiResult;
+use super::node::record_object;
+use super::types::{ActorKind, Date};
+use super::{Event, Place, Statistic, Trend};
+use crate::graph::{Direction, Relation};
+
+record_object! {
+    /// An actor: an international organization, a government, a company, an agency, a
+    /// grouping of countries, or a group of people.
+    Actor(Actor, ActorDetails) {
+        /// What sort of actor.
+        async fn kind(&self) -> ActorKind {
+            self.details().kind.into()
+        }
+
+        /// The day the organization was established, where the source gives it.
+        async fn founded(&self) -> Option<Date> {
+            self.details().founded.map(Date)
+        }
+
+        /// Where the organization is headquartered.
+        async fn headquarters(&self, ctx: &Context<'_>) -> ApiResult<Option<Place>> {
+            related_one(ctx, &self.0, Direction::Outgoing, Relation::HeadquarteredIn).await
+        }
+    }
+    connections {
+        /// The trends the actor appears in, each edge with its role there.
+        trends: Trend = Outgoing(ActsIn);
+        /// The trends the actor projects.
+        projects: Trend = Outgoing(Projects);
+        /// The events the actor took part in or organized.
+        events: Event = Outgoing(ParticipatesIn, Organizes);
+        /// The initiators that jointly founded this organization.
+        founders: Actor = Incoming(Initiated);
+        /// The organizations this actor initiated.
+        organizations_founded: Actor = Outgoing(Initiated);
+        /// The events that established this organization.
+        established_by: Event = Incoming(Establishes);
+        /// Larger groups this group belongs to.
+        part_of: Actor = Outgoing(PartOf);
+        /// Smaller groups within this group.
+        subgroups: Actor = Incoming(PartOf);
+        /// The figures the source gives about this actor.
+        statistics: Statistic = Incoming(Describes);
+    }
+}

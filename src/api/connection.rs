@@ -1,0 +1,293 @@
+//! Relay connections: paging over loaded lists, following relations through the
+//! DataLoaders, and filtering and sorting top-level lists.
+
+use std::sync::Arc;
+
+use async_graphql::connection::{query, Connection, Edge, OpaqueCursor};
+use async_graphql::{Context, OutputType, SimpleObject};
+
+use async_graphql::ErrorExtensions;
+
+use super::error::{to_gql, ApiError, ApiResult};
+use super::loaders::{EdgeKey, Loaders};
+use super::types::{
+    Citation, OrderDirection, RecordFilter, RecordOrder, RecordOrderField, RelationType,
+};
+use crate::graph::{self, Direction, Record, RecordKind, Relation};
+
+/// The most records one page may hold.
+pub const MAX_PAGE_SIZE: usize = 500;
+/// The page size when neither `first` nor `last` is given.
+pub const DEFAULT_PAGE_SIZE: usize = 100;
+
+/// The connection type of every list: opaque cursors, a total count, and relation details on edges.
+pub type Conn<T> = Connection<OpaqueCursor<usize>, T, TotalCount, RelationInfo>;
+
+/// Fields of every connection besides its edges.
+#[derive(SimpleObject)]
+pub struct TotalCount {
+    /// The number of items in the whole list, across all pages.
+    pub total_count: usize,
+}
+
+/// How the node of an edge is related to the record the list hangs from. Empty on top-level lists.
+#[derive(SimpleObject, Default, Clone)]
+pub struct RelationInfo {
+    /// The relation that led to this node.
+    pub relation: Option<RelationType>,
+    /// The role the source of the relation plays, in the text's words.
+    pub role: Option<String>,
+    /// Where the source states the relation.
+    pub citations: Vec<Citation>,
+}
+
+impl From<&graph::Edge> for RelationInfo {
+    fn from(edge: &graph::Edge) -> Self {
+        RelationInfo {
+            relation: Some(edge.relation.into()),
+            role: edge.role.clone(),
+            citations: edge.citations.iter().map(Citation::from).collect(),
+        }
+    }
+}
+
+/// The Relay paging arguments of a field.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub after: Option<String>,
+    pub before: Option<String>,
+    pub first: Option<i32>,
+    pub last: Option<i32>,
+}
+
+impl Page {
+    pub fn new(
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Self {
+        Page {
+            after,
+            before,
+            first,
+            last,
+        }
+    }
+}
+
+/// A GraphQL type that wraps one kind of record.
+pub trait FromRecord: OutputType + Sized {
+    /// The wrapper for `record`, or `None` if the record is of another kind.
+    fn from_record(record: Arc<Record>) -> Option<Self>;
+}
+
+/// Slices `items` to the requested page.
+pub async fn paginate<T: OutputType>(
+    items: Vec<(T, RelationInfo)>,
+    page: Page,
+) -> ApiResult<Conn<T>> {
+    for (name, value) in [("first", page.first), ("last", page.last)] {
+        if value.is_some_and(|v| v as i64 > MAX_PAGE_SIZE as i64) {
+            return Err(ApiError::BadInput(format!(
+                "`{name}` is {}, more than the {MAX_PAGE_SIZE} records a page may hold",
+                value.unwrap_or_default()
+            ))
+            .extend());
+        }
+    }
+    let default_size = page.first.is_none() && page.last.is_none();
+    query(
+        page.after,
+        page.before,
+        page.first,
+        page.last,
+        |after: Option<OpaqueCursor<usize>>, before: Option<OpaqueCursor<usize>>, first, last| async move {
+            let total = items.len();
+            let mut end = before.map_or(total, |c| c.0.min(total));
+            let mut start = after.map_or(0, |c| (c.0 + 1).min(end));
+            if let Some(first) = first {
+                end = end.min(start + first);
+            }
+            if let Some(last) = last {
+                start = start.max(end.saturating_sub(last));
+            }
+            if default_size {
+                end = end.min(start + DEFAULT_PAGE_SIZE);
+            }
+            let mut connection = Connection::with_additional_fields(start > 0, end < total, TotalCount { total_count: total });
+            connection.edges.extend(
+                items
+                    .into_iter()
+                    .enumerate()
+                    .skip(start)
+                    .take(end - start)
+                    .map(|(i, (node, info))| Edge::with_additional_fields(OpaqueCursor(i), node, info)),
+            );
+            Ok::<_, async_graphql::Error>(connection)
+        },
+    )
+    .await
+}
+
+/// The loaders of the current request.
+pub fn loaders<'a>(ctx: &'a Context<'_>) -> &'a Loaders {
+    ctx.data_unchecked::<Loaders>()
+}
+
+/// Loads one record by slug through the request's loader.
+pub async fn load_record(ctx: &Context<'_>, slug: &str) -> ApiResult<Option<Arc<Record>>> {
+    loaders(ctx)
+        .records
+        .load_one(slug.to_string())
+        .await
+        .map_err(to_gql)
+}
+
+/// The records at the far end of `record`'s edges in `direction`, limited to `relations`
+/// (all when empty), each with the edge that leads to it. Two batched loads.
+pub async fn related(
+    ctx: &Context<'_>,
+    record: &Record,
+    direction: Direction,
+    relations: &[Relation],
+) -> ApiResult<Vec<(graph::Edge, Arc<Record>)>> {
+    let loaders = loaders(ctx);
+    let key = EdgeKey {
+        slug: record.slug.clone(),
+        direction,
+    };
+    let edges = loaders
+        .edges
+        .load_one(key)
+        .await
+        .map_err(to_gql)?
+        .unwrap_or_default();
+    let edges: Vec<&graph::Edge> = edges
+        .iter()
+        .filter(|e| relations.is_empty() || relations.contains(&e.relation))
+        .collect();
+    let slugs: Vec<String> = edges
+        .iter()
+        .map(|e| e.far_end(direction).to_string())
+        .collect();
+    let records = loaders.records.load_many(slugs).await.map_err(to_gql)?;
+    Ok(edges
+        .into_iter()
+        .filter_map(|e| {
+            let record = records.get(e.far_end(direction))?.clone();
+            Some((e.clone(), record))
+        })
+        .collect())
+}
+
+/// A connection over the related records that are `T`s.
+pub async fn related_connection<T: FromRecord>(
+    ctx: &Context<'_>,
+    record: &Record,
+    direction: Direction,
+    relations: &[Relation],
+    page: Page,
+) -> ApiResult<Conn<T>> {
+    let items = related(ctx, record, direction, relations)
+        .await?
+        .into_iter()
+        .filter_map(|(edge, r)| Some((T::from_record(r)?, RelationInfo::from(&edge))))
+        .collect();
+    paginate(items, page).await
+}
+
+/// The first related record that is a `T`, for relations that hold at most once.
+pub async fn related_one<T: FromRecord>(
+    ctx: &Context<'_>,
+    record: &Record,
+    direction: Direction,
+    relation: Relation,
+) -> ApiResult<Option<T>> {
+    Ok(related(ctx, record, direction, &[relation])
+        .await?
+        .into_iter()
+        .find_map(|(_, r)| T::from_record(r)))
+}
+
+/// Every record of the given kinds that passes `filter`, sorted by `order`.
+pub fn list_records(
+    ctx: &Context<'_>,
+    kinds: &[RecordKind],
+    filter: &RecordFilter,
+    order: RecordOrder,
+    keep: impl Fn(&Record) -> bool,
+) -> ApiResult<Vec<Arc<Record>>> {
+    let graph = &loaders(ctx).graph;
+    if let (Some(from), Some(to)) = (filter.from, filter.to) {
+        if from > to {
+            return Err(
+                ApiError::BadInput(format!("`from` {} is after `to` {}", from.0, to.0)).extend(),
+            );
+        }
+    }
+    let matching = match &filter.text {
+        Some(text) => Some(graph.matching_slugs(text).map_err(to_gql)?),
+        None => None,
+    };
+    let mut records = Vec::new();
+    for kind in kinds {
+        records.extend(graph.records_of_kind(*kind).map_err(to_gql)?);
+    }
+    let mut records: Vec<Record> = records
+        .into_iter()
+        .filter(|r| keep(r))
+        .filter(|r| matching.as_ref().is_none_or(|m| m.contains(&r.slug)))
+        .filter(|r| date_matches(r, filter))
+        .collect();
+    sort(&mut records, order);
+    Ok(records.into_iter().map(Arc::new).collect())
+}
+
+fn date_matches(record: &Record, filter: &RecordFilter) -> bool {
+    if filter.year.is_none() && filter.from.is_none() && filter.to.is_none() {
+        return true;
+    }
+    let Some((start, end)) = record.date_span() else {
+        return false;
+    };
+    use chrono::Datelike;
+    filter
+        .year
+        .is_none_or(|y| start.year() <= y && y <= end.year())
+        && filter.from.is_none_or(|from| end >= from.0)
+        && filter.to.is_none_or(|to| start <= to.0)
+}
+
+fn sort(records: &mut [Record], order: RecordOrder) {
+    let kind_then_position = |r: &Record| (r.kind(), r.position);
+    match order.field {
+        RecordOrderField::Position => records.sort_by_key(kind_then_position),
+        RecordOrderField::Name => records.sort_by(|a, b| {
+            a.name
+                .to_lowercase()
+                .cmp(&b.name.to_lowercase())
+                .then(a.slug.cmp(&b.slug))
+        }),
+        RecordOrderField::Date => records.sort_by(|a, b| {
+            // Undated records sort last in either direction.
+            let key = |r: &Record| r.date_span().map(|s| s.0);
+            match (key(a), key(b)) {
+                (Some(x), Some(y)) => x
+                    .cmp(&y)
+                    .then(kind_then_position(a).cmp(&kind_then_position(b))),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => kind_then_position(a).cmp(&kind_then_position(b)),
+            }
+        }),
+    }
+    if order.direction == OrderDirection::Desc {
+        // Reverse the dated run only, so undated records stay last.
+        let reversible = match order.field {
+            RecordOrderField::Date => records.iter().filter(|r| r.date_span().is_some()).count(),
+            _ => records.len(),
+        };
+        records[..reversible].reverse();
+    }
+}

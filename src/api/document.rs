@@ -1,0 +1,66 @@
+//! The `Document` type: the source report, the outcome documents it builds on, plans and agendas.
+
+use async_graphql::SimpleObject;
+
+use super::node::record_object;
+use super::types::DocumentKind;
+use super::{Event, Node, Statistic};
+
+/// A named section of the source document.
+#[derive(SimpleObject)]
+pub struct SourceSection {
+    /// `intro`, `I`–`V`, `closing` or `organization`: what citations name.
+    pub id: String,
+    /// The section's paragraphs, verbatim; citations count them from 1.
+    pub paragraphs: Vec<String>,
+}
+
+record_object! {
+    /// A document: the source report itself, or a document the source names.
+    Document(Document, DocumentDetails) {
+        /// What sort of document.
+        async fn kind(&self) -> DocumentKind {
+            self.details().kind.into()
+        }
+
+        /// The year in the document's name or date, where the source gives one.
+        async fn year(&self) -> Option<i32> {
+            self.details().year
+        }
+
+        /// Whether this is the source document every citation points into.
+        async fn is_source(&self) -> bool {
+            self.details().source.is_some()
+        }
+
+        /// The full text, for the source document.
+        async fn text(&self) -> Option<&str> {
+            self.details().source.as_ref().map(|s| s.text.as_str())
+        }
+
+        /// The sections of the source document, with their paragraphs.
+        async fn sections(&self) -> Vec<SourceSection> {
+            self.details()
+                .source
+                .iter()
+                .flat_map(|s| &s.sections)
+                .map(|s| SourceSection {
+                    id: s.id.clone(),
+                    paragraphs: s.paragraphs.clone(),
+                })
+                .collect()
+        }
+    }
+    connections {
+        /// The earlier documents this one builds on.
+        builds_on: Document = Outgoing(BuildsOn);
+        /// The events and documents that build on this one.
+        built_on_by: Node = Incoming(BuildsOn);
+        /// The events, trends and documents that refer to this one.
+        referenced_by: Node = Incoming(References);
+        /// The events this document reports on.
+        reports_on: Event = Outgoing(ReportsOn);
+        /// The figures the source gives about this document.
+        statistics: Statistic = Incoming(Describes);
+    }
+}

@@ -1,0 +1,60 @@
+//! The GraphQL API: the schema over the graph, one file per record type.
+//!
+//! This layer knows async-graphql and the graph layer, never actix-web or sled.
+
+mod actor;
+pub mod connection;
+mod document;
+mod error;
+mod event;
+mod loaders;
+mod node;
+mod place;
+mod query;
+mod statistic;
+mod topic;
+mod trend;
+pub mod types;
+
+pub use actor::Actor;
+pub use document::Document;
+pub use error::ApiError;
+pub use event::Event;
+pub use loaders::Loaders;
+pub use node::Node;
+pub use place::Place;
+pub use query::QueryRoot;
+pub use statistic::Statistic;
+pub use topic::Topic;
+pub use trend::Trend;
+
+use async_graphql::{EmptyMutation, EmptySubscription, Request, Schema};
+use sha2::{Digest, Sha256};
+
+use crate::graph::Graph;
+
+/// The schema type served over HTTP.
+pub type WicSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+
+/// Builds the schema. Data for each request comes from [`with_loaders`].
+pub fn build_schema() -> WicSchema {
+    Schema::build(QueryRoot, EmptyMutation, EmptySubscription).finish()
+}
+
+/// The SDL of the schema: what `schema.graphql` must hold.
+pub fn sdl() -> String {
+    build_schema().sdl()
+}
+
+/// SHA-256 of the SDL, hex: tells clients which contract a running server speaks.
+pub fn schema_hash() -> String {
+    Sha256::digest(sdl().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Attaches fresh per-request DataLoaders over `graph` to `request`.
+pub fn with_loaders(request: Request, graph: &Graph) -> Request {
+    request.data(Loaders::new(graph.clone()))
+}

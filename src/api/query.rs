@@ -1,0 +1,490 @@
+//! The query root: lookups, lists and search. It only delegates.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Object, SimpleObject, ID};
+
+use super::connection::{
+    list_records, load_record, loaders, paginate, Conn, FromRecord, Page, RelationInfo,
+};
+use async_graphql::ErrorExtensions;
+
+use super::error::{to_gql, ApiError, ApiResult};
+use super::node::parse_global_id;
+use super::types::{
+    ActorKind, DocumentKind, EventKind, PlaceKind, RecordFilter, RecordKind, RecordOrder, TopicKind,
+};
+use super::{Actor, Document, Event, Node, Place, Statistic, Topic, Trend};
+use crate::graph::{self, Details, Record};
+
+/// The most hits one search returns.
+const MAX_SEARCH_HITS: i32 = 100;
+
+/// One search result.
+#[derive(SimpleObject)]
+pub struct SearchHit {
+    /// The record found.
+    pub node: Node,
+    /// The relevance: higher is better. Hits are sorted by matched terms, then score.
+    pub score: f64,
+    /// How many distinct words of the query the record matched.
+    pub matched_terms: usize,
+    /// Where the best match was: `name`, `alias`, `statement`, `paragraph` or `quote`.
+    pub field: String,
+    /// An excerpt of that field around the match.
+    pub snippet: String,
+}
+
+/// Counts of what the database holds.
+#[derive(SimpleObject)]
+pub struct GraphStats {
+    /// Records by kind.
+    pub records: Vec<KindCount>,
+    /// Relations between records.
+    pub edges: u32,
+    /// SHA-256 of the source text the data was seeded from.
+    pub source_sha256: String,
+}
+
+/// The number of records of one kind.
+#[derive(SimpleObject)]
+pub struct KindCount {
+    /// The kind, as named in seed files.
+    pub kind: String,
+    /// How many records of it.
+    pub count: u32,
+}
+
+/// The root of every query.
+pub struct QueryRoot;
+
+async fn lookup<T: FromRecord>(ctx: &Context<'_>, slug: &str) -> ApiResult<Option<T>> {
+    Ok(load_record(ctx, slug).await?.and_then(T::from_record))
+}
+
+/// A connection over every record of `kind` that passes `filter` and `keep`.
+async fn list<T: FromRecord>(
+    ctx: &Context<'_>,
+    kinds: &[graph::RecordKind],
+    filter: Option<RecordFilter>,
+    order: Option<RecordOrder>,
+    page: Page,
+    keep: impl Fn(&Record) -> bool,
+) -> ApiResult<Conn<T>> {
+    let records = list_records(
+        ctx,
+        kinds,
+        &filter.unwrap_or_default(),
+        order.unwrap_or_default(),
+        keep,
+    )?;
+    let items = records
+        .into_iter()
+        .filter_map(|r| Some((T::from_record(r)?, RelationInfo::default())))
+        .collect();
+    paginate(items, page).await
+}
+
+/// The entry points into the graph: lookups by global id or slug, lists of every kind of
+/// record, the source document, full-text search and counts.
+#[Object(name = "Query")]
+impl QueryRoot {
+    /// Any record by its global id.
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id from an `id` field.")] id: ID,
+    ) -> ApiResult<Option<Node>> {
+        let (kind, slug) = parse_global_id(&id).map_err(to_gql)?;
+        Ok(load_record(ctx, &slug)
+            .await?
+            .filter(|r| r.kind() == kind)
+            .and_then(Node::from_record))
+    }
+
+    /// Records by global id, in the order given; `null` where an id matches nothing.
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ids from `id` fields (at most 500).")] ids: Vec<ID>,
+    ) -> ApiResult<Vec<Option<Node>>> {
+        if ids.len() > super::connection::MAX_PAGE_SIZE {
+            return Err(ApiError::BadInput(format!(
+                "{} ids asked for, at most 500 allowed",
+                ids.len()
+            ))
+            .extend());
+        }
+        let parsed = ids
+            .iter()
+            .map(|id| parse_global_id(id))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(to_gql)?;
+        let slugs: Vec<String> = parsed.iter().map(|(_, s)| s.clone()).collect();
+        let found = loaders(ctx)
+            .records
+            .load_many(slugs)
+            .await
+            .map_err(to_gql)?;
+        Ok(parsed
+            .into_iter()
+            .map(|(kind, slug)| {
+                found
+                    .get(&slug)
+                    .filter(|r| r.kind() == kind)
+                    .cloned()
+                    .and_then(Node::from_record)
+            })
+            .collect())
+    }
+
+    /// Any record by slug.
+    async fn record(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The record's slug.")] slug: String,
+    ) -> ApiResult<Option<Node>> {
+        lookup(ctx, &slug).await
+    }
+
+    /// An event by slug (`wic-2017`, `wic-founding-2022`).
+    async fn event(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The event's slug.")] slug: String,
+    ) -> ApiResult<Option<Event>> {
+        lookup(ctx, &slug).await
+    }
+
+    /// A trend by slug (`trend-i` … `trend-v`).
+    async fn trend(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The trend's slug.")] slug: String,
+    ) -> ApiResult<Option<Trend>> {
+        lookup(ctx, &slug).await
+    }
+
+    /// An actor by slug (`oecd`, `wic`, `tencent`).
+    async fn actor(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The actor's slug.")] slug: String,
+    ) -> ApiResult<Option<Actor>> {
+        lookup(ctx, &slug).await
+    }
+
+    /// A place by slug (`wuzhen`, `beijing`).
+    async fn place(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The place's slug.")] slug: String,
+    ) -> ApiResult<Option<Place>> {
+        lookup(ctx, &slug).await
+    }
+
+    /// A document by slug (`wuzhen-initiative-2015`).
+    async fn document(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The document's slug.")] slug: String,
+    ) -> ApiResult<Option<Document>> {
+        lookup(ctx, &slug).await
+    }
+
+    /// A topic by slug (`artificial-intelligence`).
+    async fn topic(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The topic's slug.")] slug: String,
+    ) -> ApiResult<Option<Topic>> {
+        lookup(ctx, &slug).await
+    }
+
+    /// A statistic by slug.
+    async fn statistic(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The statistic's slug.")] slug: String,
+    ) -> ApiResult<Option<Statistic>> {
+        lookup(ctx, &slug).await
+    }
+
+    /// The source document every citation points into.
+    async fn source(&self, ctx: &Context<'_>) -> ApiResult<Option<Document>> {
+        let documents = loaders(ctx)
+            .graph
+            .records_of_kind(graph::RecordKind::Document)
+            .map_err(to_gql)?;
+        Ok(documents
+            .into_iter()
+            .find(|r| matches!(&r.details, Details::Document(d) if d.source.is_some()))
+            .map(|r| Document(Arc::new(r))))
+    }
+
+    /// Records of any of the given kinds (all kinds when absent).
+    #[allow(clippy::too_many_arguments)]
+    async fn records(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only these kinds; all when absent.")] kinds: Option<Vec<RecordKind>>,
+        #[graphql(desc = "Conditions every record must meet.")] filter: Option<RecordFilter>,
+        #[graphql(desc = "The sort order; seed order when absent.")] order_by: Option<RecordOrder>,
+        #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Return at most this many items from the start (at most 500).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return at most this many items from the end (at most 500).")]
+        last: Option<i32>,
+    ) -> ApiResult<Conn<Node>> {
+        let kinds: Vec<graph::RecordKind> = match kinds {
+            Some(kinds) => kinds.into_iter().map(Into::into).collect(),
+            None => graph::RecordKind::ALL.to_vec(),
+        };
+        list(
+            ctx,
+            &kinds,
+            filter,
+            order_by,
+            Page::new(after, before, first, last),
+            |_| true,
+        )
+        .await
+    }
+
+    /// Events, optionally of one kind.
+    #[allow(clippy::too_many_arguments)]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only events of this kind.")] kind: Option<EventKind>,
+        #[graphql(desc = "Conditions every event must meet.")] filter: Option<RecordFilter>,
+        #[graphql(desc = "The sort order; seed order when absent.")] order_by: Option<RecordOrder>,
+        #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Return at most this many items from the start (at most 500).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return at most this many items from the end (at most 500).")]
+        last: Option<i32>,
+    ) -> ApiResult<Conn<Event>> {
+        let kind = kind.map(graph::EventKind::from);
+        list(
+            ctx,
+            &[graph::RecordKind::Event],
+            filter,
+            order_by,
+            Page::new(after, before, first, last),
+            |r| kind.is_none_or(|k| matches!(&r.details, Details::Event(e) if e.kind == k)),
+        )
+        .await
+    }
+
+    /// The trends, in the order of their numerals by default.
+    #[allow(clippy::too_many_arguments)]
+    async fn trends(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Conditions every trend must meet.")] filter: Option<RecordFilter>,
+        #[graphql(desc = "The sort order; seed order when absent.")] order_by: Option<RecordOrder>,
+        #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Return at most this many items from the start (at most 500).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return at most this many items from the end (at most 500).")]
+        last: Option<i32>,
+    ) -> ApiResult<Conn<Trend>> {
+        list(
+            ctx,
+            &[graph::RecordKind::Trend],
+            filter,
+            order_by,
+            Page::new(after, before, first, last),
+            |_| true,
+        )
+        .await
+    }
+
+    /// Actors, optionally of one kind.
+    #[allow(clippy::too_many_arguments)]
+    async fn actors(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only actors of this kind.")] kind: Option<ActorKind>,
+        #[graphql(desc = "Conditions every actor must meet.")] filter: Option<RecordFilter>,
+        #[graphql(desc = "The sort order; seed order when absent.")] order_by: Option<RecordOrder>,
+        #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Return at most this many items from the start (at most 500).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return at most this many items from the end (at most 500).")]
+        last: Option<i32>,
+    ) -> ApiResult<Conn<Actor>> {
+        let kind = kind.map(graph::ActorKind::from);
+        list(
+            ctx,
+            &[graph::RecordKind::Actor],
+            filter,
+            order_by,
+            Page::new(after, before, first, last),
+            |r| kind.is_none_or(|k| matches!(&r.details, Details::Actor(a) if a.kind == k)),
+        )
+        .await
+    }
+
+    /// Places, optionally of one kind.
+    #[allow(clippy::too_many_arguments)]
+    async fn places(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only places of this kind.")] kind: Option<PlaceKind>,
+        #[graphql(desc = "Conditions every place must meet.")] filter: Option<RecordFilter>,
+        #[graphql(desc = "The sort order; seed order when absent.")] order_by: Option<RecordOrder>,
+        #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Return at most this many items from the start (at most 500).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return at most this many items from the end (at most 500).")]
+        last: Option<i32>,
+    ) -> ApiResult<Conn<Place>> {
+        let kind = kind.map(graph::PlaceKind::from);
+        list(
+            ctx,
+            &[graph::RecordKind::Place],
+            filter,
+            order_by,
+            Page::new(after, before, first, last),
+            |r| kind.is_none_or(|k| matches!(&r.details, Details::Place(p) if p.kind == k)),
+        )
+        .await
+    }
+
+    /// Documents, optionally of one kind.
+    #[allow(clippy::too_many_arguments)]
+    async fn documents(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only documents of this kind.")] kind: Option<DocumentKind>,
+        #[graphql(desc = "Conditions every document must meet.")] filter: Option<RecordFilter>,
+        #[graphql(desc = "The sort order; seed order when absent.")] order_by: Option<RecordOrder>,
+        #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Return at most this many items from the start (at most 500).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return at most this many items from the end (at most 500).")]
+        last: Option<i32>,
+    ) -> ApiResult<Conn<Document>> {
+        let kind = kind.map(graph::DocumentKind::from);
+        list(
+            ctx,
+            &[graph::RecordKind::Document],
+            filter,
+            order_by,
+            Page::new(after, before, first, last),
+            |r| kind.is_none_or(|k| matches!(&r.details, Details::Document(d) if d.kind == k)),
+        )
+        .await
+    }
+
+    /// Technologies, services and subjects, optionally of one kind.
+    #[allow(clippy::too_many_arguments)]
+    async fn topics(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only topics of this kind.")] kind: Option<TopicKind>,
+        #[graphql(desc = "Conditions every topic must meet.")] filter: Option<RecordFilter>,
+        #[graphql(desc = "The sort order; seed order when absent.")] order_by: Option<RecordOrder>,
+        #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Return at most this many items from the start (at most 500).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return at most this many items from the end (at most 500).")]
+        last: Option<i32>,
+    ) -> ApiResult<Conn<Topic>> {
+        let kind = kind.map(graph::TopicKind::from);
+        list(
+            ctx,
+            &[graph::RecordKind::Topic],
+            filter,
+            order_by,
+            Page::new(after, before, first, last),
+            |r| kind.is_none_or(|k| matches!(&r.details, Details::Topic(t) if t.kind == k)),
+        )
+        .await
+    }
+
+    /// The figures the source gives.
+    #[allow(clippy::too_many_arguments)]
+    async fn statistics(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Conditions every statistic must meet.")] filter: Option<RecordFilter>,
+        #[graphql(desc = "The sort order; seed order when absent.")] order_by: Option<RecordOrder>,
+        #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Return at most this many items from the start (at most 500).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return at most this many items from the end (at most 500).")]
+        last: Option<i32>,
+    ) -> ApiResult<Conn<Statistic>> {
+        list(
+            ctx,
+            &[graph::RecordKind::Statistic],
+            filter,
+            order_by,
+            Page::new(after, before, first, last),
+            |_| true,
+        )
+        .await
+    }
+
+    /// Full-text search across every kind of record, best hits first, from the stored index.
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Words to look for; the last one also matches as a prefix.")]
+        query: String,
+        #[graphql(desc = "At most this many hits (at most 100).", default = 10)] first: i32,
+        #[graphql(desc = "Only records of these kinds; all when absent.")] kinds: Option<
+            Vec<RecordKind>,
+        >,
+    ) -> ApiResult<Vec<SearchHit>> {
+        if !(0..=MAX_SEARCH_HITS).contains(&first) {
+            return Err(ApiError::BadInput(format!(
+                "`first` is {first}; expected 0 to {MAX_SEARCH_HITS}"
+            ))
+            .extend());
+        }
+        let kinds: Option<Vec<graph::RecordKind>> =
+            kinds.map(|ks| ks.into_iter().map(Into::into).collect());
+        let hits = loaders(ctx)
+            .graph
+            .search(&query, kinds.as_deref(), first as usize)
+            .map_err(to_gql)?;
+        Ok(hits
+            .into_iter()
+            .filter_map(|hit| {
+                Some(SearchHit {
+                    node: Node::from_record(Arc::new(hit.record))?,
+                    score: hit.score,
+                    matched_terms: hit.matched_terms,
+                    field: hit.field.name().to_string(),
+                    snippet: hit.snippet,
+                })
+            })
+            .collect())
+    }
+
+    /// What the database holds: counts by kind and of relations.
+    async fn stats(&self, ctx: &Context<'_>) -> ApiResult<Option<GraphStats>> {
+        let summary = loaders(ctx).graph.summary().map_err(to_gql)?;
+        Ok(summary.map(|s| GraphStats {
+            records: s
+                .records
+                .into_iter()
+                .map(|(kind, count)| KindCount { kind, count })
+                .collect(),
+            edges: s.edges,
+            source_sha256: s.source_sha256,
+        }))
+    }
+}

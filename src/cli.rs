@@ -1,0 +1,171 @@
+//! The command line: `seed`, `serve`, `schema` and `dump`, each a thin call into the library.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{self, Settings};
+use crate::graph::{Graph, GraphError};
+use crate::seed::{self, SeedError, SeedFiles, SeedReport};
+use crate::startup::{Application, StartupError};
+use crate::storage::{SledStore, StorageError};
+
+/// The World Internet Conference knowledge graph, served over GraphQL.
+#[derive(Debug, Parser)]
+#[command(name = "wic-gql", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate the seed files and replace the database with them (atomically).
+    Seed(SeedArgs),
+    /// Serve the GraphQL API and the playground (seeding an empty database first).
+    Serve(ServeArgs),
+    /// Print the GraphQL schema (SDL): what `schema.graphql` holds.
+    Schema,
+    /// Print every stored entry, one per line, in key order (to compare databases).
+    Dump(DumpArgs),
+}
+
+/// Arguments of `wic-gql seed`.
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// The database directory.
+    #[arg(long, env = "WIC_GQL_DB", default_value = config::DEFAULT_DB_PATH)]
+    pub db: PathBuf,
+    /// The seed folder; without it, `./seed` if present, else the data compiled into the binary.
+    #[arg(long, value_name = "DIR")]
+    pub from: Option<PathBuf>,
+    /// Only validate: report problems and counts, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Arguments of `wic-gql serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on.
+    #[arg(long, env = "WIC_GQL_HOST", default_value = config::DEFAULT_HOST)]
+    pub host: String,
+    /// The port to listen on (0 picks a free one).
+    #[arg(long, env = "WIC_GQL_PORT", default_value_t = config::DEFAULT_PORT)]
+    pub port: u16,
+    /// The database directory; seeded from the embedded data if absent or empty.
+    #[arg(long, env = "WIC_GQL_DB", default_value = config::DEFAULT_DB_PATH)]
+    pub db: PathBuf,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "WIC_GQL_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+/// Arguments of `wic-gql dump`.
+#[derive(Debug, Args)]
+pub struct DumpArgs {
+    /// The database directory.
+    #[arg(long, env = "WIC_GQL_DB", default_value = config::DEFAULT_DB_PATH)]
+    pub db: PathBuf,
+}
+
+/// Why a command failed; the binary prints it and exits non-zero.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Seed(#[from] SeedError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+    #[error(transparent)]
+    Startup(#[from] StartupError),
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+/// Runs `command`, writing its report to `out`.
+pub async fn run(command: Command, out: &mut impl Write) -> Result<(), CliError> {
+    match command {
+        Command::Seed(args) => run_seed(args, out),
+        Command::Serve(args) => run_serve(args, out).await,
+        Command::Schema => Ok(out.write_all(crate::api::sdl().as_bytes())?),
+        Command::Dump(args) => run_dump(&args.db, out),
+    }
+}
+
+fn run_seed(args: SeedArgs, out: &mut impl Write) -> Result<(), CliError> {
+    let (files, origin) = match &args.from {
+        Some(dir) => (SeedFiles::read_dir(dir)?, format!("{}", dir.display())),
+        None if Path::new("seed").is_dir() => {
+            (SeedFiles::read_dir(Path::new("seed"))?, "seed".to_string())
+        }
+        None => (SeedFiles::embedded(), "the embedded seed data".to_string()),
+    };
+    if args.dry_run {
+        let started = std::time::Instant::now();
+        let dataset = files.validate()?;
+        let summary = seed::summarize(&dataset, String::new());
+        let report = SeedReport {
+            summary,
+            elapsed: started.elapsed(),
+        };
+        writeln!(out, "{origin} is valid (dry run, nothing written)")?;
+        return write_summary(&report, out);
+    }
+    let graph = Graph::new(Arc::new(SledStore::open(&args.db)?));
+    let report = seed::seed(&graph, &files)?;
+    graph.flush()?;
+    writeln!(out, "seeded {} from {origin}", args.db.display())?;
+    write_summary(&report, out)
+}
+
+fn write_summary(report: &SeedReport, out: &mut impl Write) -> Result<(), CliError> {
+    let total: u32 = report.summary.records.iter().map(|(_, n)| n).sum();
+    writeln!(out, "  records      {total:>5}")?;
+    for (kind, count) in &report.summary.records {
+        writeln!(out, "    {kind:<10} {count:>5}")?;
+    }
+    writeln!(out, "  edges        {:>5}", report.summary.edges)?;
+    writeln!(out, "  time         {:>5} ms", report.elapsed.as_millis())?;
+    Ok(())
+}
+
+async fn run_serve(args: ServeArgs, out: &mut impl Write) -> Result<(), CliError> {
+    let settings = Settings {
+        host: args.host,
+        port: args.port,
+        db: args.db,
+        workers: args.workers,
+        ..Settings::default()
+    };
+    let application = Application::build(settings).await?;
+    let url = config::public_url(application.address());
+    let banner = format!(
+        "wic-gql is serving {} on {url}\n  playground  {url}/\n  GraphQL     {url}/graphql\n  health      {url}/health\n",
+        application.db_path().display()
+    );
+    // The server is up: a closed stdout (a pipe whose reader left) must not stop it.
+    if let Err(error) = out.write_all(banner.as_bytes()).and_then(|()| out.flush()) {
+        tracing::warn!(%error, "could not print the startup banner");
+    }
+    application.run_until_stopped().await?;
+    Ok(())
+}
+
+fn run_dump(db: &Path, out: &mut impl Write) -> Result<(), CliError> {
+    let graph = Graph::new(Arc::new(SledStore::open(db)?));
+    for (table, entries) in graph.dump()? {
+        for (key, value) in entries {
+            writeln!(out, "{table}\t{}\t{}", hex(&key), hex(&value))?;
+        }
+    }
+    Ok(())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

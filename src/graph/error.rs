@@ -1,0 +1,13 @@
+//! The domain layer's error type.
+
+use crate::storage::StorageError;
+
+/// What can go wrong reading or writing the graph.
+#[derive(Debug, thiserror::Error)]
+pub enum GraphError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// An index points at a record that is not stored: the database is inconsistent.
+    #[error("the index refers to record `{0}`, which is not stored; re-seed the database")]
+    Dangling(String),
+}

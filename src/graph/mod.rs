@@ -1,0 +1,275 @@
+//! The domain layer: records, relations and the source text, and [`Graph`], which reads and
+//! writes them through the storage interface.
+//!
+//! Every read method is one or two store round trips whatever the number of records it
+//! returns, so the API layer can batch per nesting level.
+
+mod error;
+mod model;
+mod relation;
+pub mod search;
+mod source;
+mod write;
+
+pub use error::GraphError;
+pub use model::*;
+pub use relation::{Direction, Edge, Relation};
+pub use source::{paragraphs, Section, SourceError, SourceText};
+pub use write::{Dataset, SeedSummary};
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use crate::storage::{codec, keys, Entry, Store, Table};
+use search::SearchField;
+
+/// Meta key of the [`SeedSummary`] of the current generation.
+const META_SEED_SUMMARY: &[u8] = b"seed_summary";
+
+/// A search result before it is shaped for the API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHit {
+    pub record: Record,
+    pub score: f64,
+    /// How many distinct query terms the record matched.
+    pub matched_terms: usize,
+    pub field: SearchField,
+    pub snippet: String,
+}
+
+/// The knowledge graph over a store.
+#[derive(Clone)]
+pub struct Graph {
+    store: Arc<dyn Store>,
+}
+
+impl Graph {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Graph { store }
+    }
+
+    /// Store calls made so far (the N+1 tests compare these).
+    pub fn round_trips(&self) -> u64 {
+        self.store.round_trips()
+    }
+
+    /// Whether the store has never been seeded.
+    pub fn is_empty(&self) -> Result<bool, GraphError> {
+        Ok(self.store.is_empty()?)
+    }
+
+    /// Makes every write durable.
+    pub fn flush(&self) -> Result<(), GraphError> {
+        Ok(self.store.flush()?)
+    }
+
+    /// One record by slug.
+    pub fn record(&self, slug: &str) -> Result<Option<Record>, GraphError> {
+        self.store
+            .get(Table::Records, &keys::record(slug))?
+            .map(|bytes| codec::decode("record", &bytes))
+            .transpose()
+            .map_err(Into::into)
+    }
+
+    /// Many records by slug in one round trip; `None` where a slug is unknown.
+    pub fn records(&self, slugs: &[String]) -> Result<Vec<Option<Record>>, GraphError> {
+        let keys: Vec<Vec<u8>> = slugs.iter().map(|s| keys::record(s)).collect();
+        self.store
+            .get_many(Table::Records, &keys)?
+            .into_iter()
+            .map(|v| v.map(|bytes| codec::decode("record", &bytes)).transpose())
+            .collect::<Result<_, _>>()
+            .map_err(Into::into)
+    }
+
+    /// Every record of `kind`, in seed order.
+    pub fn records_of_kind(&self, kind: RecordKind) -> Result<Vec<Record>, GraphError> {
+        let entries = self
+            .store
+            .scan_prefix(Table::ByKind, &keys::by_kind_prefix(kind.tag()))?;
+        let slugs: Vec<String> = entries
+            .into_iter()
+            .map(|(_, slug)| String::from_utf8_lossy(&slug).into_owned())
+            .collect();
+        self.records(&slugs)?
+            .into_iter()
+            .zip(&slugs)
+            .map(|(r, slug)| r.ok_or_else(|| GraphError::Dangling(slug.clone())))
+            .collect()
+    }
+
+    /// The edges of each of `anchors` in `direction`, in one round trip; each list in
+    /// relation order, then seed order.
+    pub fn edges(
+        &self,
+        anchors: &[String],
+        direction: Direction,
+    ) -> Result<Vec<Vec<Edge>>, GraphError> {
+        let table = match direction {
+            Direction::Outgoing => Table::EdgesOut,
+            Direction::Incoming => Table::EdgesIn,
+        };
+        let prefixes: Vec<Vec<u8>> = anchors.iter().map(|a| keys::edge_prefix(a)).collect();
+        self.store
+            .scan_prefixes(table, &prefixes)?
+            .into_iter()
+            .map(|entries| {
+                entries
+                    .iter()
+                    .map(|(_, v)| codec::decode("edge", v).map_err(Into::into))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The summary written by the last seed.
+    pub fn summary(&self) -> Result<Option<SeedSummary>, GraphError> {
+        self.store
+            .meta(META_SEED_SUMMARY)?
+            .map(|bytes| codec::decode("seed summary", &bytes))
+            .transpose()
+            .map_err(Into::into)
+    }
+
+    /// Replaces the whole graph with `dataset`, atomically.
+    pub fn replace(&self, dataset: &Dataset, summary: &SeedSummary) -> Result<(), GraphError> {
+        let batch = write::build_batch(dataset)?;
+        let meta = vec![(
+            META_SEED_SUMMARY.to_vec(),
+            codec::encode("seed summary", summary)?,
+        )];
+        self.store.replace_all(batch, meta)?;
+        Ok(())
+    }
+
+    /// Every stored entry of every data table, in key order: two equal dumps mean two
+    /// byte-identical databases.
+    pub fn dump(&self) -> Result<Vec<(&'static str, Vec<Entry>)>, GraphError> {
+        Table::ALL
+            .into_iter()
+            .map(|t| Ok((t.name(), self.store.scan_prefix(t, &[])?)))
+            .collect()
+    }
+
+    /// Records matching the words of `query`, best first: more distinct terms matched,
+    /// then a higher weighted score. The last term also matches as a prefix (3+ letters).
+    pub fn search(
+        &self,
+        query: &str,
+        kinds: Option<&[RecordKind]>,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>, GraphError> {
+        let terms = dedup(search::tokenize(query));
+        if terms.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let postings = self.postings(&terms)?;
+        let slugs: Vec<String> = postings.keys().cloned().collect();
+        let records = self.records(&slugs)?;
+        let mut hits: Vec<SearchHit> = records
+            .into_iter()
+            .flatten()
+            .filter(|r| kinds.is_none_or(|ks| ks.contains(&r.kind())))
+            .map(|record| {
+                let found = &postings[&record.slug];
+                let snippet = search::field_texts(&record)
+                    .into_iter()
+                    .find(|(f, text)| {
+                        *f == found.best_field
+                            && search::tokenize(text)
+                                .iter()
+                                .any(|w| terms.iter().any(|t| w.starts_with(t.as_str())))
+                    })
+                    .map(|(_, text)| search::snippet(text, &terms))
+                    .unwrap_or_default();
+                SearchHit {
+                    score: found.score,
+                    matched_terms: found.terms.len(),
+                    field: found.best_field,
+                    snippet,
+                    record,
+                }
+            })
+            .collect();
+        hits.sort_by(|a, b| {
+            b.matched_terms
+                .cmp(&a.matched_terms)
+                .then(b.score.total_cmp(&a.score))
+                .then(a.record.slug.cmp(&b.record.slug))
+        });
+        hits.truncate(limit);
+        Ok(hits)
+    }
+
+    /// The slugs of the records that contain every word of `text` (the `text` filter).
+    pub fn matching_slugs(&self, text: &str) -> Result<BTreeSet<String>, GraphError> {
+        let terms = dedup(search::tokenize(text));
+        let postings = self.postings(&terms)?;
+        Ok(postings
+            .into_iter()
+            .filter(|(_, p)| p.terms.len() == terms.len())
+            .map(|(slug, _)| slug)
+            .collect())
+    }
+
+    /// One round trip over the full-text index for all terms.
+    fn postings(&self, terms: &[String]) -> Result<BTreeMap<String, Postings>, GraphError> {
+        let prefixes: Vec<Vec<u8>> = terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                if i + 1 == terms.len() && t.chars().count() >= 3 {
+                    keys::search_token_prefix(t)
+                } else {
+                    keys::search_exact_token_prefix(t)
+                }
+            })
+            .collect();
+        let mut found: BTreeMap<String, Postings> = BTreeMap::new();
+        for (i, entries) in self
+            .store
+            .scan_prefixes(Table::Search, &prefixes)?
+            .into_iter()
+            .enumerate()
+        {
+            for (key, value) in entries {
+                let key = keys::parse_search(&key)?;
+                let Some(field) = SearchField::from_tag(key.field) else {
+                    continue;
+                };
+                let frequency: u32 = codec::decode("term frequency", &value)?;
+                let exactness = if key.token == terms[i] { 1.0 } else { 0.5 };
+                let weight = field.weight() * exactness * (1.0 + f64::from(frequency).ln());
+                let entry = found.entry(key.slug).or_insert_with(|| Postings {
+                    score: 0.0,
+                    terms: BTreeSet::new(),
+                    best_field: field,
+                    best_weight: 0.0,
+                });
+                entry.score += weight;
+                entry.terms.insert(i);
+                if weight > entry.best_weight {
+                    entry.best_weight = weight;
+                    entry.best_field = field;
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
+struct Postings {
+    score: f64,
+    terms: BTreeSet<usize>,
+    best_field: SearchField,
+    best_weight: f64,
+}
+
+fn dedup(terms: Vec<String>) -> Vec<String> {
+    let mut seen = HashMap::new();
+    terms
+        .into_iter()
+        .filter(|t| seen.insert(t.clone(), ()).is_none())
+        .collect()
+}

@@ -1,0 +1,148 @@
+//! The typed relations between records, and which kinds each may join.
+
+use serde::{Deserialize, Serialize};
+
+use super::model::{Citation, RecordKind};
+use RecordKind::*;
+
+/// A relation type. The tag is part of stored keys: never renumber.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    HeldIn,
+    PartOf,
+    HeadquarteredIn,
+    BuildsOn,
+    Projects,
+    Discusses,
+    ActsIn,
+    ParticipatesIn,
+    Organizes,
+    Establishes,
+    Initiated,
+    Names,
+    Describes,
+    Exemplifies,
+    Underlies,
+    References,
+    ReportsOn,
+}
+
+impl Relation {
+    /// Every relation type, in the order of their tags.
+    pub const ALL: [Relation; 17] = [
+        Relation::HeldIn,
+        Relation::PartOf,
+        Relation::HeadquarteredIn,
+        Relation::BuildsOn,
+        Relation::Projects,
+        Relation::Discusses,
+        Relation::ActsIn,
+        Relation::ParticipatesIn,
+        Relation::Organizes,
+        Relation::Establishes,
+        Relation::Initiated,
+        Relation::Names,
+        Relation::Describes,
+        Relation::Exemplifies,
+        Relation::Underlies,
+        Relation::References,
+        Relation::ReportsOn,
+    ];
+
+    /// The byte that stands for this relation in keys.
+    pub fn tag(self) -> u8 {
+        self as u8
+    }
+
+    /// The relation's name in seed files (`acts_in`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Relation::HeldIn => "held_in",
+            Relation::PartOf => "part_of",
+            Relation::HeadquarteredIn => "headquartered_in",
+            Relation::BuildsOn => "builds_on",
+            Relation::Projects => "projects",
+            Relation::Discusses => "discusses",
+            Relation::ActsIn => "acts_in",
+            Relation::ParticipatesIn => "participates_in",
+            Relation::Organizes => "organizes",
+            Relation::Establishes => "establishes",
+            Relation::Initiated => "initiated",
+            Relation::Names => "names",
+            Relation::Describes => "describes",
+            Relation::Exemplifies => "exemplifies",
+            Relation::Underlies => "underlies",
+            Relation::References => "references",
+            Relation::ReportsOn => "reports_on",
+        }
+    }
+
+    /// The pairs of kinds this relation may join, as `(from, to)` alternatives.
+    pub fn endpoints(self) -> (&'static [RecordKind], &'static [RecordKind]) {
+        const ANY: &[RecordKind] = &RecordKind::ALL;
+        match self {
+            Relation::HeldIn => (&[Event], &[Place]),
+            Relation::PartOf => (&[Place, Actor], &[Place, Actor]),
+            Relation::HeadquarteredIn => (&[Actor], &[Place]),
+            Relation::BuildsOn => (&[Event, Document], &[Document]),
+            Relation::Projects => (&[Event, Actor], &[Trend]),
+            Relation::Discusses => (&[Event], &[Topic]),
+            Relation::ActsIn => (&[Actor], &[Trend]),
+            Relation::ParticipatesIn => (&[Actor], &[Event]),
+            Relation::Organizes => (&[Actor], &[Event]),
+            Relation::Establishes => (&[Event], &[Actor]),
+            Relation::Initiated => (&[Actor], &[Actor]),
+            Relation::Names => (&[Trend], &[Topic]),
+            Relation::Describes => (&[Statistic], ANY),
+            Relation::Exemplifies => (&[Topic], &[Topic]),
+            Relation::Underlies => (&[Topic], &[Topic]),
+            Relation::References => (&[Event, Trend, Document], &[Document]),
+            Relation::ReportsOn => (&[Document], &[Event]),
+        }
+    }
+
+    /// Whether `from → to` is a valid pair for this relation. `part_of` joins like kinds only.
+    pub fn joins(self, from: RecordKind, to: RecordKind) -> bool {
+        let (froms, tos) = self.endpoints();
+        let same_kind_only = self == Relation::PartOf;
+        froms.contains(&from) && tos.contains(&to) && (!same_kind_only || from == to)
+    }
+
+    /// Whether an edge of this type must say what role its source plays.
+    pub fn requires_role(self) -> bool {
+        self == Relation::ActsIn
+    }
+}
+
+/// Which way to follow a relation from a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// From the record to the records it points at.
+    Outgoing,
+    /// From the record to the records that point at it.
+    Incoming,
+}
+
+/// One stored relation between two records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Edge {
+    pub from: String,
+    pub relation: Relation,
+    pub to: String,
+    /// What the source record does in the relation, in the text's words.
+    pub role: Option<String>,
+    pub citations: Vec<Citation>,
+    /// The edge's place in seed order; unique across all edges.
+    pub position: u32,
+}
+
+impl Edge {
+    /// The slug at the other end, seen from `direction`.
+    pub fn far_end(&self, direction: Direction) -> &str {
+        match direction {
+            Direction::Outgoing => &self.to,
+            Direction::Incoming => &self.from,
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! Full-text search: the tokenizer, the indexed fields with their weights, and snippets.
+
+use super::model::{Details, Record};
+
+/// Words too common to index or search for.
+const STOPWORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is",
+    "it", "its", "of", "on", "or", "that", "the", "their", "to", "was", "will", "with",
+];
+
+/// Lowercased alphanumeric words, without stopwords, in text order (duplicates kept).
+pub fn tokenize(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .filter(|w| !STOPWORDS.contains(&w.as_str()))
+        .collect()
+}
+
+/// The part of a record a search term was found in. The tag is part of stored keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SearchField {
+    Name = 0,
+    Alias = 1,
+    Statement = 2,
+    Paragraph = 3,
+    Quote = 4,
+}
+
+impl SearchField {
+    /// Every field, in tag order.
+    pub const ALL: [SearchField; 5] = [
+        SearchField::Name,
+        SearchField::Alias,
+        SearchField::Statement,
+        SearchField::Paragraph,
+        SearchField::Quote,
+    ];
+
+    pub fn tag(self) -> u8 {
+        self as u8
+    }
+
+    pub fn from_tag(tag: u8) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.tag() == tag)
+    }
+
+    /// How much a match in this field counts towards a hit's score.
+    pub fn weight(self) -> f64 {
+        match self {
+            SearchField::Name => 8.0,
+            SearchField::Alias => 6.0,
+            SearchField::Statement => 4.0,
+            SearchField::Quote => 2.0,
+            SearchField::Paragraph => 1.0,
+        }
+    }
+
+    /// The field's name as the API reports it.
+    pub fn name(self) -> &'static str {
+        match self {
+            SearchField::Name => "name",
+            SearchField::Alias => "alias",
+            SearchField::Statement => "statement",
+            SearchField::Paragraph => "paragraph",
+            SearchField::Quote => "quote",
+        }
+    }
+}
+
+/// Every searchable text of a record, with the field it belongs to.
+pub fn field_texts(record: &Record) -> Vec<(SearchField, &str)> {
+    let mut texts = vec![(SearchField::Name, record.name.as_str())];
+    texts.extend(
+        record
+            .aliases
+            .iter()
+            .map(|a| (SearchField::Alias, a.as_str())),
+    );
+    match &record.details {
+        Details::Trend(t) => {
+            texts.push((SearchField::Statement, t.statement.as_str()));
+            texts.extend(
+                t.paragraphs
+                    .iter()
+                    .map(|p| (SearchField::Paragraph, p.as_str())),
+            );
+        }
+        Details::Event(e) => {
+            texts.extend(e.theme.as_deref().map(|t| (SearchField::Statement, t)));
+        }
+        Details::Statistic(s) => texts.push((SearchField::Statement, s.text.as_str())),
+        Details::Document(d) => {
+            if let Some(source) = &d.source {
+                texts.extend(
+                    source
+                        .sections
+                        .iter()
+                        .flat_map(|s| &s.paragraphs)
+                        .map(|p| (SearchField::Paragraph, p.as_str())),
+                );
+            }
+        }
+        Details::Actor(_) | Details::Place(_) | Details::Topic(_) => {}
+    }
+    texts.extend(
+        record
+            .citations
+            .iter()
+            .map(|c| (SearchField::Quote, c.quote.as_str())),
+    );
+    texts
+}
+
+/// A short excerpt of `text` around the first word that starts with one of `terms`.
+pub fn snippet(text: &str, terms: &[String]) -> String {
+    const BEFORE: usize = 60;
+    const AFTER: usize = 100;
+    let words: Vec<(usize, &str)> = word_offsets(text);
+    let hit = words
+        .iter()
+        .find(|(_, w)| {
+            let lower = w.to_lowercase();
+            terms.iter().any(|t| lower.starts_with(t.as_str()))
+        })
+        .map_or(0, |(offset, _)| *offset);
+    let start = floor_boundary(text, hit.saturating_sub(BEFORE));
+    let start = if start == 0 {
+        0
+    } else {
+        text[start..].find(' ').map_or(start, |i| start + i + 1)
+    };
+    let end = floor_boundary(text, (hit + AFTER).min(text.len()));
+    let end = if end == text.len() {
+        end
+    } else {
+        text[..end].rfind(' ').filter(|&i| i > hit).unwrap_or(end)
+    };
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    out.push_str(text[start..end].trim());
+    if end < text.len() {
+        out.push('…');
+    }
+    out
+}
+
+fn word_offsets(text: &str) -> Vec<(usize, &str)> {
+    let mut words = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        match (c.is_alphanumeric(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                words.push((s, &text[s..i]));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        words.push((s, &text[s..]));
+    }
+    words
+}
+
+fn floor_boundary(text: &str, mut index: usize) -> usize {
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokenizes_words_and_drops_stopwords() {
+        assert_eq!(
+            tokenize("The Internet of things, IPv6 and G20—cyber-terrorism"),
+            vec!["internet", "things", "ipv6", "g20", "cyber", "terrorism"]
+        );
+    }
+
+    #[test]
+    fn snippets_centre_on_the_first_match() {
+        let text = "Cyber security threats have posed a global common challenge for governments. \
+                    Ensuring security of the critical information infrastructures is the utmost priority.";
+        let s = snippet(text, &["infrastructures".into()]);
+        assert!(
+            s.starts_with('…') && s.contains("critical information infrastructures"),
+            "{s}"
+        );
+        assert_eq!(snippet("short text", &["short".into()]), "short text");
+    }
+}

@@ -1,0 +1,28 @@
+//! The `wic-gql` binary: parse the command line, set up logging, call into the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+use wic_gql::cli::{self, Cli};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Cli::parse();
+    // Logs go to stderr so that `wic-gql schema > schema.graphql` stays clean.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_writer(std::io::stderr)
+        .init();
+    let mut stdout = std::io::stdout();
+    match cli::run(args.command, &mut stdout).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! Building and running the server: open the store, seed it if empty, bind, then serve until stopped.
+//!
+//! Binding happens in [`Application::build`], before serving, so a caller (a test) can ask
+//! for port 0 and read the port it got.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::{web, App, HttpServer};
+use tracing_actix_web::TracingLogger;
+
+use crate::api;
+use crate::config::Settings;
+use crate::graph::{Graph, GraphError};
+use crate::http::{self, AppState};
+use crate::seed::{self, SeedError, SeedFiles};
+use crate::storage::{SledStore, StorageError};
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+    #[error("cannot seed the empty database from the embedded seed data: {0}")]
+    Seed(#[from] SeedError),
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the server failed: {0}")]
+    Serve(#[source] std::io::Error),
+    #[error("a blocking task failed: {0}")]
+    Join(#[from] tokio::task::JoinError),
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    address: SocketAddr,
+    server: Server,
+    graph: Graph,
+    db: PathBuf,
+}
+
+impl Application {
+    /// Opens the database at `settings.db` (seeding it from the embedded data if it is empty)
+    /// and binds the listener.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let db = settings.db.clone();
+        let graph = tokio::task::spawn_blocking(move || open_graph(&db)).await??;
+        let listener =
+            TcpListener::bind(settings.bind_address()).map_err(|source| StartupError::Bind {
+                address: settings.bind_address(),
+                source,
+            })?;
+        let address = listener.local_addr().map_err(StartupError::Serve)?;
+        let state = web::Data::new(AppState {
+            schema: api::build_schema(),
+            graph: graph.clone(),
+            db: settings.db.clone(),
+            schema_hash: api::schema_hash(),
+        });
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .configure(http::routes)
+        })
+        .shutdown_timeout(settings.shutdown_timeout_secs);
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
+        let server = server
+            .listen(listener)
+            .map_err(|source| StartupError::Bind {
+                address: address.to_string(),
+                source,
+            })?
+            .run();
+        Ok(Application {
+            address,
+            server,
+            graph,
+            db: settings.db,
+        })
+    }
+
+    /// The port actually bound (useful when asking for port 0).
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    /// The address actually bound.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The database directory in use.
+    pub fn db_path(&self) -> &std::path::Path {
+        &self.db
+    }
+
+    /// The graph served, for tests that count store round trips.
+    pub fn graph(&self) -> Graph {
+        self.graph.clone()
+    }
+
+    /// A handle that can stop the server gracefully from elsewhere.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGINT/SIGTERM (or [`ServerHandle::stop`]), lets in-flight requests finish,
+    /// then flushes the store.
+    pub async fn run_until_stopped(self) -> Result<(), StartupError> {
+        self.server.await.map_err(StartupError::Serve)?;
+        let graph = self.graph;
+        tokio::task::spawn_blocking(move || graph.flush()).await??;
+        tracing::info!("stopped; the database is flushed");
+        Ok(())
+    }
+}
+
+/// Opens the sled store at `db` and seeds it from the embedded data if it was never seeded.
+pub fn open_graph(db: &std::path::Path) -> Result<Graph, StartupError> {
+    let store = SledStore::open(db)?;
+    let graph = Graph::new(Arc::new(store));
+    if graph.is_empty()? {
+        let report = seed::seed(&graph, &SeedFiles::embedded())?;
+        tracing::info!(
+            db = %db.display(),
+            edges = report.summary.edges,
+            elapsed_ms = report.elapsed.as_millis() as u64,
+            "the database was empty: seeded it from the embedded seed data"
+        );
+    }
+    Ok(graph)
+}

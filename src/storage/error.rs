@@ -1,0 +1,35 @@
+//! The storage layer's error type.
+
+use std::path::PathBuf;
+
+/// What can go wrong below the graph layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// Another process (usually a running `wic-gql serve`) holds the database lock.
+    #[error("the database at {path} is in use by another process (is `wic-gql serve` running?); stop it and try again")]
+    Locked { path: PathBuf },
+
+    /// sled reported an I/O or corruption error.
+    #[error("database error at {path}: {source}")]
+    Sled {
+        path: PathBuf,
+        #[source]
+        source: sled::Error,
+    },
+
+    /// A stored value could not be encoded or decoded.
+    #[error("cannot {action} a stored {what}: {detail}")]
+    Codec {
+        action: &'static str,
+        what: &'static str,
+        detail: String,
+    },
+
+    /// The database was written by a version of wic-gql with another value format.
+    #[error("stored data has format version {found}, this build reads version {expected}; re-seed the database with `wic-gql seed`")]
+    FormatVersion { found: u8, expected: u8 },
+
+    /// A key did not have the shape the keys module builds.
+    #[error("malformed key in table {table}: {detail}")]
+    MalformedKey { table: &'static str, detail: String },
+}

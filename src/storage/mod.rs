@@ -1,0 +1,89 @@
+//! The storage layer: a narrow key-value interface over sled, with every key and value format in one place.
+//!
+//! Nothing here knows about GraphQL, HTTP or the shape of the knowledge graph: the
+//! graph layer above hands in bytes built by [`keys`] and [`codec`].
+
+pub mod codec;
+mod error;
+pub mod keys;
+mod memory;
+mod sled_store;
+mod tables;
+
+pub use error::StorageError;
+pub use memory::MemoryStore;
+pub use sled_store::SledStore;
+pub use tables::Table;
+
+use std::collections::BTreeMap;
+
+/// One key-value pair read from a table.
+pub type Entry = (Vec<u8>, Vec<u8>);
+
+/// The complete contents of every data table, written as one generation.
+///
+/// A `Batch` never updates the store in place: [`Store::replace_all`] swaps it in whole,
+/// so a reader sees either the previous generation or this one, never a mix.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Batch {
+    pub(crate) tables: BTreeMap<Table, BTreeMap<Vec<u8>, Vec<u8>>>,
+}
+
+impl Batch {
+    /// Adds `key → value` to `table`; a later insert of the same key wins.
+    pub fn insert(&mut self, table: Table, key: Vec<u8>, value: Vec<u8>) {
+        self.tables.entry(table).or_default().insert(key, value);
+    }
+
+    /// The number of entries across all tables.
+    pub fn len(&self) -> usize {
+        self.tables.values().map(BTreeMap::len).sum()
+    }
+
+    /// Whether the batch holds no entry at all.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The interface the graph layer reads and writes through.
+///
+/// Each method is one round trip: callers that want to avoid N+1 patterns use the
+/// batched forms (`get_many`, `scan_prefixes`).
+pub trait Store: Send + Sync + 'static {
+    /// Reads one key of a data table.
+    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError>;
+
+    /// Reads many keys of one table; the answer is in the order of `keys`.
+    fn get_many(
+        &self,
+        table: Table,
+        keys: &[Vec<u8>],
+    ) -> Result<Vec<Option<Vec<u8>>>, StorageError>;
+
+    /// Every entry of `table` whose key starts with `prefix`, in key order.
+    fn scan_prefix(&self, table: Table, prefix: &[u8]) -> Result<Vec<Entry>, StorageError>;
+
+    /// [`Store::scan_prefix`] for several prefixes at once; one list per prefix.
+    fn scan_prefixes(
+        &self,
+        table: Table,
+        prefixes: &[Vec<u8>],
+    ) -> Result<Vec<Vec<Entry>>, StorageError>;
+
+    /// Replaces the contents of every data table with `batch` and records `meta` entries,
+    /// atomically: after a crash or an error the previous contents are intact.
+    fn replace_all(&self, batch: Batch, meta: Vec<Entry>) -> Result<(), StorageError>;
+
+    /// Reads a key of the metadata table (format version, seed summary).
+    fn meta(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError>;
+
+    /// Whether a generation of data has ever been written.
+    fn is_empty(&self) -> Result<bool, StorageError>;
+
+    /// Makes every write durable.
+    fn flush(&self) -> Result<(), StorageError>;
+
+    /// The number of calls answered so far: the measure of round trips in N+1 tests.
+    fn round_trips(&self) -> u64;
+}

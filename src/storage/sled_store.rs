@@ -1,0 +1,283 @@
+//! The sled implementation of [`Store`], with generation swapping for atomic re-seeds.
+//!
+//! Each seed writes its tables into fresh trees `g{N}/…`, flushes them, then flips the
+//! `current_generation` pointer in the default tree with one atomic batch, and only then
+//! drops the older trees. A crash or error before the flip leaves the previous
+//! generation current and intact; leftovers are dropped by the next seed.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use super::tables::META_CURRENT_GENERATION;
+use super::{keys, Batch, Entry, StorageError, Store, Table};
+
+/// The trees of one generation.
+#[derive(Clone)]
+struct Generation {
+    number: u64,
+    trees: BTreeMap<Table, sled::Tree>,
+}
+
+/// A sled database directory.
+pub struct SledStore {
+    path: PathBuf,
+    db: sled::Db,
+    current: RwLock<Option<Arc<Generation>>>,
+    round_trips: AtomicU64,
+}
+
+impl SledStore {
+    /// Opens (or creates) the database at `path`; fails fast if another process holds it.
+    pub fn open(path: &Path) -> Result<Self, StorageError> {
+        let db = sled::Config::new().path(path).open().map_err(|source| {
+            let locked = matches!(&source, sled::Error::Io(e) if e.to_string().contains("could not acquire lock"));
+            if locked {
+                StorageError::Locked {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                StorageError::Sled {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            }
+        })?;
+        let store = SledStore {
+            path: path.to_path_buf(),
+            db,
+            current: RwLock::new(None),
+            round_trips: AtomicU64::new(0),
+        };
+        if let Some(bytes) = store
+            .db
+            .get(META_CURRENT_GENERATION)
+            .map_err(|e| store.sled(e))?
+        {
+            let number = keys::parse_generation(&bytes)?;
+            let generation = store.open_generation(number)?;
+            *store.current.write().expect("generation lock poisoned") = Some(Arc::new(generation));
+        }
+        Ok(store)
+    }
+
+    /// The directory the database lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The number of the current generation, if the database was ever seeded.
+    pub fn generation(&self) -> Option<u64> {
+        self.current().map(|g| g.number)
+    }
+
+    /// The size of the database on disk, in bytes.
+    pub fn size_on_disk(&self) -> Result<u64, StorageError> {
+        self.db.size_on_disk().map_err(|e| self.sled(e))
+    }
+
+    fn sled(&self, source: sled::Error) -> StorageError {
+        StorageError::Sled {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn open_generation(&self, number: u64) -> Result<Generation, StorageError> {
+        let mut trees = BTreeMap::new();
+        for table in Table::ALL {
+            let tree = self
+                .db
+                .open_tree(table.tree_name(number))
+                .map_err(|e| self.sled(e))?;
+            trees.insert(table, tree);
+        }
+        Ok(Generation { number, trees })
+    }
+
+    fn current(&self) -> Option<Arc<Generation>> {
+        self.current
+            .read()
+            .expect("generation lock poisoned")
+            .clone()
+    }
+
+    fn tree(&self, table: Table) -> Option<sled::Tree> {
+        self.round_trips.fetch_add(1, Ordering::Relaxed);
+        self.current().map(|g| g.trees[&table].clone())
+    }
+
+    fn scan(&self, tree: &sled::Tree, prefix: &[u8]) -> Result<Vec<Entry>, StorageError> {
+        tree.scan_prefix(prefix)
+            .map(|item| {
+                item.map(|(k, v)| (k.to_vec(), v.to_vec()))
+                    .map_err(|e| self.sled(e))
+            })
+            .collect()
+    }
+
+    /// Drops every generation tree except `keep`'s.
+    fn drop_other_generations(&self, keep: Option<u64>) -> Result<(), StorageError> {
+        let keep_prefix = keep.map(|n| format!("g{n}/"));
+        for name in self.db.tree_names() {
+            let name = String::from_utf8_lossy(&name).into_owned();
+            let is_generation = name.starts_with('g') && name.contains('/');
+            let is_kept = keep_prefix.as_deref().is_some_and(|p| name.starts_with(p));
+            if is_generation && !is_kept {
+                self.db
+                    .drop_tree(name.as_bytes())
+                    .map_err(|e| self.sled(e))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Store for SledStore {
+    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        let Some(tree) = self.tree(table) else {
+            return Ok(None);
+        };
+        let value = tree.get(key).map_err(|e| self.sled(e))?;
+        Ok(value.map(|v| v.to_vec()))
+    }
+
+    fn get_many(
+        &self,
+        table: Table,
+        keys: &[Vec<u8>],
+    ) -> Result<Vec<Option<Vec<u8>>>, StorageError> {
+        let Some(tree) = self.tree(table) else {
+            return Ok(vec![None; keys.len()]);
+        };
+        keys.iter()
+            .map(|key| {
+                tree.get(key)
+                    .map(|v| v.map(|v| v.to_vec()))
+                    .map_err(|e| self.sled(e))
+            })
+            .collect()
+    }
+
+    fn scan_prefix(&self, table: Table, prefix: &[u8]) -> Result<Vec<Entry>, StorageError> {
+        let Some(tree) = self.tree(table) else {
+            return Ok(Vec::new());
+        };
+        self.scan(&tree, prefix)
+    }
+
+    fn scan_prefixes(
+        &self,
+        table: Table,
+        prefixes: &[Vec<u8>],
+    ) -> Result<Vec<Vec<Entry>>, StorageError> {
+        let Some(tree) = self.tree(table) else {
+            return Ok(vec![Vec::new(); prefixes.len()]);
+        };
+        prefixes.iter().map(|p| self.scan(&tree, p)).collect()
+    }
+
+    fn replace_all(&self, batch: Batch, meta: Vec<Entry>) -> Result<(), StorageError> {
+        let previous = self.current();
+        let number = previous.as_ref().map_or(1, |g| g.number + 1);
+        // Leftovers of an interrupted seed may occupy the new generation's names.
+        self.drop_other_generations(previous.as_ref().map(|g| g.number))?;
+
+        let generation = self.open_generation(number)?;
+        for (table, entries) in batch.tables {
+            let mut tree_batch = sled::Batch::default();
+            for (key, value) in entries {
+                tree_batch.insert(key, value);
+            }
+            generation.trees[&table]
+                .apply_batch(tree_batch)
+                .map_err(|e| self.sled(e))?;
+        }
+        self.db.flush().map_err(|e| self.sled(e))?;
+
+        // The flip: one atomic batch on the default tree.
+        let mut flip = sled::Batch::default();
+        for (key, value) in meta {
+            flip.insert(key, value);
+        }
+        flip.insert(META_CURRENT_GENERATION, &keys::generation(number));
+        self.db.apply_batch(flip).map_err(|e| self.sled(e))?;
+        self.db.flush().map_err(|e| self.sled(e))?;
+        *self.current.write().expect("generation lock poisoned") = Some(Arc::new(generation));
+
+        self.drop_other_generations(Some(number))?;
+        self.db.flush().map_err(|e| self.sled(e))?;
+        Ok(())
+    }
+
+    fn meta(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        let value = self.db.get(key).map_err(|e| self.sled(e))?;
+        Ok(value.map(|v| v.to_vec()))
+    }
+
+    fn is_empty(&self) -> Result<bool, StorageError> {
+        Ok(self.current().is_none())
+    }
+
+    fn flush(&self) -> Result<(), StorageError> {
+        self.db.flush().map(|_| ()).map_err(|e| self.sled(e))
+    }
+
+    fn round_trips(&self) -> u64 {
+        self.round_trips.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(entries: &[(&str, &str)]) -> Batch {
+        let mut batch = Batch::default();
+        for (k, v) in entries {
+            batch.insert(Table::Records, k.as_bytes().to_vec(), v.as_bytes().to_vec());
+        }
+        batch
+    }
+
+    #[test]
+    fn replace_all_swaps_whole_generations_and_survives_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = SledStore::open(dir.path()).unwrap();
+            assert!(store.is_empty().unwrap());
+            store
+                .replace_all(batch(&[("a", "1"), ("b", "2")]), vec![])
+                .unwrap();
+            store
+                .replace_all(batch(&[("b", "3")]), vec![(b"k".to_vec(), b"v".to_vec())])
+                .unwrap();
+            assert_eq!(store.get(Table::Records, b"a").unwrap(), None);
+            assert_eq!(
+                store.get(Table::Records, b"b").unwrap(),
+                Some(b"3".to_vec())
+            );
+            assert_eq!(store.generation(), Some(2));
+        }
+        let store = SledStore::open(dir.path()).unwrap();
+        assert_eq!(store.generation(), Some(2));
+        assert_eq!(store.meta(b"k").unwrap(), Some(b"v".to_vec()));
+        let names: Vec<String> = store
+            .db
+            .tree_names()
+            .iter()
+            .map(|n| String::from_utf8_lossy(n).into_owned())
+            .filter(|n| n.starts_with('g'))
+            .collect();
+        assert!(names.iter().all(|n| n.starts_with("g2/")), "{names:?}");
+    }
+
+    #[test]
+    fn a_second_open_of_the_same_directory_reports_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = SledStore::open(dir.path()).unwrap();
+        let second = SledStore::open(dir.path());
+        assert!(matches!(second, Err(StorageError::Locked { .. })));
+    }
+}

@@ -1,0 +1,141 @@
+//! `spawn_app()` and typed request helpers shared by every test.
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use actix_web::dev::ServerHandle;
+use serde_json::{json, Value};
+use wic_gql::config::Settings;
+use wic_gql::graph::Graph;
+use wic_gql::startup::Application;
+
+/// A running server over its own temporary database.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub graph: Graph,
+    pub db: PathBuf,
+    handle: ServerHandle,
+    _dir: tempfile::TempDir,
+}
+
+fn init_logs() {
+    static LOGS: Once = Once::new();
+    LOGS.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            tracing_subscriber::fmt()
+                .with_env_filter("info")
+                .with_test_writer()
+                .init();
+        }
+    });
+}
+
+/// Starts the server on `127.0.0.1:0` over a fresh temporary database, which it seeds from
+/// the seed data compiled into the binary (the repository's `seed/`).
+pub async fn spawn_app() -> TestApp {
+    init_logs();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let db = dir.path().join("wic-gql.db");
+    let settings = Settings {
+        host: "127.0.0.1".into(),
+        port: 0,
+        db: db.clone(),
+        workers: Some(1),
+        shutdown_timeout_secs: 5,
+    };
+    let app = Application::build(settings)
+        .await
+        .expect("the server starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let graph = app.graph();
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        graph,
+        db,
+        handle,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    /// POSTs `query` with `variables`; the whole JSON response.
+    pub async fn post(&self, query: &str, variables: Value) -> Value {
+        self.client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request sent")
+            .json()
+            .await
+            .expect("JSON response")
+    }
+
+    /// POSTs `query` and returns its `data`, failing the test on any GraphQL error.
+    pub async fn data(&self, query: &str) -> Value {
+        self.data_with(query, json!({})).await
+    }
+
+    /// Like [`TestApp::data`], with variables.
+    pub async fn data_with(&self, query: &str, variables: Value) -> Value {
+        let response = self.post(query, variables).await;
+        assert!(
+            response.get("errors").is_none(),
+            "unexpected errors: {response:#}"
+        );
+        response["data"].clone()
+    }
+
+    /// POSTs `query` and returns its errors, failing the test if there are none.
+    pub async fn errors(&self, query: &str) -> Vec<Value> {
+        let response = self.post(query, json!({})).await;
+        response["errors"]
+            .as_array()
+            .cloned()
+            .unwrap_or_else(|| panic!("expected errors, got {response:#}"))
+    }
+
+    /// GET `path` on the server.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(&self) {
+        self.handle.stop(true).await;
+    }
+}
+
+/// The repository's `seed/` folder.
+pub fn seed_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("seed")
+}
+
+/// The `wic-gql` binary built for these tests.
+pub fn wic_gql() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_wic-gql"));
+    command.env("RUST_LOG", "warn");
+    command
+}
+
+/// The values of `field` in each element of the JSON array at `array`.
+pub fn pluck<'a>(array: &'a Value, field: &str) -> Vec<&'a str> {
+    array
+        .as_array()
+        .unwrap_or_else(|| panic!("expected an array, got {array}"))
+        .iter()
+        .map(|item| {
+            item[field]
+                .as_str()
+                .unwrap_or_else(|| panic!("no string `{field}` in {item}"))
+        })
+        .collect()
+}

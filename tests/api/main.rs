@@ -1,0 +1,14 @@
+//! Integration tests: the real server on a free loopback port, spoken to over HTTP.
+//!
+//! Compiled as one binary (one link, shared helpers). Set `TEST_LOG=1` to see server logs.
+
+mod citations;
+mod connections;
+mod graph_facts;
+mod helpers;
+mod http;
+mod nesting;
+mod round_trips;
+mod schema_file;
+mod search;
+mod seed_cli;

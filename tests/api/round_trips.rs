@@ -1,0 +1,68 @@
+//! No N+1: store round trips grow with a query's depth, not with the records it returns.
+
+use serde_json::Value;
+
+use crate::helpers::{spawn_app, TestApp};
+
+/// Runs `query` and returns (store round trips it made, records it returned).
+async fn measure(app: &TestApp, query: &str) -> (u64, usize) {
+    let before = app.graph.round_trips();
+    let data = app.data(query).await;
+    (app.graph.round_trips() - before, count_slugs(&data))
+}
+
+fn count_slugs(value: &Value) -> usize {
+    match value {
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| usize::from(k == "slug") + count_slugs(v))
+            .sum(),
+        Value::Array(items) => items.iter().map(count_slugs).sum(),
+        _ => 0,
+    }
+}
+
+/// The same depth-5 shape over one trend and over all five.
+fn trends_query(first: u32) -> String {
+    format!(
+        "{{ trends(first: {first}) {{ nodes {{ slug
+            actors {{ nodes {{ slug
+              trends {{ nodes {{ slug
+                events {{ nodes {{ slug
+                  topics(first: 500) {{ nodes {{ slug }} }}
+                }} }}
+              }} }}
+            }} }}
+        }} }} }}"
+    )
+}
+
+#[tokio::test]
+async fn round_trips_depend_on_depth_not_on_the_number_of_records() {
+    let app = spawn_app().await;
+    let (small_trips, small_records) = measure(&app, &trends_query(1)).await;
+    let (large_trips, large_records) = measure(&app, &trends_query(5)).await;
+    assert!(
+        large_records > 3 * small_records,
+        "{large_records} vs {small_records} records"
+    );
+    assert_eq!(
+        large_trips, small_trips,
+        "round trips must not grow with the records returned"
+    );
+    // The top list (kind index scan + multi-get), then per level one edge scan and one
+    // multi-get of records.
+    assert_eq!(large_trips, 2 + 2 * 4, "round trips of a depth-5 query");
+}
+
+#[tokio::test]
+async fn sibling_records_share_one_load_per_level() {
+    let app = spawn_app().await;
+    let (trips, records) = measure(
+        &app,
+        "{ actors(first: 500) { nodes { slug trends { nodes { slug } } } } }",
+    )
+    .await;
+    assert!(records > 40, "{records}");
+    assert_eq!(trips, 2 + 2, "round trips for 36 actors and their trends");
+}

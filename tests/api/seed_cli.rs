@@ -1,0 +1,459 @@
+//! `wic-gql seed`, `serve` and `dump` run as the built binary: precise errors, atomicity,
+//! idempotence, the lock held by a running server, and graceful shutdown.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::helpers::{seed_dir, wic_gql};
+
+/// A temporary folder holding a database seeded from the repository's `seed/`.
+struct SeededDb {
+    dir: tempfile::TempDir,
+}
+
+impl SeededDb {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = SeededDb { dir };
+        let output = db.seed(&seed_dir());
+        assert!(
+            output.status.success(),
+            "seed failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        db
+    }
+
+    fn path(&self) -> PathBuf {
+        self.dir.path().join("wic-gql.db")
+    }
+
+    fn seed(&self, from: &Path) -> Output {
+        wic_gql()
+            .arg("seed")
+            .arg("--db")
+            .arg(self.path())
+            .arg("--from")
+            .arg(from)
+            .output()
+            .unwrap()
+    }
+
+    fn dump(&self) -> String {
+        dump(&self.path())
+    }
+}
+
+fn dump(db: &Path) -> String {
+    let output = wic_gql().arg("dump").arg("--db").arg(db).output().unwrap();
+    assert!(
+        output.status.success(),
+        "dump failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// A copy of `seed/` with `edits` applied: `(file, text to find, replacement)`.
+fn edited_seed(edits: &[(&str, &str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(seed_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    for (file, find, replace) in edits {
+        let path = dir.path().join(file);
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            find.is_empty() || text.contains(find),
+            "{find:?} is not in seed/{file}"
+        );
+        let edited = if find.is_empty() {
+            format!("{text}{replace}")
+        } else {
+            text.replacen(find, replace, 1)
+        };
+        std::fs::write(path, edited).unwrap();
+    }
+    dir
+}
+
+/// `file:line:column` (1-based, columns in characters) of the first `needle` in `dir/file`.
+fn at(dir: &Path, file: &str, needle: &str) -> String {
+    let text = std::fs::read_to_string(dir.join(file)).unwrap();
+    let offset = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in {file}"));
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap().chars().count() + 1;
+    format!("{}/{file}:{line}:{column}", dir.display())
+}
+
+/// Seeds `edits` over a seeded database; asserts the exact problem lines, a failing exit
+/// code, and that the database is exactly as it was.
+fn assert_refused(edits: &[(&str, &str, &str)], expected: impl Fn(&Path) -> Vec<String>) {
+    let db = SeededDb::new();
+    let before = db.dump();
+    let seed = edited_seed(edits);
+    let output = db.seed(seed.path());
+    assert_eq!(output.status.code(), Some(1), "a refused seed exits with 1");
+    let expected = expected(seed.path());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        format!(
+            "error: {} problem(s) in the seed data; nothing was written:\n{}\n",
+            expected.len(),
+            expected.join("\n")
+        )
+    );
+    assert_eq!(
+        db.dump(),
+        before,
+        "the previous data must survive a refused seed"
+    );
+}
+
+#[test]
+fn an_unknown_field_is_refused_where_it_is_written() {
+    assert_refused(
+        &[(
+            "places.toml",
+            "kind = \"locality\"\ncite",
+            "kind = \"locality\"\npopulation = 3\ncite",
+        )],
+        |dir| {
+            vec![format!(
+            "{}: [[place]]: unknown field `population` (expected one of `id`, `name`, `aliases`, `cite`, `kind`)",
+            at(dir, "places.toml", "population")
+        )]
+        },
+    );
+}
+
+#[test]
+fn a_missing_required_field_is_refused_at_its_block() {
+    assert_refused(
+        &[(
+            "places.toml",
+            "id = \"beijing\"\nname = \"Beijing\"\n",
+            "id = \"beijing\"\n",
+        )],
+        |dir| {
+            let text = std::fs::read_to_string(dir.join("places.toml")).unwrap();
+            let header = text[..text.find("id = \"beijing\"").unwrap()]
+                .rfind("[[place]]")
+                .unwrap();
+            let line = text[..header].matches('\n').count() + 1;
+            vec![format!("{}/places.toml:{line}:1: [[place]]: missing field `name` (required in every [[place]])", dir.display())]
+        },
+    );
+}
+
+#[test]
+fn a_duplicate_id_is_refused_with_both_places() {
+    assert_refused(
+        &[("topics.toml", "", "\n[[topic]]\nid = \"blockchain\"\nname = \"blockchain\"\nkind = \"technology\"\ncite = [{ section = \"V\", paragraph = 4, quote = \"blockchain\" }]\n")],
+        |dir| {
+            let text = std::fs::read_to_string(dir.join("topics.toml")).unwrap();
+            let first = text.find("id = \"blockchain\"").unwrap();
+            let second = text.rfind("id = \"blockchain\"").unwrap();
+            let position = |offset: usize| format!("{}/topics.toml:{}:6", dir.display(), text[..offset].matches('\n').count() + 1);
+            vec![format!(
+                "{}: duplicate id `blockchain` (expected unique ids; first defined at {})",
+                position(second),
+                position(first)
+            )]
+        },
+    );
+}
+
+#[test]
+fn a_dangling_reference_is_refused() {
+    assert_refused(
+        &[(
+            "relations-organization.toml",
+            "from = \"gsma\"",
+            "from = \"gsmaa\"",
+        )],
+        |dir| {
+            vec![format!(
+                "{}: `from` refers to unknown id `gsmaa` (expected the id of a record)",
+                at(dir, "relations-organization.toml", "\"gsmaa\"")
+            )]
+        },
+    );
+}
+
+#[test]
+fn a_malformed_date_is_refused() {
+    assert_refused(
+        &[(
+            "events.toml",
+            "start = 2022-07-12",
+            "start = \"2022-07-32\"",
+        )],
+        |dir| {
+            vec![format!(
+            "{}: malformed date \"2022-07-32\" in `start` (expected a calendar date YYYY-MM-DD, like 2017-12-03)",
+            at(dir, "events.toml", "\"2022-07-32\"")
+        )]
+        },
+    );
+}
+
+#[test]
+fn a_quote_that_is_not_in_the_source_is_refused() {
+    let quote = "Building on the Wuzhen Initiative 2016";
+    assert_refused(
+        &[(
+            "documents.toml",
+            "quote = \"Building on the Wuzhen Initiative 2015\"",
+            &format!("quote = \"{quote}\""),
+        )],
+        |dir| {
+            vec![format!(
+            "{}: quote \"{quote}\" is not in section `intro` paragraph 2 (expected a verbatim excerpt of that paragraph; it occurs nowhere in the source)",
+            at(dir, "documents.toml", &format!("\"{quote}\""))
+        )]
+        },
+    );
+}
+
+#[test]
+fn a_toml_syntax_error_is_refused() {
+    assert_refused(
+        &[("zz-broken.toml", "", "[[actor]]\nid = \"x\"\nname = \n")],
+        |dir| {
+            vec![format!(
+                "{}/zz-broken.toml:3:8: invalid TOML: invalid string (expected `\"`, `'`)",
+                dir.display()
+            )]
+        },
+    );
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let db = SeededDb::new();
+    let before = db.dump();
+    let seed = edited_seed(&[
+        (
+            "relations-organization.toml",
+            "from = \"gsma\"",
+            "from = \"gsmaa\"",
+        ),
+        (
+            "events.toml",
+            "start = 2022-07-12",
+            "start = \"2022-07-32\"",
+        ),
+        (
+            "places.toml",
+            "kind = \"locality\"\ncite",
+            "kind = \"locality\"\npopulation = 3\ncite",
+        ),
+    ]);
+    let output = db.seed(seed.path());
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with("error: 3 problem(s) in the seed data; nothing was written:\n"),
+        "{stderr}"
+    );
+    for needle in ["`gsmaa`", "\"2022-07-32\"", "`population`"] {
+        assert!(
+            stderr.contains(needle),
+            "{needle} not reported in:\n{stderr}"
+        );
+    }
+    assert_eq!(db.dump(), before);
+}
+
+#[test]
+fn seeding_twice_gives_identical_contents() {
+    let db = SeededDb::new();
+    let first = db.dump();
+    assert!(
+        first.lines().count() > 1000,
+        "the dump holds every entry of every table"
+    );
+    let output = db.seed(&seed_dir());
+    assert!(output.status.success());
+    assert_eq!(db.dump(), first);
+}
+
+#[test]
+fn a_successful_seed_replaces_the_database_whole() {
+    let db = SeededDb::new();
+    let original = db.dump();
+    let extra = edited_seed(&[(
+        "places.toml",
+        "",
+        "\n[[place]]\nid = \"hangzhou-test\"\nname = \"Extra\"\nkind = \"locality\"\ncite = [{ section = \"intro\", paragraph = 1, quote = \"Wuzhen\" }]\n",
+    )]);
+    let output = db.seed(extra.path());
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("    place          5\n"), "{stdout}");
+    assert_ne!(db.dump(), original);
+    assert!(db.seed(&seed_dir()).status.success());
+    assert_eq!(
+        db.dump(),
+        original,
+        "no record of the earlier seed survives"
+    );
+}
+
+#[test]
+fn the_seed_summary_gives_counts_by_kind_edges_and_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let output = wic_gql()
+        .arg("seed")
+        .arg("--db")
+        .arg(&db)
+        .arg("--from")
+        .arg(seed_dir())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!("seeded {} from {}", db.display(), seed_dir().display())
+    );
+    assert_eq!(
+        lines[1..10],
+        [
+            "  records        145",
+            "    document       7",
+            "    event          2",
+            "    trend          5",
+            "    actor         36",
+            "    place          4",
+            "    topic         84",
+            "    statistic      7",
+            "  edges          198",
+        ]
+    );
+    assert!(
+        lines[10].starts_with("  time ") && lines[10].ends_with(" ms"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_dry_run_validates_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let output = wic_gql()
+        .arg("seed")
+        .arg("--dry-run")
+        .arg("--db")
+        .arg(&db)
+        .arg("--from")
+        .arg(seed_dir())
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8(output.stdout)
+        .unwrap()
+        .contains("is valid (dry run, nothing written)"));
+    assert!(!db.exists());
+}
+
+/// `wic-gql serve` on port 0; returns the child and the URL it printed.
+fn serve(db: &Path) -> (Child, String) {
+    let mut child = wic_gql()
+        .args(["serve", "--port", "0", "--workers", "1", "--db"])
+        .arg(db)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first.rsplit(" on ").next().unwrap().to_string();
+    // Keep reading, as a terminal would, until the server exits.
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, url)
+}
+
+fn wait_with_timeout(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            started.elapsed() < timeout,
+            "the process did not exit within {timeout:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn serve_seeds_an_empty_database_answers_and_stops_gracefully_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("fresh.db");
+    let (mut child, url) = serve(&db);
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+
+    // The database is held by the server: a seed gets a clear error at once, not a hang.
+    let started = Instant::now();
+    let output = wic_gql()
+        .arg("seed")
+        .arg("--db")
+        .arg(&db)
+        .arg("--from")
+        .arg(seed_dir())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        format!(
+            "error: the database at {} is in use by another process (is `wic-gql serve` running?); stop it and try again\n",
+            db.display()
+        )
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+
+    let health: serde_json::Value = get_json(&format!("{url}/health"));
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["records"]["trend"], 5);
+
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = wait_with_timeout(&mut child, Duration::from_secs(30));
+    assert!(status.success(), "graceful stop exits 0, got {status}");
+
+    // The lock is released and the embedded seed equals a seed of the repository's files.
+    assert_eq!(dump(&db), SeededDb::new().dump());
+}
+
+/// A GET returning JSON, from a synchronous test.
+fn get_json(url: &str) -> serde_json::Value {
+    let url = url.to_string();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() })
+    })
+    .join()
+    .unwrap()
+}
