@@ -137,11 +137,7 @@ pub fn loaders<'a>(ctx: &'a Context<'_>) -> &'a Loaders {
 
 /// Loads one record by slug through the request's loader.
 pub async fn load_record(ctx: &Context<'_>, slug: &str) -> ApiResult<Option<Arc<Record>>> {
-    loaders(ctx)
-        .records
-        .load_one(slug.to_string())
-        .await
-        .map_err(to_gql)
+    loaders(ctx).record(slug).await.map_err(to_gql)
 }
 
 /// The records at the far end of `record`'s edges in `direction`, limited to `relations`
@@ -158,8 +154,7 @@ pub async fn related(
         direction,
     };
     let edges = loaders
-        .edges
-        .load_one(key)
+        .edges(key)
         .await
         .map_err(to_gql)?
         .unwrap_or_default();
@@ -171,7 +166,7 @@ pub async fn related(
         .iter()
         .map(|e| e.far_end(direction).to_string())
         .collect();
-    let records = loaders.records.load_many(slugs).await.map_err(to_gql)?;
+    let records = loaders.records(slugs).await.map_err(to_gql)?;
     Ok(edges
         .into_iter()
         .filter_map(|e| {

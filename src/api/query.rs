@@ -121,11 +121,7 @@ impl QueryRoot {
             .collect::<Result<Vec<_>, _>>()
             .map_err(to_gql)?;
         let slugs: Vec<String> = parsed.iter().map(|(_, s)| s.clone()).collect();
-        let found = loaders(ctx)
-            .records
-            .load_many(slugs)
-            .await
-            .map_err(to_gql)?;
+        let found = loaders(ctx).records(slugs).await.map_err(to_gql)?;
         Ok(parsed
             .into_iter()
             .map(|(kind, slug)| {

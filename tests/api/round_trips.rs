@@ -66,3 +66,22 @@ async fn sibling_records_share_one_load_per_level() {
     assert!(records > 40, "{records}");
     assert_eq!(trips, 2 + 2, "round trips for 36 actors and their trends");
 }
+
+#[tokio::test]
+async fn hundreds_of_siblings_of_mixed_types_still_batch_per_level() {
+    let app = spawn_app().await;
+    let query = "{ records(kinds: [TREND, ACTOR, TOPIC], first: 500) { nodes { slug
+        ... on Actor { trends { nodes { slug topics(first: 500) { nodes { slug } } } } }
+        ... on Topic { trends { nodes { slug actors { nodes { slug } } } } }
+        ... on Trend { events { nodes { slug topics(first: 500) { nodes { slug } } } } }
+    } } }";
+    let (trips, records) = measure(&app, query).await;
+    assert!(records > 900, "{records}");
+    // The top list reads each of its three kinds (index scan + multi-get); then per level
+    // one edge scan per direction (both occur at each level here) and one multi-get.
+    assert_eq!(
+        trips,
+        2 * 3 + 2 * (2 + 1),
+        "round trips for a depth-3 query over {records} records"
+    );
+}
