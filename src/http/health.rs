@@ -1,0 +1,44 @@
+//! `GET /health`: liveness, what the database holds, and which schema is served.
+
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use super::AppState;
+use crate::storage::codec::FORMAT_VERSION;
+
+/// `GET /health`: whether the database answers, what it holds, and which schema is served.
+pub async fn health(state: web::Data<AppState>) -> HttpResponse {
+    let graph = state.graph.clone();
+    let summary = web::block(move || graph.summary()).await;
+    let db = state.db.display().to_string();
+    match summary {
+        Ok(Ok(summary)) => {
+            let records: serde_json::Map<String, serde_json::Value> = summary
+                .iter()
+                .flat_map(|s| &s.records)
+                .map(|(kind, count)| (kind.clone(), json!(count)))
+                .collect();
+            let edges = summary.as_ref().map_or(0, |s| s.edges);
+            HttpResponse::Ok().json(json!({
+                "status": "ok",
+                "database": { "path": db, "open": true, "formatVersion": FORMAT_VERSION },
+                "records": records,
+                "edges": edges,
+                "schemaHash": state.schema_hash,
+                "version": env!("CARGO_PKG_VERSION"),
+            }))
+        }
+        Ok(Err(error)) => {
+            tracing::error!(%error, "health check could not read the database");
+            HttpResponse::ServiceUnavailable().json(json!({
+                "status": "unavailable",
+                "database": { "path": db, "open": false },
+                "schemaHash": state.schema_hash,
+            }))
+        }
+        Err(error) => {
+            tracing::error!(%error, "health check task failed");
+            HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable" }))
+        }
+    }
+}
