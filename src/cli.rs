@@ -62,6 +62,16 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "WIC_GQL_WORKERS")]
     pub workers: Option<usize>,
+    /// `Cache-Control` of successful GET responses.
+    #[arg(long, env = "WIC_GQL_CACHE_CONTROL", default_value = config::DEFAULT_CACHE_CONTROL)]
+    pub cache_control: String,
+    /// Allow-list mode: run only the operations of this trusted documents manifest
+    /// (a JSON object of SHA-256 hex hash → document).
+    #[arg(long, env = "WIC_GQL_TRUSTED_DOCUMENTS", value_name = "FILE")]
+    pub trusted_documents: Option<PathBuf>,
+    /// The most operations a batched POST (a JSON array) may hold; 0 turns batching off.
+    #[arg(long, env = "WIC_GQL_MAX_BATCH", default_value_t = 0)]
+    pub max_batch: usize,
 }
 
 /// Arguments of `wic-gql dump`.
@@ -140,6 +150,9 @@ async fn run_serve(args: ServeArgs, out: &mut impl Write) -> Result<(), CliError
         port: args.port,
         db: args.db,
         workers: args.workers,
+        cache_control: args.cache_control,
+        trusted_documents: args.trusted_documents,
+        max_batch: args.max_batch,
         ..Settings::default()
     };
     let application = Application::build(settings).await?;

@@ -10,6 +10,10 @@ pub const DEFAULT_HOST: &str = "127.0.0.1";
 /// The default port.
 pub const DEFAULT_PORT: u16 = 8080;
 
+/// GET responses may be stored but must be revalidated: the data changes only on a re-seed,
+/// and a matching ETag costs a 304 with no body.
+pub const DEFAULT_CACHE_CONTROL: &str = "public, no-cache";
+
 /// Everything `Application::build` needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -21,6 +25,12 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// How long in-flight requests may run after a stop signal, in seconds.
     pub shutdown_timeout_secs: u64,
+    /// `Cache-Control` of successful GET responses (revalidated cheaply through ETags).
+    pub cache_control: String,
+    /// A trusted documents manifest: when set, only its operations run.
+    pub trusted_documents: Option<PathBuf>,
+    /// The most operations one batched POST may hold; 0 turns batching off.
+    pub max_batch: usize,
 }
 
 impl Default for Settings {
@@ -31,6 +41,9 @@ impl Default for Settings {
             db: PathBuf::from(DEFAULT_DB_PATH),
             workers: None,
             shutdown_timeout_secs: 30,
+            cache_control: DEFAULT_CACHE_CONTROL.to_string(),
+            trusted_documents: None,
+            max_batch: 0,
         }
     }
 }

@@ -14,7 +14,7 @@ use tracing_actix_web::TracingLogger;
 use crate::api;
 use crate::config::Settings;
 use crate::graph::{Graph, GraphError};
-use crate::http::{self, AppState};
+use crate::http::{self, AppState, Documents, ManifestError};
 use crate::seed::{self, SeedError, SeedFiles};
 use crate::storage::{SledStore, StorageError};
 
@@ -35,6 +35,8 @@ pub enum StartupError {
     },
     #[error("the server failed: {0}")]
     Serve(#[source] std::io::Error),
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
     #[error("a blocking task failed: {0}")]
     Join(#[from] tokio::task::JoinError),
 }
@@ -59,11 +61,21 @@ impl Application {
                 source,
             })?;
         let address = listener.local_addr().map_err(StartupError::Serve)?;
+        let documents = match &settings.trusted_documents {
+            Some(manifest) => Documents::trusted(manifest)?,
+            None => Documents::open(),
+        };
+        if let Some(count) = documents.trusted_count() {
+            tracing::info!(count, "allow-list mode: only trusted documents run");
+        }
         let state = web::Data::new(AppState {
             schema: api::build_schema(),
             graph: graph.clone(),
             db: settings.db.clone(),
             schema_hash: api::schema_hash(),
+            documents,
+            cache_control: settings.cache_control.clone(),
+            max_batch: settings.max_batch,
         });
         let mut server = HttpServer::new(move || {
             App::new()

@@ -1,44 +1,147 @@
-//! `/graphql`: GraphQL over HTTP, POST for any operation and GET for queries only.
+//! `/graphql`: GraphQL over HTTP as the specification describes it — POST for any
+//! operation, GET for queries only, content negotiation on `Accept`, 4xx without `data`
+//! for request errors under `application/graphql-response+json`, ETags on GET.
 
-use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
 use async_graphql::parser::types::{DocumentOperations, OperationType};
-use async_graphql_actix_web::{GraphQLRequest, GraphQLResponse};
-use serde_json::json;
+use serde_json::{Map, Value};
 
+use super::error::HttpError;
+use super::negotiate::{negotiate, ResponseType};
+use super::params::{self, Params};
+use super::persisted::sha256_hex;
 use super::AppState;
 use crate::api;
 
-pub async fn post(state: web::Data<AppState>, request: GraphQLRequest) -> GraphQLResponse {
-    let request = api::with_loaders(request.into_inner(), &state.graph);
-    state.schema.execute(request).await.into()
+/// `POST /graphql`: a JSON body (`Content-Type: application/json`), any operation.
+pub async fn post(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    let response_type = match negotiate(header_str(request.headers(), header::ACCEPT)) {
+        Ok(ty) => ty,
+        Err(error) => return error.response(ResponseType::Json.content_type()),
+    };
+    let refuse = |error: HttpError| error.response(response_type.content_type());
+    if let Err(error) = check_content_type(request.headers()) {
+        return refuse(error);
+    }
+    let operations = match params::from_body(&body, state.max_batch) {
+        Ok(operations) => operations,
+        Err(error) => return refuse(error),
+    };
+    if operations.len() == 1 {
+        let params = operations.into_iter().next().expect("one operation");
+        return match execute(&state, &params, false).await {
+            Ok(response) => render(response, response_type, None),
+            Err(error) => refuse(error),
+        };
+    }
+    // A batch answers every operation; its status is 200 whatever each one says.
+    let mut results = Vec::with_capacity(operations.len());
+    for params in &operations {
+        results.push(match execute(&state, params, false).await {
+            Ok(response) => serde_json::to_value(&response).unwrap_or(Value::Null),
+            Err(error) => serde_json::json!({ "errors": [{ "message": error.to_string(), "extensions": { "code": error.code() } }] }),
+        });
+    }
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, response_type.content_type()))
+        .body(Value::Array(results).to_string())
 }
 
-/// GET runs queries only: a mutation must not be triggered by a link or an `<img>`.
-pub async fn get(state: web::Data<AppState>, request: GraphQLRequest) -> HttpResponse {
-    let request = request.into_inner();
-    if let Some(kind) = non_query_operation(&request) {
-        return HttpResponse::MethodNotAllowed()
-            .insert_header((header::ALLOW, "POST"))
-            .json(json!({
-                "errors": [{
-                    "message": format!("a {kind} cannot be sent with GET; use POST"),
-                    "extensions": { "code": "METHOD_NOT_ALLOWED" }
-                }]
-            }));
+/// `GET /graphql?query=...`: queries only, cacheable, with a strong ETag.
+pub async fn get(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse {
+    let response_type = match negotiate(header_str(request.headers(), header::ACCEPT)) {
+        Ok(ty) => ty,
+        Err(error) => return error.response(ResponseType::Json.content_type()),
+    };
+    let refuse = |error: HttpError| error.response(response_type.content_type());
+    let pairs = match web::Query::<Vec<(String, String)>>::from_query(request.query_string()) {
+        Ok(pairs) => pairs.into_inner(),
+        Err(e) => {
+            return refuse(HttpError::InvalidParameter(format!(
+                "the query string is malformed: {e}"
+            )))
+        }
+    };
+    let params = match params::from_query_string(pairs) {
+        Ok(params) => params,
+        Err(error) => return refuse(error),
+    };
+    match execute(&state, &params, true).await {
+        Ok(response) => render(
+            response,
+            response_type,
+            Some((&state.cache_control, request.headers())),
+        ),
+        Err(error) => refuse(error),
+    }
+}
+
+/// A POST must say it sends JSON (which also keeps browsers' CORS-simple content types —
+/// `text/plain`, forms — from triggering operations cross-site).
+fn check_content_type(headers: &HeaderMap) -> Result<(), HttpError> {
+    let Some(value) = header_str(headers, header::CONTENT_TYPE) else {
+        return Err(HttpError::UnsupportedMediaType("no Content-Type".into()));
+    };
+    let mut parts = value.split(';').map(str::trim);
+    let essence = parts.next().unwrap_or_default().to_ascii_lowercase();
+    let charset_ok = parts
+        .filter_map(|p| p.split_once('='))
+        .filter(|(k, _)| k.trim().eq_ignore_ascii_case("charset"))
+        .all(|(_, v)| v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8"));
+    if essence == "application/json" && charset_ok {
+        Ok(())
+    } else {
+        Err(HttpError::UnsupportedMediaType(format!("{value:?}")))
+    }
+}
+
+/// Resolves the document, refuses a mutation over GET, and runs the operation.
+async fn execute(
+    state: &AppState,
+    params: &Params,
+    over_get: bool,
+) -> Result<async_graphql::Response, HttpError> {
+    let query = state.documents.resolve(params)?;
+    if over_get {
+        if let Some(kind) = non_query_operation(&query, params.operation_name.as_deref()) {
+            return Err(HttpError::MutationOverGet(kind));
+        }
+    }
+    let mut request = async_graphql::Request::new(query.as_ref());
+    request.operation_name = params.operation_name.clone();
+    if let Some(variables) = &params.variables {
+        request.variables = async_graphql::Variables::from_json(Value::Object(variables.clone()));
+    }
+    if let Some(extensions) = &params.extensions {
+        request.extensions = serde_json::from_value(Value::Object(without_persisted_query(
+            extensions,
+        )))
+        .map_err(|e| HttpError::InvalidParameter(format!("`extensions` cannot be read: {e}")))?;
     }
     let request = api::with_loaders(request, &state.graph);
-    let response = state.schema.execute(request).await;
-    HttpResponse::Ok().json(response)
+    Ok(state.schema.execute(request).await)
+}
+
+/// The APQ entry is the HTTP layer's business; the rest of `extensions` goes to the schema.
+fn without_persisted_query(extensions: &Map<String, Value>) -> Map<String, Value> {
+    let mut rest = extensions.clone();
+    rest.remove("persistedQuery");
+    rest
 }
 
 /// The kind of the selected operation when it is not a query.
-fn non_query_operation(request: &async_graphql::Request) -> Option<&'static str> {
-    let document = async_graphql::parser::parse_query(&request.query).ok()?;
+fn non_query_operation(query: &str, operation_name: Option<&str>) -> Option<&'static str> {
+    let document = async_graphql::parser::parse_query(query).ok()?;
     let ty = match &document.operations {
         DocumentOperations::Single(op) => op.node.ty,
-        DocumentOperations::Multiple(ops) => match &request.operation_name {
-            Some(name) => ops.get(name.as_str())?.node.ty,
+        DocumentOperations::Multiple(ops) => match operation_name {
+            Some(name) => ops.get(name)?.node.ty,
             None if ops.len() == 1 => ops.values().next()?.node.ty,
             None => return None,
         },
@@ -48,4 +151,70 @@ fn non_query_operation(request: &async_graphql::Request) -> Option<&'static str>
         OperationType::Mutation => Some("mutation"),
         OperationType::Subscription => Some("subscription"),
     }
+}
+
+/// Whether the request failed before execution (parsing, validation, variables): no
+/// `data`, and no error has a path into the response.
+fn is_request_error(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty())
+}
+
+/// The HTTP response for an executed operation. `cache` is given for GET: the
+/// `Cache-Control` to send and the request headers to check `If-None-Match` against.
+fn render(
+    response: async_graphql::Response,
+    ty: ResponseType,
+    cache: Option<(&str, &HeaderMap)>,
+) -> HttpResponse {
+    let request_error = is_request_error(&response);
+    let (status, body) = if request_error && ty == ResponseType::GraphqlResponseJson {
+        let errors = serde_json::json!({ "errors": response.errors });
+        (StatusCode::BAD_REQUEST, errors.to_string())
+    } else {
+        let body = serde_json::to_string(&response).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot serialize a GraphQL response");
+            r#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#.into()
+        });
+        (StatusCode::OK, body)
+    };
+    let mut builder = HttpResponse::build(status);
+    builder.insert_header((header::CONTENT_TYPE, ty.content_type()));
+    match cache {
+        Some((cache_control, headers))
+            if status == StatusCode::OK && response.errors.is_empty() =>
+        {
+            let etag = format!("\"{}\"", &sha256_hex(&body)[..32]);
+            builder
+                .insert_header((header::ETAG, etag.clone()))
+                .insert_header((header::CACHE_CONTROL, cache_control.to_string()))
+                .insert_header((header::VARY, "Accept"));
+            if if_none_match(headers, &etag) {
+                return HttpResponse::NotModified()
+                    .insert_header((header::ETAG, etag))
+                    .insert_header((header::CACHE_CONTROL, cache_control.to_string()))
+                    .insert_header((header::VARY, "Accept"))
+                    .finish();
+            }
+        }
+        _ => {
+            builder.insert_header((header::CACHE_CONTROL, "no-store"));
+        }
+    }
+    builder.body(body)
+}
+
+/// Whether `If-None-Match` lists `etag` (or is `*`).
+fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
+    header_str(headers, header::IF_NONE_MATCH).is_some_and(|value| {
+        value
+            .split(',')
+            .map(|tag| tag.trim().trim_start_matches("W/"))
+            .any(|tag| tag == etag || tag == "*")
+    })
+}
+
+fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
 }

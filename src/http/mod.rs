@@ -2,9 +2,16 @@
 //!
 //! Only this module and `startup` know actix-web; the schema knows nothing of HTTP.
 
+mod error;
 mod graphql;
 mod health;
+mod negotiate;
+mod params;
+mod persisted;
 mod playground;
+
+pub use error::HttpError;
+pub use persisted::{Documents, ManifestError};
 
 use std::path::PathBuf;
 
@@ -19,6 +26,12 @@ pub struct AppState {
     pub graph: Graph,
     pub db: PathBuf,
     pub schema_hash: String,
+    /// Persisted and trusted documents.
+    pub documents: Documents,
+    /// `Cache-Control` of successful GET responses.
+    pub cache_control: String,
+    /// The most operations a batched POST may hold; 0 turns batching off.
+    pub max_batch: usize,
 }
 
 /// Registers every route.

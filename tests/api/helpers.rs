@@ -34,16 +34,23 @@ fn init_logs() {
 /// Starts the server on `127.0.0.1:0` over a fresh temporary database, which it seeds from
 /// the seed data compiled into the binary (the repository's `seed/`).
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like [`spawn_app`], with settings changed by `configure`.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     init_logs();
     let dir = tempfile::tempdir().expect("temporary directory");
     let db = dir.path().join("wic-gql.db");
-    let settings = Settings {
+    let mut settings = Settings {
         host: "127.0.0.1".into(),
         port: 0,
         db: db.clone(),
         workers: Some(1),
         shutdown_timeout_secs: 5,
+        ..Settings::default()
     };
+    configure(&mut settings);
     let app = Application::build(settings)
         .await
         .expect("the server starts");
@@ -67,6 +74,19 @@ impl TestApp {
         self.client
             .post(format!("{}/graphql", self.address))
             .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request sent")
+            .json()
+            .await
+            .expect("JSON response")
+    }
+
+    /// POSTs a raw JSON body; the whole JSON response.
+    pub async fn post_json(&self, body: Value) -> Value {
+        self.client
+            .post(format!("{}/graphql", self.address))
+            .json(&body)
             .send()
             .await
             .expect("request sent")
@@ -138,4 +158,21 @@ pub fn pluck<'a>(array: &'a Value, field: &str) -> Vec<&'a str> {
                 .unwrap_or_else(|| panic!("no string `{field}` in {item}"))
         })
         .collect()
+}
+
+/// Makes sure the npm project in `dir` (relative to the repository) has its packages,
+/// running `npm ci` once if needed; panics with the install command if npm is missing.
+pub fn npm_ci(dir: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    if !dir.join("node_modules").is_dir() {
+        let status = std::process::Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir)
+            .status()
+            .unwrap_or_else(|e| {
+                panic!("npm is needed for this test ({e}): apt-get install -y nodejs npm")
+            });
+        assert!(status.success(), "npm ci failed in {}", dir.display());
+    }
+    dir
 }

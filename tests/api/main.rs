@@ -5,6 +5,7 @@
 mod citations;
 mod connections;
 mod graph_facts;
+mod graphql_http;
 mod helpers;
 mod http;
 mod nesting;

@@ -1,0 +1,248 @@
+//! Which document a request runs: its `query`, a persisted query sent by hash (Apollo's
+//! automatic persisted queries), or — in allow-list mode — only documents of a trusted
+//! manifest.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::error::HttpError;
+use super::params::Params;
+
+/// How many automatic persisted queries are remembered; beyond it, queries still run but
+/// are not stored, so a client cannot grow the server's memory without bound.
+const APQ_CAPACITY: usize = 10_000;
+
+/// Documents known by their SHA-256.
+pub struct Documents {
+    /// When set, only these documents run (hash → document).
+    trusted: Option<HashMap<String, Arc<str>>>,
+    /// Automatic persisted queries registered by clients.
+    automatic: RwLock<HashMap<String, Arc<str>>>,
+}
+
+/// Why a trusted documents manifest could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("cannot read the trusted documents manifest {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message} (expected a JSON object mapping SHA-256 hex hashes to GraphQL documents)")]
+    Invalid { path: String, message: String },
+}
+
+impl Documents {
+    /// Open mode: any query runs, and clients may persist queries by hash.
+    pub fn open() -> Self {
+        Documents {
+            trusted: None,
+            automatic: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// Allow-list mode: only the documents of `manifest` (`{ "<sha256>": "<document>" }`) run.
+    pub fn trusted(manifest: &Path) -> Result<Self, ManifestError> {
+        let path = manifest.display().to_string();
+        let invalid = |message: String| ManifestError::Invalid {
+            path: path.clone(),
+            message,
+        };
+        let text = std::fs::read_to_string(manifest).map_err(|source| ManifestError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let value: Value = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        let Value::Object(entries) = value else {
+            return Err(invalid("the manifest is not a JSON object".into()));
+        };
+        let mut trusted = HashMap::with_capacity(entries.len());
+        for (hash, document) in entries {
+            let Value::String(document) = document else {
+                return Err(invalid(format!("the value of {hash:?} is not a string")));
+            };
+            if sha256_hex(&document) != hash.to_ascii_lowercase() {
+                return Err(invalid(format!(
+                    "{hash:?} is not the SHA-256 of its document"
+                )));
+            }
+            trusted.insert(hash.to_ascii_lowercase(), Arc::from(document));
+        }
+        Ok(Documents {
+            trusted: Some(trusted),
+            automatic: RwLock::new(HashMap::new()),
+        })
+    }
+
+    /// The number of trusted documents, when in allow-list mode.
+    pub fn trusted_count(&self) -> Option<usize> {
+        self.trusted.as_ref().map(HashMap::len)
+    }
+
+    /// The document `params` asks to run.
+    pub fn resolve(&self, params: &Params) -> Result<Arc<str>, HttpError> {
+        let hash = persisted_hash(params)?;
+        if let (Some(query), Some(hash)) = (&params.query, &hash) {
+            if sha256_hex(query) != *hash {
+                return Err(HttpError::PersistedQueryHashMismatch);
+            }
+        }
+        if let Some(trusted) = &self.trusted {
+            let hash = match (&hash, &params.query) {
+                (Some(hash), _) => hash.clone(),
+                (None, Some(query)) => sha256_hex(query),
+                (None, None) => return Err(missing_query()),
+            };
+            return trusted
+                .get(&hash)
+                .cloned()
+                .ok_or(HttpError::UntrustedOperation(hash));
+        }
+        match (&params.query, hash) {
+            (Some(query), Some(hash)) => {
+                let query: Arc<str> = Arc::from(query.as_str());
+                let mut automatic = self
+                    .automatic
+                    .write()
+                    .expect("persisted queries lock poisoned");
+                if automatic.len() < APQ_CAPACITY {
+                    automatic.insert(hash, query.clone());
+                }
+                Ok(query)
+            }
+            (Some(query), None) => Ok(Arc::from(query.as_str())),
+            (None, Some(hash)) => self
+                .automatic
+                .read()
+                .expect("persisted queries lock poisoned")
+                .get(&hash)
+                .cloned()
+                .ok_or(HttpError::PersistedQueryNotFound),
+            (None, None) => Err(missing_query()),
+        }
+    }
+}
+
+fn missing_query() -> HttpError {
+    HttpError::InvalidParameter("missing `query` (expected a GraphQL document as a string)".into())
+}
+
+/// `extensions.persistedQuery.sha256Hash`, lower-cased, if the request carries one.
+fn persisted_hash(params: &Params) -> Result<Option<String>, HttpError> {
+    let Some(persisted) = params
+        .extensions
+        .as_ref()
+        .and_then(|e| e.get("persistedQuery"))
+    else {
+        return Ok(None);
+    };
+    let bad =
+        |what: &str| HttpError::InvalidParameter(format!("`extensions.persistedQuery` {what}"));
+    if persisted.get("version").and_then(Value::as_i64) != Some(1) {
+        return Err(bad("has an unsupported `version` (expected 1)"));
+    }
+    match persisted.get("sha256Hash").and_then(Value::as_str) {
+        Some(hash) if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Ok(Some(hash.to_ascii_lowercase()))
+        }
+        _ => Err(bad("needs `sha256Hash`, 64 hex digits")),
+    }
+}
+
+/// SHA-256 of `text`, lower-case hex.
+pub fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn params(query: Option<&str>, hash: Option<&str>) -> Params {
+        Params {
+            query: query.map(str::to_string),
+            extensions: hash.map(|h| {
+                json!({ "persistedQuery": { "version": 1, "sha256Hash": h } })
+                    .as_object()
+                    .unwrap()
+                    .clone()
+            }),
+            ..Params::default()
+        }
+    }
+
+    #[test]
+    fn automatic_persisted_queries_register_then_run_by_hash() {
+        let documents = Documents::open();
+        let query = "{ __typename }";
+        let hash = sha256_hex(query);
+        assert_eq!(
+            documents.resolve(&params(None, Some(&hash))),
+            Err(HttpError::PersistedQueryNotFound)
+        );
+        assert_eq!(
+            documents
+                .resolve(&params(Some(query), Some(&hash)))
+                .unwrap()
+                .as_ref(),
+            query
+        );
+        assert_eq!(
+            documents
+                .resolve(&params(None, Some(&hash)))
+                .unwrap()
+                .as_ref(),
+            query
+        );
+        let wrong = sha256_hex("{ other }");
+        assert_eq!(
+            documents.resolve(&params(Some(query), Some(&wrong))),
+            Err(HttpError::PersistedQueryHashMismatch)
+        );
+    }
+
+    #[test]
+    fn allow_list_mode_runs_only_trusted_documents() {
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = dir.path().join("trusted.json");
+        let trusted = "{ trends { totalCount } }";
+        std::fs::write(
+            &manifest,
+            json!({ sha256_hex(trusted): trusted }).to_string(),
+        )
+        .unwrap();
+        let documents = Documents::trusted(&manifest).unwrap();
+        assert_eq!(
+            documents
+                .resolve(&params(Some(trusted), None))
+                .unwrap()
+                .as_ref(),
+            trusted
+        );
+        assert_eq!(
+            documents
+                .resolve(&params(None, Some(&sha256_hex(trusted))))
+                .unwrap()
+                .as_ref(),
+            trusted
+        );
+        let other = "{ __typename }";
+        assert_eq!(
+            documents.resolve(&params(Some(other), None)),
+            Err(HttpError::UntrustedOperation(sha256_hex(other)))
+        );
+        std::fs::write(&manifest, r#"{"abc": "{ x }"}"#).unwrap();
+        let error = Documents::trusted(&manifest).err().unwrap().to_string();
+        assert!(error.ends_with("\"abc\" is not the SHA-256 of its document (expected a JSON object mapping SHA-256 hex hashes to GraphQL documents)"), "{error}");
+    }
+}
