@@ -11,10 +11,9 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::{web, App, HttpServer};
 use tracing_actix_web::TracingLogger;
 
-use crate::api;
 use crate::config::Settings;
 use crate::graph::{Graph, GraphError};
-use crate::http::{self, AppState, Documents, ManifestError};
+use crate::http::{self, AppState, ManifestError};
 use crate::seed::{self, SeedError, SeedFiles};
 use crate::storage::{SledStore, StorageError};
 
@@ -61,22 +60,7 @@ impl Application {
                 source,
             })?;
         let address = listener.local_addr().map_err(StartupError::Serve)?;
-        let documents = match &settings.trusted_documents {
-            Some(manifest) => Documents::trusted(manifest)?,
-            None => Documents::open(),
-        };
-        if let Some(count) = documents.trusted_count() {
-            tracing::info!(count, "allow-list mode: only trusted documents run");
-        }
-        let state = web::Data::new(AppState {
-            schema: api::build_schema(),
-            graph: graph.clone(),
-            db: settings.db.clone(),
-            schema_hash: api::schema_hash(),
-            documents,
-            cache_control: settings.cache_control.clone(),
-            max_batch: settings.max_batch,
-        });
+        let state = web::Data::new(AppState::new(graph.clone(), &settings)?);
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(TracingLogger::default())

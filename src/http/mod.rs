@@ -17,7 +17,8 @@ use std::path::PathBuf;
 
 use actix_web::web;
 
-use crate::api::WicSchema;
+use crate::api::{self, WicSchema};
+use crate::config::Settings;
 use crate::graph::Graph;
 
 /// What every handler shares.
@@ -32,6 +33,29 @@ pub struct AppState {
     pub cache_control: String,
     /// The most operations a batched POST may hold; 0 turns batching off.
     pub max_batch: usize,
+}
+
+impl AppState {
+    /// The state for serving `graph` with `settings`; fails only on a bad trusted
+    /// documents manifest.
+    pub fn new(graph: Graph, settings: &Settings) -> Result<Self, ManifestError> {
+        let documents = match &settings.trusted_documents {
+            Some(manifest) => Documents::trusted(manifest)?,
+            None => Documents::open(),
+        };
+        if let Some(count) = documents.trusted_count() {
+            tracing::info!(count, "allow-list mode: only trusted documents run");
+        }
+        Ok(AppState {
+            schema: api::build_schema(),
+            graph,
+            db: settings.db.clone(),
+            schema_hash: api::schema_hash(),
+            documents,
+            cache_control: settings.cache_control.clone(),
+            max_batch: settings.max_batch,
+        })
+    }
 }
 
 /// Registers every route.
