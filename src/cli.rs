@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{self, Settings};
+use crate::api::Limits;
+use crate::config::{self, HttpLimits, Mode, Settings};
 use crate::graph::{Graph, GraphError};
 use crate::seed::{self, SeedError, SeedFiles, SeedReport};
 use crate::startup::{Application, StartupError};
@@ -62,6 +63,24 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "WIC_GQL_WORKERS")]
     pub workers: Option<usize>,
+    /// `dev` (playground, introspection and field suggestions on) or `production`
+    /// (all three off unless enabled, security headers on).
+    #[arg(long, env = "WIC_GQL_MODE", value_enum, default_value_t = Mode::Dev)]
+    pub mode: Mode,
+    /// Serve the playground at `/` (default: on in dev, off in production).
+    #[arg(long, env = "WIC_GQL_PLAYGROUND")]
+    pub playground: Option<bool>,
+    /// Answer introspection queries (default: on in dev, off in production).
+    #[arg(long, env = "WIC_GQL_INTROSPECTION")]
+    pub introspection: Option<bool>,
+    /// An origin allowed to call the API from a browser (CORS); repeat for several, or
+    /// separate with commas. None by default; credentials are never allowed.
+    #[arg(
+        long = "cors-origin",
+        env = "WIC_GQL_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub cors_origins: Vec<String>,
     /// `Cache-Control` of successful GET responses.
     #[arg(long, env = "WIC_GQL_CACHE_CONTROL", default_value = config::DEFAULT_CACHE_CONTROL)]
     pub cache_control: String,
@@ -69,9 +88,71 @@ pub struct ServeArgs {
     /// (a JSON object of SHA-256 hex hash → document).
     #[arg(long, env = "WIC_GQL_TRUSTED_DOCUMENTS", value_name = "FILE")]
     pub trusted_documents: Option<PathBuf>,
-    /// The most operations a batched POST (a JSON array) may hold; 0 turns batching off.
-    #[arg(long, env = "WIC_GQL_MAX_BATCH", default_value_t = 0)]
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// The limits of `wic-gql serve`; each refusal carries a stable `extensions.code`.
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Deepest field nesting (DEPTH_LIMIT).
+    #[arg(long, env = "WIC_GQL_MAX_DEPTH", default_value_t = Limits::default().max_depth)]
+    pub max_depth: usize,
+    /// Highest query cost: one per field, connections times their `first`/`last`, 10
+    /// when neither is given (COMPLEXITY_LIMIT).
+    #[arg(long, env = "WIC_GQL_MAX_COMPLEXITY", default_value_t = Limits::default().max_complexity)]
+    pub max_complexity: usize,
+    /// Largest `first`/`last` a connection accepts (BAD_USER_INPUT).
+    #[arg(long, env = "WIC_GQL_MAX_PAGE_SIZE", default_value_t = Limits::default().max_page_size)]
+    pub max_page_size: usize,
+    /// Most aliases in a document (ALIAS_LIMIT).
+    #[arg(long, env = "WIC_GQL_MAX_ALIASES", default_value_t = Limits::default().max_aliases)]
+    pub max_aliases: usize,
+    /// Most fields directly under an operation (ROOT_FIELD_LIMIT).
+    #[arg(long, env = "WIC_GQL_MAX_ROOT_FIELDS", default_value_t = Limits::default().max_root_fields)]
+    pub max_root_fields: usize,
+    /// Most directives in a document (DIRECTIVE_LIMIT).
+    #[arg(long, env = "WIC_GQL_MAX_DIRECTIVES", default_value_t = Limits::default().max_directives)]
+    pub max_directives: usize,
+    /// Most lexical tokens in a document (TOKEN_LIMIT).
+    #[arg(long, env = "WIC_GQL_MAX_TOKENS", default_value_t = Limits::default().max_tokens)]
+    pub max_tokens: usize,
+    /// Largest request body in bytes (PAYLOAD_TOO_LARGE, status 413).
+    #[arg(long, env = "WIC_GQL_MAX_BODY_BYTES", default_value_t = HttpLimits::default().max_body_bytes)]
+    pub max_body_bytes: usize,
+    /// Most operations in a batched POST (a JSON array); 0 turns batching off
+    /// (BATCHING_NOT_ALLOWED).
+    #[arg(long, env = "WIC_GQL_MAX_BATCH", default_value_t = HttpLimits::default().max_batch)]
     pub max_batch: usize,
+    /// Longest execution of one request in milliseconds (TIMEOUT, status 503).
+    #[arg(long, env = "WIC_GQL_TIMEOUT_MS", default_value_t = HttpLimits::default().timeout_ms)]
+    pub timeout_ms: u64,
+    /// Most GraphQL requests in flight; more get an immediate 503 (OVERLOADED).
+    #[arg(long, env = "WIC_GQL_MAX_CONCURRENT", default_value_t = HttpLimits::default().max_concurrent as u32,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_concurrent: u32,
+}
+
+impl LimitArgs {
+    fn split(&self) -> (Limits, HttpLimits) {
+        (
+            Limits {
+                max_depth: self.max_depth,
+                max_complexity: self.max_complexity,
+                max_page_size: self.max_page_size,
+                max_aliases: self.max_aliases,
+                max_root_fields: self.max_root_fields,
+                max_directives: self.max_directives,
+                max_tokens: self.max_tokens,
+            },
+            HttpLimits {
+                max_body_bytes: self.max_body_bytes,
+                max_batch: self.max_batch,
+                timeout_ms: self.timeout_ms,
+                max_concurrent: self.max_concurrent as usize,
+            },
+        )
+    }
 }
 
 /// Arguments of `wic-gql dump`.
@@ -145,6 +226,7 @@ fn write_summary(report: &SeedReport, out: &mut impl Write) -> Result<(), CliErr
 }
 
 async fn run_serve(args: ServeArgs, out: &mut impl Write) -> Result<(), CliError> {
+    let (limits, http_limits) = args.limits.split();
     let settings = Settings {
         host: args.host,
         port: args.port,
@@ -152,7 +234,12 @@ async fn run_serve(args: ServeArgs, out: &mut impl Write) -> Result<(), CliError
         workers: args.workers,
         cache_control: args.cache_control,
         trusted_documents: args.trusted_documents,
-        max_batch: args.max_batch,
+        mode: args.mode,
+        playground: args.playground,
+        introspection: args.introspection,
+        cors_origins: args.cors_origins,
+        limits,
+        http_limits,
         ..Settings::default()
     };
     let application = Application::build(settings).await?;

@@ -1,7 +1,11 @@
-//! Server settings: where to listen and which database to open, with the defaults the README promises.
+//! Server settings: where to listen, which database to open, the mode and every limit,
+//! with the defaults the README promises.
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+
+use crate::api::{Limits, SchemaOptions};
 
 /// The default database directory, relative to the working directory.
 pub const DEFAULT_DB_PATH: &str = "wic-gql.db";
@@ -13,6 +17,50 @@ pub const DEFAULT_PORT: u16 = 8080;
 /// GET responses may be stored but must be revalidated: the data changes only on a re-seed,
 /// and a matching ETag costs a 304 with no body.
 pub const DEFAULT_CACHE_CONTROL: &str = "public, no-cache";
+
+/// `dev` for a local run; `production` for a public endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Mode {
+    /// Playground, introspection and field suggestions on.
+    #[default]
+    Dev,
+    /// Playground and introspection off unless enabled, no field suggestions, security
+    /// headers on the playground page.
+    Production,
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Mode::Dev => "dev",
+            Mode::Production => "production",
+        })
+    }
+}
+
+/// Limits of the HTTP layer, beyond those on GraphQL documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// Largest request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Longest time one request may execute, in milliseconds.
+    pub timeout_ms: u64,
+    /// Most GraphQL requests in flight at once; more get 503 at once, not a queue.
+    pub max_concurrent: usize,
+    /// The most operations one batched POST may hold; 0 turns batching off.
+    pub max_batch: usize,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        HttpLimits {
+            max_body_bytes: 64 * 1024,
+            timeout_ms: 10_000,
+            max_concurrent: 256,
+            max_batch: 0,
+        }
+    }
+}
 
 /// Everything `Application::build` needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,8 +77,15 @@ pub struct Settings {
     pub cache_control: String,
     /// A trusted documents manifest: when set, only its operations run.
     pub trusted_documents: Option<PathBuf>,
-    /// The most operations one batched POST may hold; 0 turns batching off.
-    pub max_batch: usize,
+    pub mode: Mode,
+    /// Serve the playground; `None` follows the mode (on in dev, off in production).
+    pub playground: Option<bool>,
+    /// Answer introspection; `None` follows the mode (on in dev, off in production).
+    pub introspection: Option<bool>,
+    /// Origins allowed to call the API from a browser (CORS); none by default.
+    pub cors_origins: Vec<String>,
+    pub limits: Limits,
+    pub http_limits: HttpLimits,
 }
 
 impl Default for Settings {
@@ -43,12 +98,57 @@ impl Default for Settings {
             shutdown_timeout_secs: 30,
             cache_control: DEFAULT_CACHE_CONTROL.to_string(),
             trusted_documents: None,
-            max_batch: 0,
+            mode: Mode::Dev,
+            playground: None,
+            introspection: None,
+            cors_origins: Vec::new(),
+            limits: Limits::default(),
+            http_limits: HttpLimits::default(),
         }
     }
 }
 
 impl Settings {
+    /// Whether the playground is served.
+    pub fn playground_enabled(&self) -> bool {
+        self.playground.unwrap_or(self.mode == Mode::Dev)
+    }
+
+    /// How the schema is built in this mode.
+    pub fn schema_options(&self) -> SchemaOptions {
+        SchemaOptions {
+            limits: self.limits,
+            introspection: self.introspection.unwrap_or(self.mode == Mode::Dev),
+            suggestions: self.mode == Mode::Dev,
+        }
+    }
+
+    /// One line stating the mode and every limit, for the startup log.
+    pub fn describe(&self) -> String {
+        let l = &self.limits;
+        let h = &self.http_limits;
+        format!(
+            "mode={} playground={} introspection={} cors_origins={:?} max_depth={} max_complexity={} \
+             max_page_size={} max_aliases={} max_root_fields={} max_directives={} max_tokens={} \
+             max_body_bytes={} max_batch={} timeout_ms={} max_concurrent={}",
+            self.mode,
+            self.playground_enabled(),
+            self.schema_options().introspection,
+            self.cors_origins,
+            l.max_depth,
+            l.max_complexity,
+            l.max_page_size,
+            l.max_aliases,
+            l.max_root_fields,
+            l.max_directives,
+            l.max_tokens,
+            h.max_body_bytes,
+            h.max_batch,
+            h.timeout_ms,
+            h.max_concurrent,
+        )
+    }
+
     /// `host:port` as written by the user, for binding.
     pub fn bind_address(&self) -> String {
         if self.host.contains(':') && !self.host.starts_with('[') {

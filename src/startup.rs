@@ -7,7 +7,10 @@ use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use actix_cors::Cors;
 use actix_web::dev::{Server, ServerHandle};
+use actix_web::http::header;
+use actix_web::middleware::DefaultHeaders;
 use actix_web::{web, App, HttpServer};
 use tracing_actix_web::TracingLogger;
 
@@ -61,11 +64,21 @@ impl Application {
             })?;
         let address = listener.local_addr().map_err(StartupError::Serve)?;
         let state = web::Data::new(AppState::new(graph.clone(), &settings)?);
+        tracing::info!(settings = %settings.describe(), "limits and mode in force");
+        let playground = settings.playground_enabled();
+        let cors_origins = settings.cors_origins.clone();
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(cors(&cors_origins))
+                .wrap(security_headers())
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .configure(http::routes)
+                .configure(|config| {
+                    if playground {
+                        http::playground_routes(config);
+                    }
+                })
         })
         .shutdown_timeout(settings.shutdown_timeout_secs);
         if let Some(workers) = settings.workers {
@@ -120,6 +133,32 @@ impl Application {
         tracing::info!("stopped; the database is flushed");
         Ok(())
     }
+}
+
+/// CORS for the configured origins only: GET and POST, no credentials. With no origin
+/// configured, browsers keep their same-origin default.
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers([header::CONTENT_TYPE, header::ACCEPT, header::IF_NONE_MATCH])
+        .expose_headers([header::ETAG])
+        .max_age(3600);
+    for origin in origins {
+        cors = if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    cors
+}
+
+/// Headers every response carries: no MIME sniffing, no framing, no referrer leaks.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
 }
 
 /// Opens the sled store at `db` and seeds it from the embedded data if it was never seeded.

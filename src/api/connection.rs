@@ -9,14 +9,13 @@ use async_graphql::{Context, OutputType, SimpleObject};
 use async_graphql::ErrorExtensions;
 
 use super::error::{to_gql, ApiError, ApiResult};
+use super::limits::Limits;
 use super::loaders::{EdgeKey, Loaders};
 use super::types::{
     Citation, OrderDirection, RecordFilter, RecordOrder, RecordOrderField, RelationType,
 };
 use crate::graph::{self, Direction, Record, RecordKind, Relation};
 
-/// The most records one page may hold.
-pub const MAX_PAGE_SIZE: usize = 500;
 /// The page size when neither `first` nor `last` is given.
 pub const DEFAULT_PAGE_SIZE: usize = 100;
 
@@ -82,15 +81,23 @@ pub trait FromRecord: OutputType + Sized {
     fn from_record(record: Arc<Record>) -> Option<Self>;
 }
 
+/// The largest page this server serves (`--max-page-size`).
+pub fn max_page_size(ctx: &Context<'_>) -> usize {
+    ctx.data_opt::<Limits>()
+        .map_or(Limits::default().max_page_size, |l| l.max_page_size)
+}
+
 /// Slices `items` to the requested page.
 pub async fn paginate<T: OutputType>(
+    ctx: &Context<'_>,
     items: Vec<(T, RelationInfo)>,
     page: Page,
 ) -> ApiResult<Conn<T>> {
+    let max = max_page_size(ctx);
     for (name, value) in [("first", page.first), ("last", page.last)] {
-        if value.is_some_and(|v| v as i64 > MAX_PAGE_SIZE as i64) {
+        if value.is_some_and(|v| v as i64 > max as i64) {
             return Err(ApiError::BadInput(format!(
-                "`{name}` is {}, more than the {MAX_PAGE_SIZE} records a page may hold",
+                "`{name}` is {}, more than the {max} records a page may hold",
                 value.unwrap_or_default()
             ))
             .extend());
@@ -189,7 +196,7 @@ pub async fn related_connection<T: FromRecord>(
         .into_iter()
         .filter_map(|(edge, r)| Some((T::from_record(r)?, RelationInfo::from(&edge))))
         .collect();
-    paginate(items, page).await
+    paginate(ctx, items, page).await
 }
 
 /// The first related record that is a `T`, for relations that hold at most once.

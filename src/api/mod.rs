@@ -7,6 +7,7 @@ pub mod connection;
 mod document;
 mod error;
 mod event;
+pub mod limits;
 mod loaders;
 mod node;
 mod place;
@@ -20,6 +21,7 @@ pub use actor::Actor;
 pub use document::Document;
 pub use error::ApiError;
 pub use event::Event;
+pub use limits::Limits;
 pub use loaders::Loaders;
 pub use node::Node;
 pub use place::Place;
@@ -36,14 +38,43 @@ use crate::graph::Graph;
 /// The schema type served over HTTP.
 pub type WicSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 
+/// How the schema is built: its limits, and what production mode turns off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SchemaOptions {
+    pub limits: Limits,
+    /// Whether `__schema` and `__type` answer.
+    pub introspection: bool,
+    /// Whether validation errors suggest field names ("Did you mean ...?").
+    pub suggestions: bool,
+}
+
+impl Default for SchemaOptions {
+    fn default() -> Self {
+        SchemaOptions {
+            limits: Limits::default(),
+            introspection: true,
+            suggestions: true,
+        }
+    }
+}
+
 /// Builds the schema. Data for each request comes from [`with_loaders`].
-pub fn build_schema() -> WicSchema {
-    Schema::build(QueryRoot, EmptyMutation, EmptySubscription).finish()
+pub fn build_schema(options: &SchemaOptions) -> WicSchema {
+    let mut builder = Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+        .data(options.limits)
+        .extension(options.limits);
+    if !options.introspection {
+        builder = builder.disable_introspection();
+    }
+    if !options.suggestions {
+        builder = builder.disable_suggestions();
+    }
+    builder.finish()
 }
 
 /// The SDL of the schema: what `schema.graphql` must hold.
 pub fn sdl() -> String {
-    build_schema().sdl()
+    build_schema(&SchemaOptions::default()).sdl()
 }
 
 /// SHA-256 of the SDL, hex: tells clients which contract a running server speaks.

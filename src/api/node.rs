@@ -147,6 +147,7 @@ macro_rules! record_object {
 
             /// Every related record, of any type, in one direction, optionally of some relation types only.
             #[allow(clippy::too_many_arguments)]
+            #[graphql(complexity = "crate::api::limits::connection_cost(first, last, child_complexity)")]
             async fn relations(
                 &self,
                 ctx: &async_graphql::Context<'_>,
@@ -156,8 +157,8 @@ macro_rules! record_object {
                 types: Option<Vec<crate::api::types::RelationType>>,
                 #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
                 #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
-                #[graphql(desc = "Return at most this many items from the start (at most 500).")] first: Option<i32>,
-                #[graphql(desc = "Return at most this many items from the end (at most 500).")] last: Option<i32>,
+                #[graphql(desc = "Return at most this many items from the start (at most the server's page limit, 500 by default).")] first: Option<i32>,
+                #[graphql(desc = "Return at most this many items from the end (at most the server's page limit, 500 by default).")] last: Option<i32>,
             ) -> crate::api::error::ApiResult<crate::api::connection::Conn<crate::api::node::Node>> {
                 let relations: Vec<crate::graph::Relation> =
                     types.unwrap_or_default().into_iter().map(Into::into).collect();
@@ -173,13 +174,14 @@ macro_rules! record_object {
 
             $(
                 $(#[$cmeta])*
+                #[graphql(complexity = "crate::api::limits::connection_cost(first, last, child_complexity)")]
                 async fn $field(
                     &self,
                     ctx: &async_graphql::Context<'_>,
                 #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
                 #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
-                #[graphql(desc = "Return at most this many items from the start (at most 500).")] first: Option<i32>,
-                #[graphql(desc = "Return at most this many items from the end (at most 500).")] last: Option<i32>,
+                #[graphql(desc = "Return at most this many items from the start (at most the server's page limit, 500 by default).")] first: Option<i32>,
+                #[graphql(desc = "Return at most this many items from the end (at most the server's page limit, 500 by default).")] last: Option<i32>,
                 ) -> crate::api::error::ApiResult<crate::api::connection::Conn<$target>> {
                     crate::api::connection::related_connection(
                         ctx,

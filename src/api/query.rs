@@ -82,7 +82,7 @@ async fn list<T: FromRecord>(
         .into_iter()
         .filter_map(|r| Some((T::from_record(r)?, RelationInfo::default())))
         .collect();
-    paginate(items, page).await
+    paginate(ctx, items, page).await
 }
 
 /// The entry points into the graph: lookups by global id or slug, lists of every kind of
@@ -103,14 +103,19 @@ impl QueryRoot {
     }
 
     /// Records by global id, in the order given; `null` where an id matches nothing.
+    #[graphql(complexity = "ids.len().max(1).saturating_mul(child_complexity)")]
     async fn nodes(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Global ids from `id` fields (at most 500).")] ids: Vec<ID>,
+        #[graphql(
+            desc = "Global ids from `id` fields (at most the server's page limit, 500 by default)."
+        )]
+        ids: Vec<ID>,
     ) -> ApiResult<Vec<Option<Node>>> {
-        if ids.len() > super::connection::MAX_PAGE_SIZE {
+        let max = super::connection::max_page_size(ctx);
+        if ids.len() > max {
             return Err(ApiError::BadInput(format!(
-                "{} ids asked for, at most 500 allowed",
+                "{} ids asked for, at most {max} allowed",
                 ids.len()
             ))
             .extend());
@@ -220,6 +225,7 @@ impl QueryRoot {
 
     /// Records of any of the given kinds (all kinds when absent).
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "super::limits::connection_cost(first, last, child_complexity)")]
     async fn records(
         &self,
         ctx: &Context<'_>,
@@ -228,9 +234,13 @@ impl QueryRoot {
         #[graphql(desc = "The sort order; seed order when absent.")] order_by: Option<RecordOrder>,
         #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Return at most this many items from the start (at most 500).")]
+        #[graphql(
+            desc = "Return at most this many items from the start (at most the server's page limit, 500 by default)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return at most this many items from the end (at most 500).")]
+        #[graphql(
+            desc = "Return at most this many items from the end (at most the server's page limit, 500 by default)."
+        )]
         last: Option<i32>,
     ) -> ApiResult<Conn<Node>> {
         let kinds: Vec<graph::RecordKind> = match kinds {
@@ -250,6 +260,7 @@ impl QueryRoot {
 
     /// Events, optionally of one kind.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "super::limits::connection_cost(first, last, child_complexity)")]
     async fn events(
         &self,
         ctx: &Context<'_>,
@@ -258,9 +269,13 @@ impl QueryRoot {
         #[graphql(desc = "The sort order; seed order when absent.")] order_by: Option<RecordOrder>,
         #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Return at most this many items from the start (at most 500).")]
+        #[graphql(
+            desc = "Return at most this many items from the start (at most the server's page limit, 500 by default)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return at most this many items from the end (at most 500).")]
+        #[graphql(
+            desc = "Return at most this many items from the end (at most the server's page limit, 500 by default)."
+        )]
         last: Option<i32>,
     ) -> ApiResult<Conn<Event>> {
         let kind = kind.map(graph::EventKind::from);
@@ -277,6 +292,7 @@ impl QueryRoot {
 
     /// The trends, in the order of their numerals by default.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "super::limits::connection_cost(first, last, child_complexity)")]
     async fn trends(
         &self,
         ctx: &Context<'_>,
@@ -284,9 +300,13 @@ impl QueryRoot {
         #[graphql(desc = "The sort order; seed order when absent.")] order_by: Option<RecordOrder>,
         #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Return at most this many items from the start (at most 500).")]
+        #[graphql(
+            desc = "Return at most this many items from the start (at most the server's page limit, 500 by default)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return at most this many items from the end (at most 500).")]
+        #[graphql(
+            desc = "Return at most this many items from the end (at most the server's page limit, 500 by default)."
+        )]
         last: Option<i32>,
     ) -> ApiResult<Conn<Trend>> {
         list(
@@ -302,6 +322,7 @@ impl QueryRoot {
 
     /// Actors, optionally of one kind.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "super::limits::connection_cost(first, last, child_complexity)")]
     async fn actors(
         &self,
         ctx: &Context<'_>,
@@ -310,9 +331,13 @@ impl QueryRoot {
         #[graphql(desc = "The sort order; seed order when absent.")] order_by: Option<RecordOrder>,
         #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Return at most this many items from the start (at most 500).")]
+        #[graphql(
+            desc = "Return at most this many items from the start (at most the server's page limit, 500 by default)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return at most this many items from the end (at most 500).")]
+        #[graphql(
+            desc = "Return at most this many items from the end (at most the server's page limit, 500 by default)."
+        )]
         last: Option<i32>,
     ) -> ApiResult<Conn<Actor>> {
         let kind = kind.map(graph::ActorKind::from);
@@ -329,6 +354,7 @@ impl QueryRoot {
 
     /// Places, optionally of one kind.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "super::limits::connection_cost(first, last, child_complexity)")]
     async fn places(
         &self,
         ctx: &Context<'_>,
@@ -337,9 +363,13 @@ impl QueryRoot {
         #[graphql(desc = "The sort order; seed order when absent.")] order_by: Option<RecordOrder>,
         #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Return at most this many items from the start (at most 500).")]
+        #[graphql(
+            desc = "Return at most this many items from the start (at most the server's page limit, 500 by default)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return at most this many items from the end (at most 500).")]
+        #[graphql(
+            desc = "Return at most this many items from the end (at most the server's page limit, 500 by default)."
+        )]
         last: Option<i32>,
     ) -> ApiResult<Conn<Place>> {
         let kind = kind.map(graph::PlaceKind::from);
@@ -356,6 +386,7 @@ impl QueryRoot {
 
     /// Documents, optionally of one kind.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "super::limits::connection_cost(first, last, child_complexity)")]
     async fn documents(
         &self,
         ctx: &Context<'_>,
@@ -364,9 +395,13 @@ impl QueryRoot {
         #[graphql(desc = "The sort order; seed order when absent.")] order_by: Option<RecordOrder>,
         #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Return at most this many items from the start (at most 500).")]
+        #[graphql(
+            desc = "Return at most this many items from the start (at most the server's page limit, 500 by default)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return at most this many items from the end (at most 500).")]
+        #[graphql(
+            desc = "Return at most this many items from the end (at most the server's page limit, 500 by default)."
+        )]
         last: Option<i32>,
     ) -> ApiResult<Conn<Document>> {
         let kind = kind.map(graph::DocumentKind::from);
@@ -383,6 +418,7 @@ impl QueryRoot {
 
     /// Technologies, services and subjects, optionally of one kind.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "super::limits::connection_cost(first, last, child_complexity)")]
     async fn topics(
         &self,
         ctx: &Context<'_>,
@@ -391,9 +427,13 @@ impl QueryRoot {
         #[graphql(desc = "The sort order; seed order when absent.")] order_by: Option<RecordOrder>,
         #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Return at most this many items from the start (at most 500).")]
+        #[graphql(
+            desc = "Return at most this many items from the start (at most the server's page limit, 500 by default)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return at most this many items from the end (at most 500).")]
+        #[graphql(
+            desc = "Return at most this many items from the end (at most the server's page limit, 500 by default)."
+        )]
         last: Option<i32>,
     ) -> ApiResult<Conn<Topic>> {
         let kind = kind.map(graph::TopicKind::from);
@@ -410,6 +450,7 @@ impl QueryRoot {
 
     /// The figures the source gives.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "super::limits::connection_cost(first, last, child_complexity)")]
     async fn statistics(
         &self,
         ctx: &Context<'_>,
@@ -417,9 +458,13 @@ impl QueryRoot {
         #[graphql(desc = "The sort order; seed order when absent.")] order_by: Option<RecordOrder>,
         #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Return at most this many items from the start (at most 500).")]
+        #[graphql(
+            desc = "Return at most this many items from the start (at most the server's page limit, 500 by default)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Return at most this many items from the end (at most 500).")]
+        #[graphql(
+            desc = "Return at most this many items from the end (at most the server's page limit, 500 by default)."
+        )]
         last: Option<i32>,
     ) -> ApiResult<Conn<Statistic>> {
         list(
@@ -434,6 +479,7 @@ impl QueryRoot {
     }
 
     /// Full-text search across every kind of record, best hits first, from the stored index.
+    #[graphql(complexity = "(first.max(1) as usize).saturating_mul(child_complexity)")]
     async fn search(
         &self,
         ctx: &Context<'_>,

@@ -30,6 +30,16 @@ pub enum HttpError {
     PersistedQueryHashMismatch,
     #[error("only trusted operations run on this server; operation {0} is not in the trusted documents manifest")]
     UntrustedOperation(String),
+    #[error("the request body is larger than {0} bytes (the limit of this server)")]
+    PayloadTooLarge(usize),
+    #[error("the request body could not be read: {0}")]
+    Payload(String),
+    #[error("the server is answering {0} requests already (its limit); retry shortly")]
+    Overloaded(usize),
+    #[error("the request ran longer than {0} ms (the limit of this server)")]
+    Timeout(u64),
+    #[error("internal error")]
+    Internal,
 }
 
 impl HttpError {
@@ -47,6 +57,11 @@ impl HttpError {
             HttpError::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
             HttpError::PersistedQueryHashMismatch => "PERSISTED_QUERY_HASH_MISMATCH",
             HttpError::UntrustedOperation(_) => "UNTRUSTED_OPERATION",
+            HttpError::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
+            HttpError::Payload(_) => "BAD_REQUEST",
+            HttpError::Overloaded(_) => "OVERLOADED",
+            HttpError::Timeout(_) => "TIMEOUT",
+            HttpError::Internal => "INTERNAL_SERVER_ERROR",
         }
     }
 
@@ -57,6 +72,9 @@ impl HttpError {
             HttpError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             HttpError::MutationOverGet(_) => StatusCode::METHOD_NOT_ALLOWED,
             HttpError::UntrustedOperation(_) => StatusCode::FORBIDDEN,
+            HttpError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            HttpError::Overloaded(_) | HttpError::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
+            HttpError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             // Apollo clients expect 200 here, then send the query with its hash.
             HttpError::PersistedQueryNotFound => StatusCode::OK,
             _ => StatusCode::BAD_REQUEST,
@@ -67,8 +85,14 @@ impl HttpError {
     /// request errors.
     pub fn response(&self, content_type: &str) -> HttpResponse {
         let mut response = HttpResponse::build(self.status());
-        if matches!(self, HttpError::MutationOverGet(_)) {
-            response.insert_header((header::ALLOW, "POST"));
+        match self {
+            HttpError::MutationOverGet(_) => {
+                response.insert_header((header::ALLOW, "POST"));
+            }
+            HttpError::Overloaded(_) => {
+                response.insert_header((header::RETRY_AFTER, "1"));
+            }
+            _ => {}
         }
         response
             .insert_header((header::CONTENT_TYPE, content_type))

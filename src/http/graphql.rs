@@ -19,7 +19,7 @@ use crate::api;
 pub async fn post(
     state: web::Data<AppState>,
     request: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> HttpResponse {
     let response_type = match negotiate(header_str(request.headers(), header::ACCEPT)) {
         Ok(ty) => ty,
@@ -29,7 +29,11 @@ pub async fn post(
     if let Err(error) = check_content_type(request.headers()) {
         return refuse(error);
     }
-    let operations = match params::from_body(&body, state.max_batch) {
+    let body = match read_body(payload, state.http_limits.max_body_bytes).await {
+        Ok(body) => body,
+        Err(error) => return refuse(error),
+    };
+    let operations = match params::from_body(&body, state.http_limits.max_batch) {
         Ok(operations) => operations,
         Err(error) => return refuse(error),
     };
@@ -82,6 +86,20 @@ pub async fn get(state: web::Data<AppState>, request: HttpRequest) -> HttpRespon
     }
 }
 
+/// The body, refused as soon as it grows past `limit` bytes (never buffered beyond it).
+async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::BytesMut, HttpError> {
+    use async_graphql::futures_util::StreamExt;
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| HttpError::Payload(e.to_string()))?;
+        if body.len() + chunk.len() > limit {
+            return Err(HttpError::PayloadTooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// A POST must say it sends JSON (which also keeps browsers' CORS-simple content types —
 /// `text/plain`, forms — from triggering operations cross-site).
 fn check_content_type(headers: &HeaderMap) -> Result<(), HttpError> {
@@ -125,7 +143,40 @@ async fn execute(
         .map_err(|e| HttpError::InvalidParameter(format!("`extensions` cannot be read: {e}")))?;
     }
     let request = api::with_loaders(request, &state.graph);
-    Ok(state.schema.execute(request).await)
+    run_bounded(state, state.schema.execute(request)).await
+}
+
+/// Runs `execution` within the concurrency cap and the timeout, turning a panic into a
+/// masked 500 instead of a dropped connection.
+async fn run_bounded(
+    state: &AppState,
+    execution: impl std::future::Future<Output = async_graphql::Response>,
+) -> Result<async_graphql::Response, HttpError> {
+    use async_graphql::futures_util::FutureExt;
+    let limits = &state.http_limits;
+    let _permit = state
+        .in_flight
+        .try_acquire()
+        .map_err(|_| HttpError::Overloaded(limits.max_concurrent))?;
+    let timeout = std::time::Duration::from_millis(limits.timeout_ms);
+    match tokio::time::timeout(
+        timeout,
+        std::panic::AssertUnwindSafe(execution).catch_unwind(),
+    )
+    .await
+    {
+        Ok(Ok(response)) => Ok(response),
+        Ok(Err(panic)) => {
+            let detail = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(%detail, "a GraphQL request panicked");
+            Err(HttpError::Internal)
+        }
+        Err(_) => Err(HttpError::Timeout(limits.timeout_ms)),
+    }
 }
 
 /// The APQ entry is the HTTP layer's business; the rest of `extensions` goes to the schema.

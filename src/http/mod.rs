@@ -16,9 +16,10 @@ pub use persisted::{Documents, ManifestError};
 use std::path::PathBuf;
 
 use actix_web::web;
+use tokio::sync::Semaphore;
 
 use crate::api::{self, WicSchema};
-use crate::config::Settings;
+use crate::config::{HttpLimits, Settings};
 use crate::graph::Graph;
 
 /// What every handler shares.
@@ -31,8 +32,9 @@ pub struct AppState {
     pub documents: Documents,
     /// `Cache-Control` of successful GET responses.
     pub cache_control: String,
-    /// The most operations a batched POST may hold; 0 turns batching off.
-    pub max_batch: usize,
+    pub http_limits: HttpLimits,
+    /// One permit per GraphQL request in flight.
+    pub in_flight: Semaphore,
 }
 
 impl AppState {
@@ -47,22 +49,28 @@ impl AppState {
             tracing::info!(count, "allow-list mode: only trusted documents run");
         }
         Ok(AppState {
-            schema: api::build_schema(),
+            schema: api::build_schema(&settings.schema_options()),
             graph,
             db: settings.db.clone(),
             schema_hash: api::schema_hash(),
             documents,
             cache_control: settings.cache_control.clone(),
-            max_batch: settings.max_batch,
+            http_limits: settings.http_limits,
+            in_flight: Semaphore::new(settings.http_limits.max_concurrent),
         })
     }
 }
 
-/// Registers every route.
+/// Registers `/graphql` and `/health`.
 pub fn routes(config: &mut web::ServiceConfig) {
     config
         .route("/graphql", web::post().to(graphql::post))
         .route("/graphql", web::get().to(graphql::get))
         .route("/health", web::get().to(health::health));
+}
+
+/// Registers the playground (`/` and its assets): on in dev mode, off in production
+/// unless enabled.
+pub fn playground_routes(config: &mut web::ServiceConfig) {
     playground::routes(config);
 }

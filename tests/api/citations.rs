@@ -2,12 +2,12 @@
 
 use serde_json::Value;
 
-use crate::helpers::{seed_dir, spawn_app};
+use crate::helpers::{seed_dir, spawn_unlimited_app};
 
 #[tokio::test]
 async fn every_quote_occurs_verbatim_in_its_paragraph_of_the_source() {
     let source = std::fs::read_to_string(seed_dir().join("source.txt")).unwrap();
-    let app = spawn_app().await;
+    let app = spawn_unlimited_app().await;
     let relations: String = ["Event", "Trend", "Actor", "Place", "Document", "Topic", "Statistic"]
         .iter()
         .map(|t| format!("... on {t} {{ out: relations(first: 500) {{ edges {{ citations {{ section paragraph quote }} }} }} }}"))

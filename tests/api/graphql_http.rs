@@ -314,7 +314,7 @@ async fn the_allow_list_mode_runs_only_trusted_documents() {
 
 #[tokio::test]
 async fn batching_is_off_by_default_and_capped_when_on() {
-    let app = spawn_app_with(|s| s.max_batch = 2).await;
+    let app = spawn_app_with(|s| s.http_limits.max_batch = 2).await;
     let two = r#"[{"query":"{ trends { totalCount } }"},{"query":"{ __typename }"}]"#;
     let response = post_raw(&app, Some("application/json"), None, two).await;
     assert_eq!(response.status(), 200);

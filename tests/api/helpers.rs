@@ -37,6 +37,16 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// A server without query depth and cost limits, for tests that deliberately walk the
+/// whole graph at once (the limits have their own tests).
+pub async fn spawn_unlimited_app() -> TestApp {
+    spawn_app_with(|s| {
+        s.limits.max_depth = usize::MAX;
+        s.limits.max_complexity = usize::MAX;
+    })
+    .await
+}
+
 /// Like [`spawn_app`], with settings changed by `configure`.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     init_logs();

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{pluck, spawn_app};
+use crate::helpers::{pluck, spawn_app, spawn_unlimited_app};
 
 #[tokio::test]
 async fn event_to_trends_to_actors_to_trends_back_to_the_event() {
@@ -110,7 +110,7 @@ async fn every_kind_of_record_returns_its_citations() {
 
 #[tokio::test]
 async fn a_depth_six_query_over_the_whole_graph_answers_without_error() {
-    let app = spawn_app().await;
+    let app = spawn_unlimited_app().await;
     let data = app
         .data(
             r#"{ events { nodes { slug

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{spawn_unlimited_app, TestApp};
 
 /// Runs `query` and returns (store round trips it made, records it returned).
 async fn measure(app: &TestApp, query: &str) -> (u64, usize) {
@@ -39,7 +39,7 @@ fn trends_query(first: u32) -> String {
 
 #[tokio::test]
 async fn round_trips_depend_on_depth_not_on_the_number_of_records() {
-    let app = spawn_app().await;
+    let app = spawn_unlimited_app().await;
     let (small_trips, small_records) = measure(&app, &trends_query(1)).await;
     let (large_trips, large_records) = measure(&app, &trends_query(5)).await;
     assert!(
@@ -57,7 +57,7 @@ async fn round_trips_depend_on_depth_not_on_the_number_of_records() {
 
 #[tokio::test]
 async fn sibling_records_share_one_load_per_level() {
-    let app = spawn_app().await;
+    let app = spawn_unlimited_app().await;
     let (trips, records) = measure(
         &app,
         "{ actors(first: 500) { nodes { slug trends { nodes { slug } } } } }",
@@ -69,7 +69,7 @@ async fn sibling_records_share_one_load_per_level() {
 
 #[tokio::test]
 async fn hundreds_of_siblings_of_mixed_types_still_batch_per_level() {
-    let app = spawn_app().await;
+    let app = spawn_unlimited_app().await;
     let query = "{ records(kinds: [TREND, ACTOR, TOPIC], first: 500) { nodes { slug
         ... on Actor { trends { nodes { slug topics(first: 500) { nodes { slug } } } } }
         ... on Topic { trends { nodes { slug actors { nodes { slug } } } } }

@@ -1,0 +1,314 @@
+//! Limits on what one GraphQL document may ask for, checked before anything executes and
+//! refused with a GraphQL error carrying a stable `extensions.code`.
+//!
+//! The checks run as an async-graphql extension: token count on the raw text (before
+//! parsing, so a huge document is refused in one linear scan), aliases, root fields and
+//! directives on the parsed document, depth and cost after validation.
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
+    NextValidation,
+};
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::{
+    ErrorExtensionValues, Request, ServerError, ServerResult, ValidationResult, Variables,
+};
+
+/// The limits in force; every one is a flag and an environment variable of `wic-gql serve`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Deepest field nesting.
+    pub max_depth: usize,
+    /// Highest cost: one per field, connections multiplied by their `first`/`last`
+    /// (or [`UNBOUNDED_LIST_ESTIMATE`] when neither is given).
+    pub max_complexity: usize,
+    /// Largest `first`/`last` (and `nodes(ids:)` length).
+    pub max_page_size: usize,
+    /// Most aliased fields in a document.
+    pub max_aliases: usize,
+    /// Most fields directly under an operation.
+    pub max_root_fields: usize,
+    /// Most directives in a document.
+    pub max_directives: usize,
+    /// Most lexical tokens in a document.
+    pub max_tokens: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 16,
+            max_complexity: 50_000,
+            max_page_size: 500,
+            max_aliases: 30,
+            max_root_fields: 20,
+            max_directives: 50,
+            max_tokens: 10_000,
+        }
+    }
+}
+
+/// How many items a connection without `first`/`last` is costed at.
+///
+/// Such a connection returns at most a default page of 100, but no relation of this graph
+/// fans out beyond a few dozen records; costing it at 100 would refuse ordinary
+/// three-level explorations. Clients that want exact costs pass `first`.
+pub const UNBOUNDED_LIST_ESTIMATE: usize = 10;
+
+/// The cost of a connection field: its page size times the cost of one item.
+pub fn connection_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let size = first
+        .or(last)
+        .map_or(UNBOUNDED_LIST_ESTIMATE, |n| n.max(0) as usize);
+    size.max(1).saturating_mul(child_complexity)
+}
+
+/// A refusal with `code`.
+fn refuse(code: &str, message: String) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    let mut extensions = ErrorExtensionValues::default();
+    extensions.set("code", code);
+    error.extensions = Some(extensions);
+    error
+}
+
+impl ExtensionFactory for Limits {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(LimitsExtension(*self))
+    }
+}
+
+struct LimitsExtension(Limits);
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for LimitsExtension {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        let max = self.0.max_tokens;
+        if count_tokens(&request.query, max) > max {
+            return Err(refuse(
+                "TOKEN_LIMIT",
+                format!("the document has more than {max} tokens (the limit of this server)"),
+            ));
+        }
+        next.run(ctx, request).await
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        let counts = Counts::of(&document);
+        let limits = &self.0;
+        for (count, max, code, what) in [
+            (counts.aliases, limits.max_aliases, "ALIAS_LIMIT", "aliases"),
+            (
+                counts.root_fields,
+                limits.max_root_fields,
+                "ROOT_FIELD_LIMIT",
+                "root fields in one operation",
+            ),
+            (
+                counts.directives,
+                limits.max_directives,
+                "DIRECTIVE_LIMIT",
+                "directives",
+            ),
+        ] {
+            if count > max {
+                return Err(refuse(
+                    code,
+                    format!("the document has {count} {what}; this server allows {max}"),
+                ));
+            }
+        }
+        Ok(document)
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await?;
+        let limits = &self.0;
+        if result.depth > limits.max_depth {
+            return Err(vec![refuse(
+                "DEPTH_LIMIT",
+                format!(
+                    "the query is nested {} levels deep; this server allows {}",
+                    result.depth, limits.max_depth
+                ),
+            )]);
+        }
+        if result.complexity > limits.max_complexity {
+            return Err(vec![refuse(
+                "COMPLEXITY_LIMIT",
+                format!(
+                    "the query costs {} (one per field, connections times their `first`/`last`); this server allows {}",
+                    result.complexity, limits.max_complexity
+                ),
+            )]);
+        }
+        Ok(result)
+    }
+}
+
+/// What a document holds, counted over every operation and fragment.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Counts {
+    aliases: usize,
+    root_fields: usize,
+    directives: usize,
+}
+
+impl Counts {
+    fn of(document: &ExecutableDocument) -> Self {
+        let mut counts = Counts::default();
+        for (_, operation) in document.operations.iter() {
+            counts.directives += operation.node.directives.len();
+            counts.root_fields = counts
+                .root_fields
+                .max(operation.node.selection_set.node.items.len());
+            counts.walk(&operation.node.selection_set.node);
+        }
+        for fragment in document.fragments.values() {
+            counts.directives += fragment.node.directives.len();
+            counts.walk(&fragment.node.selection_set.node);
+        }
+        counts
+    }
+
+    fn walk(&mut self, set: &SelectionSet) {
+        for selection in &set.items {
+            match &selection.node {
+                Selection::Field(field) => {
+                    self.aliases += usize::from(field.node.alias.is_some());
+                    self.directives += field.node.directives.len();
+                    self.walk(&field.node.selection_set.node);
+                }
+                Selection::FragmentSpread(spread) => {
+                    self.directives += spread.node.directives.len()
+                }
+                Selection::InlineFragment(inline) => {
+                    self.directives += inline.node.directives.len();
+                    self.walk(&inline.node.selection_set.node);
+                }
+            }
+        }
+    }
+}
+
+/// The number of GraphQL lexical tokens in `text`, counting no further than `max + 1`.
+///
+/// Names, numbers, strings and punctuators count; whitespace, commas and comments do not.
+/// One pass, no allocation: cheap enough to run before the parser on any input.
+pub fn count_tokens(text: &str, max: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut count = 0;
+    while i < bytes.len() && count <= max {
+        match bytes[i] {
+            b' ' | b'\t' | b'\n' | b'\r' | b',' => i += 1,
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                count += 1;
+                if bytes[i..].starts_with(b"\"\"\"") {
+                    i += 3;
+                    while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
+                        i += if bytes[i] == b'\\' { 2 } else { 1 };
+                    }
+                    i += 3;
+                } else {
+                    i += 1;
+                    while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                        i += if bytes[i] == b'\\' { 2 } else { 1 };
+                    }
+                    i += 1;
+                }
+            }
+            b'.' if bytes[i..].starts_with(b"...") => {
+                count += 1;
+                i += 3;
+            }
+            c if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' => {
+                count += 1;
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric()
+                        || matches!(bytes[i], b'_' | b'.' | b'+' | b'-'))
+                {
+                    i += 1;
+                }
+            }
+            _ => {
+                count += 1;
+                i += 1;
+            }
+        }
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_tokens_without_whitespace_commas_or_comments() {
+        assert_eq!(count_tokens("{ a }", 100), 3);
+        assert_eq!(
+            count_tokens("query Q($x: Int = -1.5e3) { a(x: $x), b }  # c d e", 100),
+            20
+        );
+        assert_eq!(count_tokens(r#"{ a(s: "x y \" z") ...F }"#, 100), 10);
+        assert_eq!(
+            count_tokens(r#"{ a(s: """long "quoted" text""") }"#, 100),
+            8
+        );
+        assert_eq!(
+            count_tokens(&"a ".repeat(1_000_000), 10),
+            11,
+            "stops just past the limit"
+        );
+    }
+
+    #[test]
+    fn counts_aliases_root_fields_and_directives() {
+        let document = async_graphql::parser::parse_query(
+            "query @a { x: trends { y: totalCount @include(if: true) } events { ...F } }
+             fragment F on EventConnection @b { z: totalCount @skip(if: false) }",
+        )
+        .unwrap();
+        assert_eq!(
+            Counts::of(&document),
+            Counts {
+                aliases: 3,
+                root_fields: 2,
+                directives: 4
+            }
+        );
+    }
+
+    #[test]
+    fn connections_cost_their_page_size() {
+        assert_eq!(connection_cost(Some(5), None, 3), 15);
+        assert_eq!(connection_cost(None, Some(2), 3), 6);
+        assert_eq!(connection_cost(None, None, 3), 3 * UNBOUNDED_LIST_ESTIMATE);
+        assert_eq!(connection_cost(Some(0), None, 3), 3);
+        assert_eq!(connection_cost(Some(-4), None, 3), 3);
+    }
+}
