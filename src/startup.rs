@@ -10,7 +10,7 @@ use std::sync::Arc;
 use actix_cors::Cors;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::http::header;
-use actix_web::middleware::DefaultHeaders;
+use actix_web::middleware::{Compress, DefaultHeaders};
 use actix_web::{web, App, HttpServer};
 use tracing_actix_web::TracingLogger;
 
@@ -70,6 +70,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(cors(&cors_origins))
+                .wrap(Compress::default())
                 .wrap(security_headers())
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())

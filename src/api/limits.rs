@@ -164,12 +164,44 @@ impl Extension for LimitsExtension {
     }
 }
 
+/// Refuses `__schema` and `__type` with a clear error when introspection is off (instead
+/// of async-graphql's silent `null`); `__typename` stays available.
+pub struct IntrospectionOff;
+
+impl ExtensionFactory for IntrospectionOff {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(IntrospectionOff)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for IntrospectionOff {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        if Counts::of(&document).introspection > 0 {
+            return Err(refuse(
+                "INTROSPECTION_DISABLED",
+                "introspection (`__schema`, `__type`) is disabled on this server; the schema is published as schema.graphql".into(),
+            ));
+        }
+        Ok(document)
+    }
+}
+
 /// What a document holds, counted over every operation and fragment.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Counts {
     aliases: usize,
     root_fields: usize,
     directives: usize,
+    /// `__schema` and `__type` fields.
+    introspection: usize,
 }
 
 impl Counts {
@@ -194,6 +226,8 @@ impl Counts {
             match &selection.node {
                 Selection::Field(field) => {
                     self.aliases += usize::from(field.node.alias.is_some());
+                    let name = field.node.name.node.as_str();
+                    self.introspection += usize::from(name == "__schema" || name == "__type");
                     self.directives += field.node.directives.len();
                     self.walk(&field.node.selection_set.node);
                 }
@@ -298,9 +332,14 @@ mod tests {
             Counts {
                 aliases: 3,
                 root_fields: 2,
-                directives: 4
+                directives: 4,
+                introspection: 0,
             }
         );
+        let document =
+            async_graphql::parser::parse_query("{ __typename a: __schema { b: __type { name } } }")
+                .unwrap();
+        assert_eq!(Counts::of(&document).introspection, 2);
     }
 
     #[test]

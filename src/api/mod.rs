@@ -64,7 +64,9 @@ pub fn build_schema(options: &SchemaOptions) -> WicSchema {
         .data(options.limits)
         .extension(options.limits);
     if !options.introspection {
-        builder = builder.disable_introspection();
+        builder = builder
+            .disable_introspection()
+            .extension(limits::IntrospectionOff);
     }
     if !options.suggestions {
         builder = builder.disable_suggestions();

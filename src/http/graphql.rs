@@ -143,7 +143,27 @@ async fn execute(
         .map_err(|e| HttpError::InvalidParameter(format!("`extensions` cannot be read: {e}")))?;
     }
     let request = api::with_loaders(request, &state.graph);
-    run_bounded(state, state.schema.execute(request)).await
+    let mut response = run_bounded(state, state.schema.execute(request)).await?;
+    if is_request_error(&response) {
+        tag_request_errors(&mut response, &query);
+    }
+    Ok(response)
+}
+
+/// Gives request errors that async-graphql reports without a code the conventional ones:
+/// `GRAPHQL_PARSE_FAILED` or `GRAPHQL_VALIDATION_FAILED`.
+fn tag_request_errors(response: &mut async_graphql::Response, query: &str) {
+    let code = if async_graphql::parser::parse_query(query).is_err() {
+        "GRAPHQL_PARSE_FAILED"
+    } else {
+        "GRAPHQL_VALIDATION_FAILED"
+    };
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", code);
+        }
+    }
 }
 
 /// Runs `execution` within the concurrency cap and the timeout, turning a panic into a

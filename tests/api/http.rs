@@ -88,21 +88,70 @@ async fn the_playground_is_self_contained() {
         .to_str()
         .unwrap()
         .starts_with("text/html"));
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.starts_with("default-src 'none'; script-src 'self' 'sha256-"),
+        "{csp}"
+    );
     let page = response.text().await.unwrap();
-    assert!(page.contains("fetch(\"/graphql\""));
-    for external in ["src=\"http", "href=\"http", "@import", "url(http"] {
+    assert!(page.contains("GraphiQL.createFetcher({ url: \"/graphql\" })"));
+    for external in [
+        "src=\"http",
+        "href=\"http",
+        "src=\"//",
+        "href=\"//",
+        "@import",
+        "url(http",
+    ] {
         assert!(
             !page.contains(external),
             "the page loads something from elsewhere: {external}"
         );
     }
+    // Every asset it links is served, under a name that changes with its content.
+    let assets: Vec<&str> = page
+        .split("\"/playground/assets/")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .collect();
+    assert_eq!(assets.len(), 4, "{assets:?}");
+    for asset in assets {
+        let response = app.get(&format!("/playground/assets/{asset}")).await;
+        assert_eq!(response.status(), 200, "{asset}");
+        let content_type = if asset.ends_with(".css") {
+            "text/css"
+        } else {
+            "text/javascript"
+        };
+        let headers = response.headers();
+        assert!(
+            headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with(content_type),
+            "{asset}"
+        );
+        assert_eq!(
+            headers["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        assert!(response.bytes().await.unwrap().len() > 10_000, "{asset}");
+    }
+    assert_eq!(
+        app.get("/playground/assets/graphiql.min.js").await.status(),
+        404
+    );
     // The default query on the page runs as written.
     let start = page
-        .find("spellcheck=\"false\" aria-label=\"query\">")
+        .find("<script type=\"application/graphql\" id=\"default-query\">")
         .unwrap();
-    let query =
-        &page[page[start..].find('>').unwrap() + start + 1..page.find("</textarea>").unwrap()];
+    let query = &page[page[start..].find('>').unwrap() + start + 1..];
+    let query = &query[..query.find("</script>").unwrap()];
     let data = app.data(query).await;
+    assert_eq!(data["event"]["name"], "Fourth World Internet Conference");
     assert_eq!(
         data["event"]["trends"]["nodes"].as_array().unwrap().len(),
         5

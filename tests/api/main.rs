@@ -2,6 +2,8 @@
 //!
 //! Compiled as one binary (one link, shared helpers). Set `TEST_LOG=1` to see server logs.
 
+mod abuse;
+mod browser;
 mod citations;
 mod connections;
 mod graph_facts;

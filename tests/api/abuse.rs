@@ -1,0 +1,485 @@
+//! Abuse, replayed over HTTP against each mode: the twelve checks of the graphql-cop
+//! auditor, the OWASP GraphQL cheat sheet's items, and malformed input. Every request must
+//! get its specified refusal, and the server must go on answering correctly afterwards.
+
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use wic_gql::config::Mode;
+
+use crate::helpers::{spawn_app_with, TestApp};
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+/// What a refusal must look like.
+struct Refusal {
+    status: u16,
+    code: &'static str,
+}
+
+const fn refused(status: u16, code: &'static str) -> Refusal {
+    Refusal { status, code }
+}
+
+async fn spawn(mode: Mode) -> TestApp {
+    spawn_app_with(|s| s.mode = mode).await
+}
+
+/// POSTs `body` (raw) with `content_type`, asking for graphql-response+json.
+async fn post(
+    app: &TestApp,
+    content_type: &str,
+    body: impl Into<reqwest::Body>,
+) -> (StatusCode, Value) {
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header(CONTENT_TYPE, content_type)
+        .header(ACCEPT, GRAPHQL_RESPONSE)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")),
+    )
+}
+
+async fn post_query(app: &TestApp, query: &str, variables: Value) -> (StatusCode, Value) {
+    post(
+        app,
+        "application/json",
+        json!({ "query": query, "variables": variables }).to_string(),
+    )
+    .await
+}
+
+/// Asserts the refusal, then that a normal query still gets the right answer.
+async fn assert_refused(
+    app: &TestApp,
+    (status, body): (StatusCode, Value),
+    expected: Refusal,
+    what: &str,
+) {
+    assert_eq!(status.as_u16(), expected.status, "{what}: {body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], expected.code,
+        "{what}: {body}"
+    );
+    assert!(
+        body.get("data").is_none() || body["data"].is_null(),
+        "{what}: a refusal carries no data: {body}"
+    );
+    assert_still_serving(app, what).await;
+}
+
+async fn assert_still_serving(app: &TestApp, after: &str) {
+    let (status, body) = post_query(app, "{ trends { totalCount } }", json!({})).await;
+    assert_eq!(
+        (status.as_u16(), &body),
+        (200, &json!({ "data": { "trends": { "totalCount": 5 } } })),
+        "after {after}"
+    );
+}
+
+fn repeated(item: impl Fn(usize) -> String, n: usize) -> String {
+    (0..n).map(item).collect::<Vec<_>>().join(" ")
+}
+
+/// graphql-cop checks that refuse the same way in both modes.
+async fn graphql_cop_common(app: &TestApp) {
+    // Alias overloading: 100 aliases.
+    let query = format!("{{ {} }}", repeated(|i| format!("a{i}: __typename"), 100));
+    assert_refused(
+        app,
+        post_query(app, &query, json!({})).await,
+        refused(400, "ALIAS_LIMIT"),
+        "alias overloading",
+    )
+    .await;
+
+    // Array-based batching.
+    let batch = json!([{ "query": "{ __typename }" }, { "query": "{ __typename }" }]).to_string();
+    assert_refused(
+        app,
+        post(app, "application/json", batch).await,
+        refused(400, "BATCHING_NOT_ALLOWED"),
+        "array batching",
+    )
+    .await;
+
+    // Directive overloading: 100 directives on one field.
+    let query = format!("{{ __typename {} }}", "@include(if: true) ".repeat(100));
+    assert_refused(
+        app,
+        post_query(app, &query, json!({})).await,
+        refused(400, "DIRECTIVE_LIMIT"),
+        "directive overloading",
+    )
+    .await;
+
+    // Field duplication: 500 copies of one field.
+    let query = format!("{{ {} }}", "__typename ".repeat(500));
+    assert_refused(
+        app,
+        post_query(app, &query, json!({})).await,
+        refused(400, "ROOT_FIELD_LIMIT"),
+        "field duplication",
+    )
+    .await;
+
+    // Mutations over GET.
+    let response = app
+        .client
+        .get(format!("{}/graphql", app.address))
+        .query(&[("query", "mutation { __typename }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "POST");
+    assert_refused(
+        app,
+        (StatusCode::BAD_REQUEST, response.json().await.unwrap()),
+        refused(400, "METHOD_NOT_ALLOWED"),
+        "mutation over GET",
+    )
+    .await;
+
+    // GET-based queries work, and only queries (above).
+    let response = app
+        .client
+        .get(format!("{}/graphql", app.address))
+        .query(&[("query", "{ trends { totalCount } }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    // urlencoded POST (a CSRF vector: browsers send it cross-site without a preflight).
+    let (status, body) = post(
+        app,
+        "application/x-www-form-urlencoded",
+        "query=%7B__typename%7D",
+    )
+    .await;
+    assert_refused(
+        app,
+        (status, body),
+        refused(415, "UNSUPPORTED_MEDIA_TYPE"),
+        "urlencoded POST",
+    )
+    .await;
+
+    // Tracing and debug output: none in responses.
+    let (_, body) = post_query(
+        app,
+        "{ trends { totalCount } nope: node(id: \"x\") { id } }",
+        json!({}),
+    )
+    .await;
+    assert!(
+        body.get("extensions").is_none(),
+        "no tracing or debug extensions: {body}"
+    );
+    let error = body["errors"][0].as_object().unwrap();
+    let keys: Vec<&String> = error.keys().collect();
+    assert!(
+        keys.iter()
+            .all(|k| ["message", "locations", "path", "extensions"].contains(&k.as_str())),
+        "{keys:?}"
+    );
+    assert_eq!(
+        error["extensions"],
+        json!({ "code": "INVALID_ID" }),
+        "no debug detail in errors"
+    );
+}
+
+#[tokio::test]
+async fn graphql_cop_checks_in_dev_mode() {
+    let app = spawn(Mode::Dev).await;
+    graphql_cop_common(&app).await;
+
+    // Introspection is on in dev, but circular introspection is stopped by the depth limit.
+    let (status, body) = post_query(&app, "{ __schema { queryType { name } } }", json!({})).await;
+    assert_eq!(
+        (status.as_u16(), &body["data"]),
+        (
+            200,
+            &json!({ "__schema": { "queryType": { "name": "Query" } } })
+        )
+    );
+    let circular = format!(
+        "{{ __schema {{ types {{ {} name {} }} }} }}",
+        "fields { type { ".repeat(8),
+        "} } ".repeat(8)
+    );
+    assert_refused(
+        &app,
+        post_query(&app, &circular, json!({})).await,
+        refused(400, "DEPTH_LIMIT"),
+        "circular introspection",
+    )
+    .await;
+
+    // Field suggestions are on in dev.
+    let (_, body) = post_query(&app, "{ trends { totalCont } }", json!({})).await;
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Did you mean \"totalCount\"?"),
+        "{body}"
+    );
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+
+    // The playground is served.
+    assert_eq!(app.get("/").await.status(), 200);
+}
+
+#[tokio::test]
+async fn graphql_cop_checks_in_production_mode() {
+    let app = spawn(Mode::Production).await;
+    graphql_cop_common(&app).await;
+
+    // Introspection is off, circular or not; `__typename` still answers.
+    for query in [
+        "{ __schema { queryType { name } } }",
+        "{ __type(name: \"Trend\") { name } }",
+    ] {
+        let response = post_query(&app, query, json!({})).await;
+        assert_refused(
+            &app,
+            response,
+            refused(400, "INTROSPECTION_DISABLED"),
+            "introspection",
+        )
+        .await;
+    }
+    let (_, body) = post_query(&app, "{ __typename }", json!({})).await;
+    assert_eq!(body, json!({ "data": { "__typename": "Query" } }));
+
+    // No field suggestions.
+    let (_, body) = post_query(&app, "{ trends { totalCont } }", json!({})).await;
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(!message.contains("Did you mean"), "{message}");
+
+    // No playground, and security headers on what is served.
+    assert_eq!(app.get("/").await.status(), 404);
+    let health = app.get("/health").await;
+    assert_eq!(health.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(health.headers()["x-frame-options"], "DENY");
+}
+
+#[tokio::test]
+async fn production_mode_can_enable_the_playground_and_introspection() {
+    let app = spawn_app_with(|s| {
+        s.mode = Mode::Production;
+        s.playground = Some(true);
+        s.introspection = Some(true);
+    })
+    .await;
+    assert_eq!(app.get("/").await.status(), 200);
+    let (status, _) = post_query(&app, "{ __schema { queryType { name } } }", json!({})).await;
+    assert_eq!(status, 200);
+}
+
+/// The OWASP GraphQL cheat sheet: depth, amount, cost, timeout, batching, error verbosity,
+/// introspection (the last two are covered per mode above).
+#[tokio::test]
+async fn owasp_depth_amount_cost_and_timeout_limits() {
+    let app = spawn(Mode::Production).await;
+    let deep = format!(
+        "{{ trend(slug: \"trend-i\") {{ {} slug {} }} }}",
+        "actors { nodes { trends { nodes { ".repeat(5),
+        "} } } } ".repeat(5)
+    );
+    assert_refused(
+        &app,
+        post_query(&app, &deep, json!({})).await,
+        refused(400, "DEPTH_LIMIT"),
+        "depth",
+    )
+    .await;
+
+    let (status, body) = post_query(&app, "{ trends(first: 600) { totalCount } }", json!({})).await;
+    assert_eq!(status, 200, "an argument error is a field error: {body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(
+        body["errors"][0]["message"],
+        "`first` is 600, more than the 500 records a page may hold"
+    );
+    // A page size that would cost more than the limit is refused before it runs.
+    let response = post_query(&app, "{ trends(first: 100000) { totalCount } }", json!({})).await;
+    assert_refused(&app, response, refused(400, "COMPLEXITY_LIMIT"), "amount").await;
+    assert_still_serving(&app, "amount").await;
+
+    let costly = "{ records(first: 500) { nodes { ... on Trend { topics(first: 500) { nodes { slug } } } } } }";
+    assert_refused(
+        &app,
+        post_query(&app, costly, json!({})).await,
+        refused(400, "COMPLEXITY_LIMIT"),
+        "cost",
+    )
+    .await;
+    let (_, body) = post_query(&app, costly, json!({})).await;
+    assert_eq!(
+        body["errors"][0]["message"],
+        "the query costs 500500 (one per field, connections times their `first`/`last`); this server allows 50000"
+    );
+    // 500500 = 500 records × (`nodes` + 500 topics × (`nodes` + `slug`)).
+
+    let slow = spawn_app_with(|s| {
+        s.limits.max_complexity = usize::MAX;
+        s.limits.max_depth = usize::MAX;
+        s.http_limits.timeout_ms = 1;
+    })
+    .await;
+    let whole_graph = "{ records(first: 500) { nodes { slug ... on Trend { topics(first: 500) { nodes { slug trends { nodes { slug actors { nodes { slug } } } } } } } } } }";
+    assert_refused(
+        &slow,
+        post_query(&slow, whole_graph, json!({})).await,
+        refused(503, "TIMEOUT"),
+        "timeout",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn concurrency_beyond_the_cap_gets_503_at_once() {
+    let app = spawn_app_with(|s| s.http_limits.max_concurrent = 0).await;
+    let (status, body) = post_query(&app, "{ __typename }", json!({})).await;
+    assert_eq!(status, 503);
+    assert_eq!(body["errors"][0]["extensions"]["code"], "OVERLOADED");
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["retry-after"], "1");
+}
+
+#[tokio::test]
+async fn a_megabyte_of_repeated_fields_is_refused_before_it_runs() {
+    let app = spawn(Mode::Production).await;
+    let huge = format!("{{ {} }}", "__typename ".repeat(100_000));
+    assert!(huge.len() > 1_000_000);
+    let (status, body) = post_query(&app, &huge, json!({})).await;
+    assert_eq!(
+        (status.as_u16(), &body["errors"][0]["extensions"]["code"]),
+        (413, &json!("PAYLOAD_TOO_LARGE"))
+    );
+    // Under a large body limit, the token limit refuses it without parsing.
+    let roomy = spawn_app_with(|s| s.http_limits.max_body_bytes = 4 << 20).await;
+    let (status, body) = post_query(&roomy, &huge, json!({})).await;
+    assert_eq!(
+        (status.as_u16(), &body["errors"][0]["extensions"]["code"]),
+        (400, &json!("TOKEN_LIMIT"))
+    );
+    assert_still_serving(&roomy, "a megabyte query").await;
+}
+
+#[tokio::test]
+async fn malformed_input_is_refused_and_the_server_keeps_serving() {
+    let app = spawn(Mode::Production).await;
+    let cases: Vec<(&str, &str, Vec<u8>, Refusal)> = vec![
+        (
+            "invalid JSON",
+            "application/json",
+            b"{\"query\": ".to_vec(),
+            refused(400, "BAD_REQUEST"),
+        ),
+        (
+            "invalid UTF-8",
+            "application/json",
+            vec![b'{', 0xff, 0xfe, b'}'],
+            refused(400, "BAD_REQUEST"),
+        ),
+        (
+            "a body over the limit",
+            "application/json",
+            vec![b' '; 65 * 1024],
+            refused(413, "PAYLOAD_TOO_LARGE"),
+        ),
+        (
+            "deeply nested JSON variables",
+            "application/json",
+            format!(
+                "{{\"query\":\"{{ __typename }}\",\"variables\":{{\"v\":{}1{}}}}}",
+                "[".repeat(10_000),
+                "]".repeat(10_000)
+            )
+            .into_bytes(),
+            refused(400, "BAD_REQUEST"),
+        ),
+    ];
+    for (what, content_type, body, expected) in cases {
+        let response = post(&app, content_type, body).await;
+        assert_refused(&app, response, expected, what).await;
+    }
+    let graphql_cases: Vec<(&str, String, Value, Option<&str>, Refusal)> = vec![
+        (
+            "a wrong variable type",
+            "query($n: Int) { trends(first: $n) { totalCount } }".into(),
+            json!({ "n": "five" }),
+            None,
+            refused(400, "GRAPHQL_VALIDATION_FAILED"),
+        ),
+        (
+            "a huge integer",
+            "{ trends(first: 99999999999999999999) { totalCount } }".into(),
+            json!({}),
+            None,
+            refused(400, "GRAPHQL_VALIDATION_FAILED"),
+        ),
+        (
+            "an unknown operationName",
+            "query A { __typename }".into(),
+            json!({}),
+            Some("B"),
+            refused(400, "GRAPHQL_VALIDATION_FAILED"),
+        ),
+        (
+            "several operations without a name",
+            "query A { __typename } query B { __typename }".into(),
+            json!({}),
+            None,
+            refused(400, "GRAPHQL_VALIDATION_FAILED"),
+        ),
+        (
+            "a syntax error",
+            "{ trends { ".into(),
+            json!({}),
+            None,
+            refused(400, "GRAPHQL_PARSE_FAILED"),
+        ),
+    ];
+    for (what, query, variables, operation_name, expected) in graphql_cases {
+        let body =
+            json!({ "query": query, "variables": variables, "operationName": operation_name })
+                .to_string();
+        let response = post(&app, "application/json", body).await;
+        assert_refused(&app, response, expected, what).await;
+    }
+    // A huge string within the body limit is just a search that finds nothing.
+    let (status, body) = post_query(
+        &app,
+        "query($q: String!) { search(query: $q) { score } }",
+        json!({ "q": "x".repeat(60_000) }),
+    )
+    .await;
+    assert_eq!(
+        (status.as_u16(), &body),
+        (200, &json!({ "data": { "search": [] } }))
+    );
+    assert_still_serving(&app, "a huge string").await;
+}
