@@ -5,6 +5,7 @@
 mod abuse;
 mod browser;
 mod citations;
+mod clients;
 mod connections;
 mod graph_facts;
 mod graphql_http;
