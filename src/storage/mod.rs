@@ -75,7 +75,7 @@ pub trait Store: Send + Sync + 'static {
     /// atomically: after a crash or an error the previous contents are intact.
     fn replace_all(&self, batch: Batch, meta: Vec<Entry>) -> Result<(), StorageError>;
 
-    /// Reads a key of the metadata table (format version, seed summary).
+    /// Reads a key of the metadata table (the seed summary).
     fn meta(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError>;
 
     /// Whether a generation of data has ever been written.

@@ -42,5 +42,5 @@ impl Table {
     }
 }
 
-/// The metadata tree (sled's default tree): generation pointer, format version, seed summary.
+/// The metadata tree (sled's default tree): the current generation pointer and the seed summary (the format version is a byte in front of each value).
 pub(crate) const META_CURRENT_GENERATION: &[u8] = b"current_generation";
