@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::api::Limits;
 use crate::config::{self, HttpLimits, Mode, Settings};
-use crate::graph::{Graph, GraphError};
+use crate::graph::{Direction, Graph, GraphError, RecordKind};
 use crate::seed::{self, SeedError, SeedFiles, SeedReport};
 use crate::startup::{Application, StartupError};
 use crate::storage::{SledStore, StorageError};
@@ -32,6 +32,9 @@ pub enum Command {
     Schema,
     /// Print every stored entry, one per line, in key order (to compare databases).
     Dump(DumpArgs),
+    /// Print the whole graph as JSON, `{"records": [...], "edges": [...]}` (for other
+    /// tools, such as the benchmark's contestants).
+    Export(DumpArgs),
 }
 
 /// Arguments of `wic-gql seed`.
@@ -185,6 +188,7 @@ pub async fn run(command: Command, out: &mut impl Write) -> Result<(), CliError>
         Command::Serve(args) => run_serve(args, out).await,
         Command::Schema => Ok(out.write_all(crate::api::sdl().as_bytes())?),
         Command::Dump(args) => run_dump(&args.db, out),
+        Command::Export(args) => run_export(&args.db, out),
     }
 }
 
@@ -263,6 +267,25 @@ fn run_dump(db: &Path, out: &mut impl Write) -> Result<(), CliError> {
             writeln!(out, "{table}\t{}\t{}", hex(&key), hex(&value))?;
         }
     }
+    Ok(())
+}
+
+fn run_export(db: &Path, out: &mut impl Write) -> Result<(), CliError> {
+    let graph = Graph::new(Arc::new(SledStore::open(db)?));
+    let mut records = Vec::new();
+    for kind in RecordKind::ALL {
+        records.extend(graph.records_of_kind(kind)?);
+    }
+    let slugs: Vec<String> = records.iter().map(|r| r.slug.clone()).collect();
+    let mut edges: Vec<_> = graph
+        .edges(&slugs, Direction::Outgoing)?
+        .into_iter()
+        .flatten()
+        .collect();
+    edges.sort_by_key(|e| e.position);
+    let export = serde_json::json!({ "records": records, "edges": edges });
+    serde_json::to_writer(&mut *out, &export).map_err(std::io::Error::from)?;
+    writeln!(out)?;
     Ok(())
 }
 

@@ -457,3 +457,25 @@ fn get_json(url: &str) -> serde_json::Value {
     .join()
     .unwrap()
 }
+
+#[test]
+fn export_prints_every_record_and_edge_as_json() {
+    let db = SeededDb::new();
+    let output = wic_gql()
+        .arg("export")
+        .arg("--db")
+        .arg(db.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let export: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(export["records"].as_array().unwrap().len(), 145);
+    assert_eq!(export["edges"].as_array().unwrap().len(), 198);
+    let wic = export["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["slug"] == "wic")
+        .unwrap();
+    assert_eq!(wic["details"]["Actor"]["founded"], "2022-07-12");
+}
