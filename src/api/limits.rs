@@ -108,8 +108,22 @@ impl Extension for LimitsExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        let counts = Counts::of(&document);
+        let counts = Counts::of(&document, variables);
         let limits = &self.0;
+        // Page sizes are refused here, before execution, rather than by the connection
+        // field: a field error there would have to null its parent object.
+        let largest = counts.largest_page.clone();
+        if let Some((_, size, argument)) =
+            largest.filter(|(n, _, _)| *n > limits.max_page_size as i64)
+        {
+            return Err(refuse(
+                "BAD_USER_INPUT",
+                format!(
+                    "`{argument}` is {size}, more than the {} records a page may hold",
+                    limits.max_page_size
+                ),
+            ));
+        }
         for (count, max, code, what) in [
             (counts.aliases, limits.max_aliases, "ALIAS_LIMIT", "aliases"),
             (
@@ -184,7 +198,7 @@ impl Extension for IntrospectionOff {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        if Counts::of(&document).introspection > 0 {
+        if Counts::of(&document, variables).introspection > 0 {
             return Err(refuse(
                 "INTROSPECTION_DISABLED",
                 "introspection (`__schema`, `__type`) is disabled on this server; the schema is published as schema.graphql".into(),
@@ -202,26 +216,28 @@ struct Counts {
     directives: usize,
     /// `__schema` and `__type` fields.
     introspection: usize,
+    /// The largest `first`/`last`: its value, as written, and the argument's name.
+    largest_page: Option<(i64, String, String)>,
 }
 
 impl Counts {
-    fn of(document: &ExecutableDocument) -> Self {
+    fn of(document: &ExecutableDocument, variables: &Variables) -> Self {
         let mut counts = Counts::default();
         for (_, operation) in document.operations.iter() {
             counts.directives += operation.node.directives.len();
             counts.root_fields = counts
                 .root_fields
                 .max(operation.node.selection_set.node.items.len());
-            counts.walk(&operation.node.selection_set.node);
+            counts.walk(&operation.node.selection_set.node, variables);
         }
         for fragment in document.fragments.values() {
             counts.directives += fragment.node.directives.len();
-            counts.walk(&fragment.node.selection_set.node);
+            counts.walk(&fragment.node.selection_set.node, variables);
         }
         counts
     }
 
-    fn walk(&mut self, set: &SelectionSet) {
+    fn walk(&mut self, set: &SelectionSet, variables: &Variables) {
         for selection in &set.items {
             match &selection.node {
                 Selection::Field(field) => {
@@ -229,14 +245,31 @@ impl Counts {
                     let name = field.node.name.node.as_str();
                     self.introspection += usize::from(name == "__schema" || name == "__type");
                     self.directives += field.node.directives.len();
-                    self.walk(&field.node.selection_set.node);
+                    for (argument, value) in &field.node.arguments {
+                        let argument = argument.node.as_str();
+                        if argument != "first" && argument != "last" {
+                            continue;
+                        }
+                        let resolved = value
+                            .node
+                            .clone()
+                            .into_const_with(|name| variables.get(&name).cloned().ok_or(()));
+                        if let Ok(async_graphql::Value::Number(n)) = resolved {
+                            let size = n.as_i64().unwrap_or(i64::MAX);
+                            if self.largest_page.as_ref().is_none_or(|(m, _, _)| size > *m) {
+                                self.largest_page =
+                                    Some((size, n.to_string(), argument.to_string()));
+                            }
+                        }
+                    }
+                    self.walk(&field.node.selection_set.node, variables);
                 }
                 Selection::FragmentSpread(spread) => {
                     self.directives += spread.node.directives.len()
                 }
                 Selection::InlineFragment(inline) => {
                     self.directives += inline.node.directives.len();
-                    self.walk(&inline.node.selection_set.node);
+                    self.walk(&inline.node.selection_set.node, variables);
                 }
             }
         }
@@ -328,18 +361,22 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            Counts::of(&document),
+            Counts::of(&document, &Variables::default()),
             Counts {
                 aliases: 3,
                 root_fields: 2,
                 directives: 4,
                 introspection: 0,
+                largest_page: None,
             }
         );
         let document =
             async_graphql::parser::parse_query("{ __typename a: __schema { b: __type { name } } }")
                 .unwrap();
-        assert_eq!(Counts::of(&document).introspection, 2);
+        assert_eq!(
+            Counts::of(&document, &Variables::default()).introspection,
+            2
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use super::connection::{
 };
 use async_graphql::ErrorExtensions;
 
-use super::error::{to_gql, ApiError, ApiResult};
+use super::error::{null_on_error, to_gql, ApiError, ApiResult};
 use super::node::parse_global_id;
 use super::types::{
     ActorKind, DocumentKind, EventKind, PlaceKind, RecordFilter, RecordKind, RecordOrder, TopicKind,
@@ -58,8 +58,12 @@ pub struct KindCount {
 /// The root of every query.
 pub struct QueryRoot;
 
-async fn lookup<T: FromRecord>(ctx: &Context<'_>, slug: &str) -> ApiResult<Option<T>> {
-    Ok(load_record(ctx, slug).await?.and_then(T::from_record))
+/// A record of type `T` by slug; `null` (with the error reported) if the read fails.
+async fn lookup<T: FromRecord>(ctx: &Context<'_>, slug: &str) -> Option<T> {
+    let found = load_record(ctx, slug)
+        .await
+        .map(|r| r.and_then(T::from_record));
+    null_on_error(ctx, found)
 }
 
 /// A connection over every record of `kind` that passes `filter` and `keep`.
@@ -94,12 +98,15 @@ impl QueryRoot {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "A global id from an `id` field.")] id: ID,
-    ) -> ApiResult<Option<Node>> {
-        let (kind, slug) = parse_global_id(&id).map_err(to_gql)?;
-        Ok(load_record(ctx, &slug)
-            .await?
-            .filter(|r| r.kind() == kind)
-            .and_then(Node::from_record))
+    ) -> Option<Node> {
+        let found = async {
+            let (kind, slug) = parse_global_id(&id).map_err(to_gql)?;
+            Ok(load_record(ctx, &slug)
+                .await?
+                .filter(|r| r.kind() == kind)
+                .and_then(Node::from_record))
+        };
+        null_on_error(ctx, found.await)
     }
 
     /// Records by global id, in the order given; `null` where an id matches nothing.
@@ -144,7 +151,7 @@ impl QueryRoot {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The record's slug.")] slug: String,
-    ) -> ApiResult<Option<Node>> {
+    ) -> Option<Node> {
         lookup(ctx, &slug).await
     }
 
@@ -153,7 +160,7 @@ impl QueryRoot {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The event's slug.")] slug: String,
-    ) -> ApiResult<Option<Event>> {
+    ) -> Option<Event> {
         lookup(ctx, &slug).await
     }
 
@@ -162,7 +169,7 @@ impl QueryRoot {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The trend's slug.")] slug: String,
-    ) -> ApiResult<Option<Trend>> {
+    ) -> Option<Trend> {
         lookup(ctx, &slug).await
     }
 
@@ -171,7 +178,7 @@ impl QueryRoot {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The actor's slug.")] slug: String,
-    ) -> ApiResult<Option<Actor>> {
+    ) -> Option<Actor> {
         lookup(ctx, &slug).await
     }
 
@@ -180,7 +187,7 @@ impl QueryRoot {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The place's slug.")] slug: String,
-    ) -> ApiResult<Option<Place>> {
+    ) -> Option<Place> {
         lookup(ctx, &slug).await
     }
 
@@ -189,7 +196,7 @@ impl QueryRoot {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The document's slug.")] slug: String,
-    ) -> ApiResult<Option<Document>> {
+    ) -> Option<Document> {
         lookup(ctx, &slug).await
     }
 
@@ -198,7 +205,7 @@ impl QueryRoot {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The topic's slug.")] slug: String,
-    ) -> ApiResult<Option<Topic>> {
+    ) -> Option<Topic> {
         lookup(ctx, &slug).await
     }
 
@@ -207,7 +214,7 @@ impl QueryRoot {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The statistic's slug.")] slug: String,
-    ) -> ApiResult<Option<Statistic>> {
+    ) -> Option<Statistic> {
         lookup(ctx, &slug).await
     }
 

@@ -309,16 +309,20 @@ async fn owasp_depth_amount_cost_and_timeout_limits() {
     )
     .await;
 
-    let (status, body) = post_query(&app, "{ trends(first: 600) { totalCount } }", json!({})).await;
-    assert_eq!(status, 200, "an argument error is a field error: {body}");
+    let nested = r#"{ event(slug: "wic-2017") { name trends(first: 600) { totalCount } } }"#;
+    let (status, body) = post_query(&app, nested, json!({})).await;
+    assert_eq!(
+        status, 400,
+        "refused before execution, not a field error: {body}"
+    );
+    assert!(body.get("data").is_none());
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
     assert_eq!(
         body["errors"][0]["message"],
         "`first` is 600, more than the 500 records a page may hold"
     );
-    // A page size that would cost more than the limit is refused before it runs.
     let response = post_query(&app, "{ trends(first: 100000) { totalCount } }", json!({})).await;
-    assert_refused(&app, response, refused(400, "COMPLEXITY_LIMIT"), "amount").await;
+    assert_refused(&app, response, refused(400, "BAD_USER_INPUT"), "amount").await;
     assert_still_serving(&app, "amount").await;
 
     let costly = "{ records(first: 500) { nodes { ... on Trend { topics(first: 500) { nodes { slug } } } } } }";
@@ -439,7 +443,14 @@ async fn malformed_input_is_refused_and_the_server_keeps_serving() {
             "{ trends(first: 99999999999999999999) { totalCount } }".into(),
             json!({}),
             None,
-            refused(400, "GRAPHQL_VALIDATION_FAILED"),
+            refused(400, "BAD_USER_INPUT"),
+        ),
+        (
+            "a huge integer variable",
+            "query($n: Int) { trends(first: $n) { totalCount } }".into(),
+            json!({ "n": 1_000_000 }),
+            None,
+            refused(400, "BAD_USER_INPUT"),
         ),
         (
             "an unknown operationName",

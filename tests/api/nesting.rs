@@ -170,9 +170,21 @@ async fn a_malformed_global_id_is_a_graphql_error_with_a_code() {
     let app = spawn_app().await;
     let errors = app.errors(r#"{ node(id: "not-an-id") { slug } }"#).await;
     assert_eq!(errors[0]["extensions"]["code"], "INVALID_ID");
+    assert_eq!(errors[0]["path"], json!(["node"]));
     assert!(
         errors[0]["message"].as_str().unwrap().contains("not-an-id"),
         "{errors:?}"
+    );
+    // A nullable field with an error is null, as the specification says; siblings answer.
+    let response = app
+        .post(
+            r#"{ node(id: "not-an-id") { slug } trends { totalCount } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        response["data"],
+        json!({ "node": null, "trends": { "totalCount": 5 } })
     );
 }
 
