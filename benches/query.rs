@@ -12,6 +12,10 @@ use wic_gql::graph::Graph;
 use wic_gql::seed::{self, SeedFiles};
 use wic_gql::storage::SledStore;
 
+/// The same allocator as the binary.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const QUERIES: [(&str, &str); 5] = [
     ("q0_typename", include_str!("../bench/queries/q0.graphql")),
     ("q1_event", include_str!("../bench/queries/q1.graphql")),

@@ -6,6 +6,11 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 use wic_gql::cli::{self, Cli};
 
+/// mimalloc: a request allocates and frees many small objects, which glibc's allocator
+/// handles with visibly more time in `malloc`/`free` (see bench/results).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Cli::parse();

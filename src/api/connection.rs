@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use async_graphql::connection::{query, Connection, Edge, OpaqueCursor};
-use async_graphql::{Context, OutputType, SimpleObject};
+use async_graphql::{Context, Object, OutputType, SimpleObject};
 
 use async_graphql::ErrorExtensions;
 
@@ -29,24 +29,43 @@ pub struct TotalCount {
     pub total_count: usize,
 }
 
-/// How the node of an edge is related to the record the list hangs from. Empty on top-level lists.
-#[derive(SimpleObject, Default, Clone)]
-pub struct RelationInfo {
-    /// The relation that led to this node.
-    pub relation: Option<RelationType>,
-    /// The role the source of the relation plays, in the text's words.
-    pub role: Option<String>,
-    /// Where the source states the relation.
-    pub citations: Vec<Citation>,
+/// One edge of a record's shared, cached edge list.
+#[derive(Clone)]
+pub struct EdgeRef {
+    edges: Arc<Vec<graph::Edge>>,
+    index: usize,
 }
 
-impl From<&graph::Edge> for RelationInfo {
-    fn from(edge: &graph::Edge) -> Self {
-        RelationInfo {
-            relation: Some(edge.relation.into()),
-            role: edge.role.clone(),
-            citations: edge.citations.iter().map(Citation::from).collect(),
-        }
+impl EdgeRef {
+    fn edge(&self) -> &graph::Edge {
+        &self.edges[self.index]
+    }
+}
+
+/// How the node of an edge is related to the record the list hangs from. Empty on top-level lists.
+///
+/// It points into the cached edge list; fields are built only when a query asks for them.
+#[derive(Default, Clone)]
+pub struct RelationInfo(Option<EdgeRef>);
+
+#[Object]
+impl RelationInfo {
+    /// The relation that led to this node.
+    async fn relation(&self) -> Option<RelationType> {
+        self.0.as_ref().map(|e| e.edge().relation.into())
+    }
+
+    /// The role the source of the relation plays, in the text's words.
+    async fn role(&self) -> Option<&str> {
+        self.0.as_ref().and_then(|e| e.edge().role.as_deref())
+    }
+
+    /// Where the source states the relation.
+    async fn citations(&self) -> Vec<Citation> {
+        self.0
+            .as_ref()
+            .map(|e| e.edge().citations.iter().map(Citation::from).collect())
+            .unwrap_or_default()
     }
 }
 
@@ -154,7 +173,7 @@ pub async fn related(
     record: &Record,
     direction: Direction,
     relations: &[Relation],
-) -> ApiResult<Vec<(graph::Edge, Arc<Record>)>> {
+) -> ApiResult<Vec<(EdgeRef, Arc<Record>)>> {
     let loaders = loaders(ctx);
     let key = EdgeKey {
         slug: record.slug.clone(),
@@ -165,20 +184,25 @@ pub async fn related(
         .await
         .map_err(to_gql)?
         .unwrap_or_default();
-    let edges: Vec<&graph::Edge> = edges
-        .iter()
-        .filter(|e| relations.is_empty() || relations.contains(&e.relation))
+    let wanted: Vec<usize> = (0..edges.len())
+        .filter(|&i| relations.is_empty() || relations.contains(&edges[i].relation))
         .collect();
-    let slugs: Vec<String> = edges
+    let slugs: Vec<String> = wanted
         .iter()
-        .map(|e| e.far_end(direction).to_string())
+        .map(|&i| edges[i].far_end(direction).to_string())
         .collect();
     let records = loaders.records(slugs).await.map_err(to_gql)?;
-    Ok(edges
+    Ok(wanted
         .into_iter()
-        .filter_map(|e| {
-            let record = records.get(e.far_end(direction))?.clone();
-            Some((e.clone(), record))
+        .filter_map(|index| {
+            let record = records.get(edges[index].far_end(direction))?.clone();
+            Some((
+                EdgeRef {
+                    edges: edges.clone(),
+                    index,
+                },
+                record,
+            ))
         })
         .collect())
 }
@@ -194,7 +218,7 @@ pub async fn related_connection<T: FromRecord>(
     let items = related(ctx, record, direction, relations)
         .await?
         .into_iter()
-        .filter_map(|(edge, r)| Some((T::from_record(r)?, RelationInfo::from(&edge))))
+        .filter_map(|(edge, r)| Some((T::from_record(r)?, RelationInfo(Some(edge)))))
         .collect();
     paginate(ctx, items, page).await
 }

@@ -29,11 +29,11 @@ impl Loader<String> for RecordLoader {
     type Error = Arc<GraphError>;
 
     async fn load(&self, slugs: &[String]) -> Result<HashMap<String, Arc<Record>>, Self::Error> {
-        let records = self.0.records(slugs)?;
-        Ok(records
-            .into_iter()
-            .flatten()
-            .map(|r| (r.slug.clone(), Arc::new(r)))
+        let records = self.0.records_shared(slugs)?;
+        Ok(slugs
+            .iter()
+            .zip(records)
+            .filter_map(|(slug, record)| Some((slug.clone(), record?)))
             .collect())
     }
 }
@@ -53,9 +53,9 @@ impl Loader<EdgeKey> for EdgeLoader {
             if anchors.is_empty() {
                 continue;
             }
-            let edges = self.0.edges(&anchors, direction)?;
+            let edges = self.0.edges_shared(&anchors, direction)?;
             for (slug, edges) in anchors.into_iter().zip(edges) {
-                found.insert(EdgeKey { slug, direction }, Arc::new(edges));
+                found.insert(EdgeKey { slug, direction }, edges);
             }
         }
         Ok(found)

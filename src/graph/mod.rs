@@ -18,7 +18,8 @@ pub use source::{paragraphs, Section, SourceError, SourceText};
 pub use write::{Dataset, SeedSummary};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 
 use crate::storage::{codec, keys, Entry, Store, Table};
 use search::SearchField;
@@ -37,20 +38,124 @@ pub struct SearchHit {
     pub snippet: String,
 }
 
+/// The most decoded records and edge lists kept in memory; beyond it reads still work,
+/// they just decode again. The seed data needs a few hundred.
+const CACHE_CAPACITY: usize = 100_000;
+
+/// A record's slug and a direction: the key of one edge list.
+type EdgeListKey = (String, Direction);
+
+/// Decoded records and edge lists of the current generation, shared by every request.
+///
+/// The data only changes through [`Graph::replace`] (a running server holds the store's
+/// lock), which clears the cache, so entries never go stale. Sharing `Arc`s spares every
+/// request the decoding and the copies that dominated a nested query's profile.
+#[derive(Default)]
+struct DecodedCache {
+    records: RwLock<HashMap<String, Arc<Record>>>,
+    edges: RwLock<HashMap<EdgeListKey, Arc<Vec<Edge>>>>,
+    /// Batched reads answered entirely from the cache.
+    hits: AtomicU64,
+}
+
 /// The knowledge graph over a store.
 #[derive(Clone)]
 pub struct Graph {
     store: Arc<dyn Store>,
+    cache: Arc<DecodedCache>,
 }
 
 impl Graph {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Graph { store }
+        Graph {
+            store,
+            cache: Arc::default(),
+        }
     }
 
-    /// Store calls made so far (the N+1 tests compare these).
+    /// Batched reads issued so far: each is one store call, or none when the cache had
+    /// everything (the N+1 tests compare these).
     pub fn round_trips(&self) -> u64 {
-        self.store.round_trips()
+        self.store.round_trips() + self.cache.hits.load(Ordering::Relaxed)
+    }
+
+    /// Many records by slug, shared; at most one store round trip for those not cached.
+    pub fn records_shared(&self, slugs: &[String]) -> Result<Vec<Option<Arc<Record>>>, GraphError> {
+        let mut found: Vec<Option<Arc<Record>>> = {
+            let cached = self.cache.records.read().expect("cache lock poisoned");
+            slugs.iter().map(|s| cached.get(s).cloned()).collect()
+        };
+        let missing: Vec<String> = slugs
+            .iter()
+            .zip(&found)
+            .filter(|(_, f)| f.is_none())
+            .map(|(s, _)| s.clone())
+            .collect();
+        if missing.is_empty() {
+            self.cache.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(found);
+        }
+        let loaded = self.records(&missing)?;
+        let mut cached = self.cache.records.write().expect("cache lock poisoned");
+        let loaded: HashMap<String, Arc<Record>> = missing
+            .into_iter()
+            .zip(loaded)
+            .filter_map(|(slug, record)| Some((slug, Arc::new(record?))))
+            .collect();
+        for (slug, record) in &loaded {
+            if cached.len() < CACHE_CAPACITY {
+                cached.insert(slug.clone(), record.clone());
+            }
+        }
+        for (slot, slug) in found.iter_mut().zip(slugs) {
+            if slot.is_none() {
+                *slot = loaded.get(slug).cloned();
+            }
+        }
+        Ok(found)
+    }
+
+    /// The edges of each of `anchors` in `direction`, shared; at most one store round trip
+    /// for the anchors not cached.
+    pub fn edges_shared(
+        &self,
+        anchors: &[String],
+        direction: Direction,
+    ) -> Result<Vec<Arc<Vec<Edge>>>, GraphError> {
+        let mut found: Vec<Option<Arc<Vec<Edge>>>> = {
+            let cached = self.cache.edges.read().expect("cache lock poisoned");
+            anchors
+                .iter()
+                .map(|a| cached.get(&(a.clone(), direction)).cloned())
+                .collect()
+        };
+        let missing: Vec<String> = anchors
+            .iter()
+            .zip(&found)
+            .filter(|(_, f)| f.is_none())
+            .map(|(a, _)| a.clone())
+            .collect();
+        if missing.is_empty() {
+            self.cache.hits.fetch_add(1, Ordering::Relaxed);
+        } else {
+            let loaded = self.edges(&missing, direction)?;
+            let mut cached = self.cache.edges.write().expect("cache lock poisoned");
+            let loaded: HashMap<String, Arc<Vec<Edge>>> = missing
+                .into_iter()
+                .zip(loaded.into_iter().map(Arc::new))
+                .collect();
+            for (anchor, edges) in &loaded {
+                if cached.len() < CACHE_CAPACITY {
+                    cached.insert((anchor.clone(), direction), edges.clone());
+                }
+            }
+            for (slot, anchor) in found.iter_mut().zip(anchors) {
+                if slot.is_none() {
+                    *slot = loaded.get(anchor).cloned();
+                }
+            }
+        }
+        Ok(found.into_iter().map(Option::unwrap_or_default).collect())
     }
 
     /// Whether the store has never been seeded.
@@ -140,6 +245,16 @@ impl Graph {
             codec::encode("seed summary", summary)?,
         )];
         self.store.replace_all(batch, meta)?;
+        self.cache
+            .records
+            .write()
+            .expect("cache lock poisoned")
+            .clear();
+        self.cache
+            .edges
+            .write()
+            .expect("cache lock poisoned")
+            .clear();
         Ok(())
     }
 
