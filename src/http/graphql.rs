@@ -153,6 +153,15 @@ async fn execute(
 /// Gives request errors that async-graphql reports without a code the conventional ones:
 /// `GRAPHQL_PARSE_FAILED` or `GRAPHQL_VALIDATION_FAILED`.
 fn tag_request_errors(response: &mut async_graphql::Response, query: &str) {
+    let uncoded = |e: &async_graphql::ServerError| {
+        e.extensions
+            .as_ref()
+            .is_none_or(|x| x.get("code").is_none())
+    };
+    // Refusals by the limits already carry their code: never re-parse a huge document.
+    if !response.errors.iter().any(uncoded) {
+        return;
+    }
     let code = if async_graphql::parser::parse_query(query).is_err() {
         "GRAPHQL_PARSE_FAILED"
     } else {

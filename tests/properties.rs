@@ -1,0 +1,1042 @@
+//! Property tests on stable: key layouts, the value codec, seed → dump → seed, and the seed
+//! loader and `/graphql` on arbitrary input (the paths the `fuzz/` targets explore).
+//!
+//! Case counts are kept small so `cargo test` stays fast, and a plain run draws the same
+//! cases every time (a fixed RNG seed) so CI never flakes. Set `PROPTEST_CASES` for a long
+//! run: it overrides every block's count and draws fresh random cases (`PROPTEST_RNG_SEED`
+//! replays one).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+
+use actix_web::{test as actix_test, web, App};
+use chrono::{Datelike, NaiveDate};
+use proptest::prelude::*;
+use proptest::sample::select;
+use proptest::test_runner::RngSeed;
+use serde_json::Value;
+
+use wic_gql::config::Settings;
+use wic_gql::graph::{
+    ActorDetails, ActorKind, Citation, Details, DocumentDetails, DocumentKind, Edge, EventDetails,
+    EventKind, Graph, PlaceDetails, PlaceKind, Qualifier, Record, Relation, Section, SeedSummary,
+    SourceText, StatisticDetails, TopicDetails, TopicKind, TrendDetails,
+};
+use wic_gql::http::AppState;
+use wic_gql::seed::{seed, SeedError, SeedFiles};
+use wic_gql::storage::{codec, keys, Batch, MemoryStore, SledStore, Store, Table};
+
+/// `default_cases` from a fixed seed, unless `PROPTEST_CASES` asks for a long random run;
+/// failures are not persisted to files (a failure found once becomes a plain `#[test]`).
+fn config(default_cases: u32) -> ProptestConfig {
+    let defaults = ProptestConfig::default();
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let seeded = std::env::var_os("PROPTEST_RNG_SEED").is_some();
+    ProptestConfig {
+        cases: cases.unwrap_or(default_cases),
+        rng_seed: match (cases, seeded) {
+            (None, false) => RngSeed::Fixed(0x5eed_f022),
+            _ => defaults.rng_seed,
+        },
+        failure_persistence: None,
+        ..defaults
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Key layouts
+// ---------------------------------------------------------------------------------------
+
+/// A slug as the seed validator accepts it.
+fn slug() -> impl Strategy<Value = String> {
+    "[a-z0-9]{1,5}(-[a-z0-9]{1,5}){0,2}"
+}
+
+/// Two slugs that are often prefixes of one another (`g20`, `g20-summit`) or equal.
+fn slug_pair() -> impl Strategy<Value = (String, String)> {
+    prop_oneof![
+        (slug(), slug()),
+        (slug(), "(-?[a-z0-9]{1,4}){1,2}").prop_map(|(a, tail)| (a.clone(), a + &tail)),
+        (slug(), "(-?[a-z0-9]{1,4}){1,2}").prop_map(|(a, tail)| (a.clone() + &tail, a)),
+        slug().prop_map(|a| (a.clone(), a)),
+    ]
+}
+
+/// Any text without the `0x00` separator (keys never hold one; slugs and tokens are narrower).
+fn key_text() -> impl Strategy<Value = String> {
+    "[^\u{0}]{0,10}"
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    #[test]
+    fn record_keys_order_like_slugs(a in key_text(), b in key_text()) {
+        prop_assert_eq!(keys::record(&a).cmp(&keys::record(&b)), a.as_bytes().cmp(b.as_bytes()));
+        prop_assert_eq!(keys::record(&a), a.as_bytes());
+    }
+
+    #[test]
+    fn kind_keys_order_by_kind_then_position(a in any::<(u8, u32)>(), b in any::<(u8, u32)>()) {
+        let (ka, kb) = (keys::by_kind(a.0, a.1), keys::by_kind(b.0, b.1));
+        prop_assert_eq!(ka.cmp(&kb), a.cmp(&b));
+        prop_assert_eq!(ka.len(), 5);
+        prop_assert_eq!(ka.starts_with(&keys::by_kind_prefix(b.0)), a.0 == b.0);
+    }
+
+    #[test]
+    fn edge_keys_order_by_anchor_then_relation_then_position(
+        (a, b) in slug_pair(),
+        ra in any::<(u8, u32)>(),
+        rb in any::<(u8, u32)>(),
+    ) {
+        let (ka, kb) = (keys::edge(&a, ra.0, ra.1), keys::edge(&b, rb.0, rb.1));
+        prop_assert_eq!(
+            ka.cmp(&kb),
+            (a.as_bytes(), ra).cmp(&(b.as_bytes(), rb)),
+            "{:?} {:?} / {:?} {:?}", a, ra, b, rb
+        );
+        // An anchor's prefix matches exactly its own keys, never another slug's.
+        prop_assert_eq!(kb.starts_with(&keys::edge_prefix(&a)), a == b);
+        prop_assert_eq!(ka.starts_with(&keys::edge_prefix(&b)), a == b);
+    }
+
+    #[test]
+    fn edge_keys_of_any_text_anchor_stay_apart(
+        a in key_text(), b in key_text(), ra in any::<(u8, u32)>(), rb in any::<(u8, u32)>(),
+    ) {
+        let (ka, kb) = (keys::edge(&a, ra.0, ra.1), keys::edge(&b, rb.0, rb.1));
+        prop_assert_eq!(ka.cmp(&kb), (a.as_bytes(), ra).cmp(&(b.as_bytes(), rb)));
+        prop_assert_eq!(kb.starts_with(&keys::edge_prefix(&a)), a == b);
+    }
+
+    /// A prefix scan of a store holding the edges of many anchors returns exactly one
+    /// anchor's edges, in (relation, position) order.
+    #[test]
+    fn an_edge_prefix_scan_returns_exactly_the_anchors_edges(
+        edges in prop::collection::vec((slug_pair(), any::<u8>(), any::<u32>()), 1..40),
+    ) {
+        let mut batch = Batch::default();
+        let mut expected: BTreeMap<String, Vec<(u8, u32)>> = BTreeMap::new();
+        for ((a, b), relation, position) in &edges {
+            for anchor in [a, b] {
+                batch.insert(Table::EdgesOut, keys::edge(anchor, *relation, *position), anchor.clone().into_bytes());
+                expected.entry(anchor.clone()).or_default().push((*relation, *position));
+            }
+        }
+        let store = MemoryStore::default();
+        store.replace_all(batch, Vec::new()).unwrap();
+        for (anchor, mut wanted) in expected {
+            wanted.sort();
+            wanted.dedup();
+            let found = store.scan_prefix(Table::EdgesOut, &keys::edge_prefix(&anchor)).unwrap();
+            prop_assert!(found.iter().all(|(_, v)| *v == anchor.as_bytes()), "{anchor}: {found:?}");
+            let keys_found: Vec<Vec<u8>> = found.into_iter().map(|(k, _)| k).collect();
+            let keys_wanted: Vec<Vec<u8>> = wanted.iter().map(|(r, p)| keys::edge(&anchor, *r, *p)).collect();
+            prop_assert_eq!(keys_found, keys_wanted);
+        }
+    }
+
+    #[test]
+    fn search_keys_round_trip_and_order(
+        ta in key_text(), sa in key_text(), fa in any::<u8>(),
+        tb in key_text(), sb in key_text(), fb in any::<u8>(),
+    ) {
+        let (ka, kb) = (keys::search(&ta, &sa, fa), keys::search(&tb, &sb, fb));
+        let parsed = keys::parse_search(&ka).unwrap();
+        prop_assert_eq!(
+            (parsed.token.as_str(), parsed.slug.as_str(), parsed.field),
+            (ta.as_str(), sa.as_str(), fa)
+        );
+        prop_assert_eq!(
+            ka.cmp(&kb),
+            (ta.as_bytes(), sa.as_bytes(), fa).cmp(&(tb.as_bytes(), sb.as_bytes(), fb))
+        );
+        prop_assert_eq!(kb.starts_with(&keys::search_exact_token_prefix(&ta)), ta == tb);
+        prop_assert_eq!(
+            kb.starts_with(&keys::search_token_prefix(&ta)),
+            tb.as_bytes().starts_with(ta.as_bytes())
+        );
+    }
+
+    #[test]
+    fn search_key_parsing_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..24)) {
+        if let Ok(parsed) = keys::parse_search(&bytes) {
+            prop_assert_eq!(keys::search(&parsed.token, &parsed.slug, parsed.field), bytes);
+        }
+    }
+
+    #[test]
+    fn generations_round_trip_and_order(a in any::<u64>(), b in any::<u64>()) {
+        prop_assert_eq!(keys::parse_generation(&keys::generation(a)).unwrap(), a);
+        prop_assert_eq!(keys::generation(a).cmp(&keys::generation(b)), a.cmp(&b));
+    }
+
+    #[test]
+    fn generation_parsing_accepts_exactly_eight_bytes(bytes in prop::collection::vec(any::<u8>(), 0..16)) {
+        prop_assert_eq!(keys::parse_generation(&bytes).is_ok(), bytes.len() == 8);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Value codec
+// ---------------------------------------------------------------------------------------
+
+fn text() -> impl Strategy<Value = String> {
+    "(?s).{0,12}"
+}
+
+fn date() -> impl Strategy<Value = NaiveDate> {
+    let (min, max) = (
+        NaiveDate::MIN.num_days_from_ce(),
+        NaiveDate::MAX.num_days_from_ce(),
+    );
+    (min..=max).prop_map(|d| NaiveDate::from_num_days_from_ce_opt(d).expect("in range"))
+}
+
+/// Any `f64` but NaN (which is not equal to itself).
+fn number() -> impl Strategy<Value = f64> {
+    use proptest::num::f64::*;
+    NORMAL | SUBNORMAL | ZERO | NEGATIVE | POSITIVE | INFINITE
+}
+
+fn citation() -> impl Strategy<Value = Citation> {
+    (text(), any::<u32>(), text()).prop_map(|(section, paragraph, quote)| Citation {
+        section,
+        paragraph,
+        quote,
+    })
+}
+
+fn details() -> impl Strategy<Value = Details> {
+    use DocumentKind as D;
+    let source = (
+        text(),
+        prop::collection::vec(
+            (text(), prop::collection::vec(text(), 0..3))
+                .prop_map(|(id, paragraphs)| Section { id, paragraphs }),
+            0..3,
+        ),
+    )
+        .prop_map(|(text, sections)| SourceText { text, sections });
+    prop_oneof![
+        (
+            select(vec![
+                D::Report,
+                D::Initiative,
+                D::Agenda,
+                D::Plan,
+                D::Strategy,
+                D::Regulation
+            ]),
+            any::<Option<i32>>(),
+            prop::option::of(source),
+        )
+            .prop_map(|(kind, year, source)| Details::Document(DocumentDetails {
+                kind,
+                year,
+                source
+            })),
+        (
+            select(vec![EventKind::Conference, EventKind::Founding]),
+            date(),
+            prop::option::of(date()),
+            prop::option::of(text()),
+        )
+            .prop_map(|(kind, start, end, theme)| Details::Event(EventDetails {
+                kind,
+                start,
+                end,
+                theme
+            })),
+        (
+            text(),
+            any::<u32>(),
+            text(),
+            prop::collection::vec(text(), 0..3)
+        )
+            .prop_map(|(numeral, ordinal, statement, paragraphs)| {
+                Details::Trend(TrendDetails {
+                    numeral,
+                    ordinal,
+                    statement,
+                    paragraphs,
+                })
+            }),
+        (
+            select(vec![
+                ActorKind::InternationalOrganization,
+                ActorKind::CountryGrouping,
+                ActorKind::Government,
+                ActorKind::Company,
+                ActorKind::Agency,
+                ActorKind::ResearchInstitute,
+                ActorKind::IndustryAssociation,
+                ActorKind::OrganizingBody,
+                ActorKind::StakeholderGroup,
+            ]),
+            prop::option::of(date()),
+        )
+            .prop_map(|(kind, founded)| Details::Actor(ActorDetails { kind, founded })),
+        select(vec![
+            PlaceKind::Locality,
+            PlaceKind::Province,
+            PlaceKind::Country
+        ])
+        .prop_map(|kind| Details::Place(PlaceDetails { kind })),
+        select(vec![
+            TopicKind::Technology,
+            TopicKind::Service,
+            TopicKind::Subject
+        ])
+        .prop_map(|kind| Details::Topic(TopicDetails { kind })),
+        (
+            text(),
+            prop::option::of(number()),
+            prop::option::of(text()),
+            prop::option::of(select(vec![
+                Qualifier::MoreThan,
+                Qualifier::Over,
+                Qualifier::Exceeds,
+                Qualifier::Half
+            ])),
+        )
+            .prop_map(|(text, value, unit, qualifier)| {
+                Details::Statistic(StatisticDetails {
+                    text,
+                    value,
+                    unit,
+                    qualifier,
+                })
+            }),
+    ]
+}
+
+fn record() -> impl Strategy<Value = Record> {
+    (
+        text(),
+        any::<u32>(),
+        text(),
+        prop::collection::vec(text(), 0..3),
+        prop::collection::vec(citation(), 0..3),
+        details(),
+    )
+        .prop_map(
+            |(slug, position, name, aliases, citations, details)| Record {
+                slug,
+                position,
+                name,
+                aliases,
+                citations,
+                details,
+            },
+        )
+}
+
+fn edge() -> impl Strategy<Value = Edge> {
+    (
+        text(),
+        select(Relation::ALL.to_vec()),
+        text(),
+        prop::option::of(text()),
+        prop::collection::vec(citation(), 0..3),
+        any::<u32>(),
+    )
+        .prop_map(|(from, relation, to, role, citations, position)| Edge {
+            from,
+            relation,
+            to,
+            role,
+            citations,
+            position,
+        })
+}
+
+fn summary() -> impl Strategy<Value = SeedSummary> {
+    (
+        prop::collection::vec((text(), any::<u32>()), 0..8),
+        any::<u32>(),
+        text(),
+    )
+        .prop_map(|(records, edges, source_sha256)| SeedSummary {
+            records,
+            edges,
+            source_sha256,
+        })
+}
+
+/// Decodes `bytes` as every stored type; only `Ok` or `Err` may come back.
+fn decode_all(bytes: &[u8]) {
+    let _ = codec::decode::<Record>("record", bytes);
+    let _ = codec::decode::<Edge>("edge", bytes);
+    let _ = codec::decode::<SeedSummary>("seed summary", bytes);
+    let _ = codec::decode::<u32>("term frequency", bytes);
+}
+
+/// Byte edits of a valid value or seed file: flips, truncations, insertions, deletions.
+#[derive(Debug, Clone)]
+enum Edit {
+    Flip(usize, u8),
+    Set(usize, u8),
+    Truncate(usize),
+    Insert(usize, Vec<u8>),
+    Delete(usize, usize),
+    Duplicate(usize, usize),
+}
+
+fn edits(insertions: BoxedStrategy<Vec<u8>>) -> impl Strategy<Value = Vec<Edit>> {
+    let edit = prop_oneof![
+        3 => (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Edit::Flip(i, b)),
+        3 => (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Edit::Set(i, b)),
+        1 => any::<usize>().prop_map(Edit::Truncate),
+        3 => (any::<usize>(), insertions).prop_map(|(i, b)| Edit::Insert(i, b)),
+        2 => (any::<usize>(), 1..64usize).prop_map(|(i, n)| Edit::Delete(i, n)),
+        1 => (any::<usize>(), 1..64usize).prop_map(|(i, n)| Edit::Duplicate(i, n)),
+    ];
+    prop::collection::vec(edit, 1..6)
+}
+
+fn apply(mut bytes: Vec<u8>, edits: &[Edit]) -> Vec<u8> {
+    for edit in edits {
+        let at = |i: usize, len: usize| if len == 0 { 0 } else { i % (len + 1) };
+        match edit {
+            Edit::Flip(i, b) if !bytes.is_empty() => {
+                let i = i % bytes.len();
+                bytes[i] ^= b | 1;
+            }
+            Edit::Set(i, b) if !bytes.is_empty() => {
+                let i = i % bytes.len();
+                bytes[i] = *b;
+            }
+            Edit::Truncate(i) => bytes.truncate(at(*i, bytes.len())),
+            Edit::Insert(i, b) => {
+                let i = at(*i, bytes.len());
+                bytes.splice(i..i, b.iter().copied());
+            }
+            Edit::Delete(i, n) => {
+                let i = at(*i, bytes.len());
+                let end = (i + n).min(bytes.len());
+                bytes.drain(i..end);
+            }
+            Edit::Duplicate(i, n) => {
+                let i = at(*i, bytes.len());
+                let end = (i + n).min(bytes.len());
+                let copy = bytes[i..end].to_vec();
+                bytes.splice(i..i, copy);
+            }
+            _ => {}
+        }
+    }
+    bytes
+}
+
+proptest! {
+    #![proptest_config(config(128))]
+
+    #[test]
+    fn records_round_trip(record in record()) {
+        let bytes = codec::encode("record", &record).unwrap();
+        prop_assert_eq!(bytes[0], codec::FORMAT_VERSION);
+        prop_assert_eq!(codec::decode::<Record>("record", &bytes).unwrap(), record);
+    }
+
+    #[test]
+    fn edges_and_summaries_round_trip(edge in edge(), summary in summary(), frequency in any::<u32>()) {
+        let bytes = codec::encode("edge", &edge).unwrap();
+        prop_assert_eq!(codec::decode::<Edge>("edge", &bytes).unwrap(), edge);
+        let bytes = codec::encode("seed summary", &summary).unwrap();
+        prop_assert_eq!(codec::decode::<SeedSummary>("seed summary", &bytes).unwrap(), summary);
+        let bytes = codec::encode("term frequency", &frequency).unwrap();
+        prop_assert_eq!(codec::decode::<u32>("term frequency", &bytes).unwrap(), frequency);
+    }
+
+    /// Random bytes rarely get past the version byte and the first length, so half the
+    /// cases start with the version byte, and small bytes are frequent. The bytes 0xfc–0xff
+    /// (bincode's markers for 4-, 8- and 16-byte lengths) are left out until the codec
+    /// bounds lengths: see `decoding_a_huge_length_prefix_is_an_error`.
+    #[test]
+    fn decoding_arbitrary_bytes_never_panics(
+        versioned in any::<bool>(),
+        bytes in prop::collection::vec(prop_oneof![0u8..8, 0u8..0xfc], 0..64),
+    ) {
+        let mut input = bytes;
+        if versioned {
+            input.insert(0, codec::FORMAT_VERSION);
+        }
+        decode_all(&input);
+    }
+
+    /// Damaged copies of valid values decode to an error or to some value, never a panic.
+    /// (Bytes 0xfc–0xff become 0xfb, so no huge length prefix is written, until the codec
+    /// bounds lengths: see `decoding_a_huge_length_prefix_is_an_error`.)
+    #[test]
+    fn decoding_damaged_values_never_panics(
+        record in record(),
+        edits in edits(prop::collection::vec(0u8..0xfc, 0..8).boxed()),
+    ) {
+        let valid = codec::encode("record", &record).unwrap();
+        let mut damaged = apply(valid, &edits);
+        for byte in damaged.iter_mut().filter(|b| **b >= 0xfc) {
+            *byte = 0xfb;
+        }
+        decode_all(&damaged);
+    }
+}
+
+/// Finding: bincode 2's standard configuration has no size limit, and a string's length
+/// prefix (`0xfd` + a u64) makes it allocate that many bytes before reading them: `2^63`
+/// panics with "capacity overflow", `2^40` aborts the whole process ("memory allocation
+/// failed"). The fix belongs in `storage::codec` (a `with_limit` configuration); until
+/// then this test aborts the test binary, hence `ignore`.
+#[test]
+#[ignore = "finding: storage::codec does not bound bincode lengths (un-ignore once it does)"]
+fn decoding_a_huge_length_prefix_is_an_error() {
+    for length in [1u64 << 63, 1 << 40] {
+        let mut bytes = vec![codec::FORMAT_VERSION, 0xfd];
+        bytes.extend_from_slice(&length.to_le_bytes());
+        assert!(codec::decode::<Record>("record", &bytes).is_err());
+        assert!(codec::decode::<String>("string", &bytes).is_err());
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Seed → dump → seed
+// ---------------------------------------------------------------------------------------
+
+type Dump = Vec<(&'static str, Vec<(Vec<u8>, Vec<u8>)>)>;
+
+fn seeded_dump(graph: &Graph) -> Dump {
+    seed(graph, &SeedFiles::embedded()).expect("the embedded seed data is valid");
+    graph.dump().unwrap()
+}
+
+#[test]
+fn seed_dump_seed_is_identity() {
+    let memory = Graph::new(Arc::new(MemoryStore::default()));
+    let first = seeded_dump(&memory);
+    assert!(first.iter().any(|(_, entries)| !entries.is_empty()));
+    assert_eq!(seeded_dump(&memory), first, "re-seeding the same graph");
+    let fresh = Graph::new(Arc::new(MemoryStore::default()));
+    assert_eq!(seeded_dump(&fresh), first, "seeding a fresh memory graph");
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let sled = Graph::new(Arc::new(SledStore::open(&path).unwrap()));
+    assert_eq!(seeded_dump(&sled), first, "seeding a fresh sled database");
+    assert_eq!(seeded_dump(&sled), first, "re-seeding the sled database");
+    sled.flush().unwrap();
+    drop(sled);
+    let reopened = Graph::new(Arc::new(SledStore::open(&path).unwrap()));
+    assert_eq!(
+        reopened.dump().unwrap(),
+        first,
+        "the sled database reopened"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// The seed loader on arbitrary input
+// ---------------------------------------------------------------------------------------
+
+const SOURCE: &str = include_str!("../seed/source.txt");
+const SEED_FILES: [(&str, &str); 10] = [
+    ("actors.toml", include_str!("../seed/actors.toml")),
+    ("documents.toml", include_str!("../seed/documents.toml")),
+    ("events.toml", include_str!("../seed/events.toml")),
+    ("places.toml", include_str!("../seed/places.toml")),
+    (
+        "relations-conference.toml",
+        include_str!("../seed/relations-conference.toml"),
+    ),
+    (
+        "relations-organization.toml",
+        include_str!("../seed/relations-organization.toml"),
+    ),
+    (
+        "relations-trends.toml",
+        include_str!("../seed/relations-trends.toml"),
+    ),
+    ("statistics.toml", include_str!("../seed/statistics.toml")),
+    ("topics.toml", include_str!("../seed/topics.toml")),
+    ("trends.toml", include_str!("../seed/trends.toml")),
+];
+
+/// Validates `files` under the `fuzz/` origin and checks the shape of any error: one line
+/// per problem, each `fuzz/<file>:<line>:<column>: <message>` at a place inside that file.
+fn check_seed(files: Vec<(String, String)>) -> Result<(), String> {
+    let set = SeedFiles::from_files("fuzz/", files.clone());
+    let problems = match set.validate() {
+        Ok(_) => return Ok(()),
+        Err(SeedError::Invalid(problems)) => problems,
+        Err(other) => return Err(format!("validate returned {other:?}")),
+    };
+    if problems.is_empty() {
+        return Err("an Invalid error without problems".into());
+    }
+    let rendered = SeedError::Invalid(problems.clone()).to_string();
+    let lines: Vec<&str> = rendered.lines().collect();
+    if lines.len() != problems.len() + 1 {
+        return Err(format!(
+            "{} problems rendered as {} lines after the header:\n{rendered}",
+            problems.len(),
+            lines.len() - 1
+        ));
+    }
+    for line in &lines[1..] {
+        let shape = || format!("not `file:line:column: message`: {line:?}");
+        let (file, rest) = line.split_once(':').ok_or_else(shape)?;
+        let (row, rest) = rest.split_once(':').ok_or_else(shape)?;
+        let (column, message) = rest.split_once(": ").ok_or_else(shape)?;
+        let (row, column): (usize, usize) = (
+            row.parse().map_err(|_| shape())?,
+            column.parse().map_err(|_| shape())?,
+        );
+        if message.trim().is_empty() || row == 0 || column == 0 {
+            return Err(shape());
+        }
+        let name = file.strip_prefix("fuzz/").ok_or_else(shape)?;
+        let text = &files
+            .iter()
+            .find(|(n, _)| n == name)
+            .ok_or_else(|| format!("problem in an unknown file: {line:?}"))?
+            .1;
+        let line_text = text.split('\n').nth(row - 1).ok_or_else(|| {
+            format!(
+                "line {row} is past the end of {name} ({} lines): {line:?}",
+                text.split('\n').count()
+            )
+        })?;
+        if column > line_text.chars().count() + 1 {
+            return Err(format!(
+                "column {column} is past the end of line {row}: {line:?}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn one_file(toml: String, source: String) -> Vec<(String, String)> {
+    vec![("x.toml".into(), toml), ("source.txt".into(), source)]
+}
+
+/// The real seed, with `edit` applied to the file at `index` (or to the source text).
+fn real_seed_with(index: usize, edited: impl FnOnce(&str) -> String) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = SEED_FILES
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect();
+    files.push(("source.txt".into(), SOURCE.into()));
+    let index = index % files.len();
+    files[index].1 = edited(&files[index].1);
+    files
+}
+
+/// Text that looks like seed TOML: headers, keys, strings, dates, and stray punctuation.
+fn toml_soup() -> impl Strategy<Value = String> {
+    let token = prop_oneof![
+        select(vec![
+            "[[event]]\n",
+            "[[actor]]\n",
+            "[[relation]]\n",
+            "[[document]]\n",
+            "[[trend]]\n",
+            "[[statistic]]\n",
+            "[[topic]]\n",
+            "[[place]]\n",
+            "[event]\n",
+            "[[",
+            "]]",
+            "[",
+            "]",
+            "id = ",
+            "name = ",
+            "kind = ",
+            "cite = ",
+            "from = ",
+            "to = ",
+            "type = ",
+            "start = ",
+            "end = ",
+            "founded = ",
+            "numeral = ",
+            "statement = ",
+            "value = ",
+            "year = ",
+            "file = ",
+            "sections = ",
+            "section = ",
+            "paragraph = ",
+            "quote = ",
+            "role = ",
+            "aliases = ",
+            "\"wic-2017\"",
+            "\"wic\"",
+            "\"I\"",
+            "\"acts_in\"",
+            "\"conference\"",
+            "2017-12-03",
+            "\"2022-07-32\"",
+            "1979-05-27T07:32:00Z",
+            "{ section = \"intro\", paragraph = 1, quote = \"the\" }",
+            "[{ section = \"I\", paragraph = 2, quote = \"digital\" }]",
+            "\n",
+            " ",
+            "=",
+            ",",
+            "{",
+            "}",
+            "\"",
+            "'",
+            "'''",
+            "\"\"\"",
+            "#",
+            "\\",
+            "\\u0000",
+            "\\n",
+            "é",
+            "乌镇",
+            "\u{0}",
+            "\r\n",
+            "\t",
+            "-",
+            "1",
+            "1e999",
+            "nan",
+            "inf",
+            "true",
+            "4294967296",
+            "-1",
+        ])
+        .prop_map(str::to_string),
+        "(?s).{0,4}",
+    ];
+    prop::collection::vec(token, 0..40).prop_map(|t| t.concat())
+}
+
+fn insertion() -> BoxedStrategy<Vec<u8>> {
+    prop_oneof![
+        prop::collection::vec(any::<u8>(), 1..4),
+        select(vec![
+            "\"",
+            "\n",
+            "[[",
+            "]]",
+            "=",
+            "\\",
+            "'''",
+            "\"\"\"",
+            "é",
+            "乌",
+            "\u{0}",
+            "{",
+            "}",
+            "\n[[relation]]\n",
+            "\nid = \"x\"\n",
+            "#",
+            ",",
+            "\r"
+        ])
+        .prop_map(|s| s.as_bytes().to_vec()),
+    ]
+    .boxed()
+}
+
+proptest! {
+    #![proptest_config(config(64))]
+
+    #[test]
+    fn the_seed_loader_survives_arbitrary_text(text in "(?s).{0,200}", bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+        check_seed(one_file(text, SOURCE.into())).map_err(TestCaseError::fail)?;
+        let lossy = String::from_utf8_lossy(&bytes).into_owned();
+        check_seed(one_file(lossy, SOURCE.into())).map_err(TestCaseError::fail)?;
+    }
+
+    #[test]
+    fn the_seed_loader_survives_toml_like_text(text in toml_soup(), source in prop_oneof![Just(SOURCE.to_string()), "(?s).{0,40}"]) {
+        check_seed(one_file(text, source)).map_err(TestCaseError::fail)?;
+    }
+
+    #[test]
+    fn the_seed_loader_survives_a_damaged_seed_file(
+        index in 0..SEED_FILES.len(),
+        edits in edits(insertion()),
+    ) {
+        let (_, original) = SEED_FILES[index];
+        let damaged = String::from_utf8_lossy(&apply(original.as_bytes().to_vec(), &edits)).into_owned();
+        check_seed(one_file(damaged.clone(), SOURCE.into())).map_err(TestCaseError::fail)?;
+    }
+
+    /// Damage in one file of the whole seed reaches the cross-file checks (unknown ids,
+    /// duplicates, quotes against the source text).
+    #[test]
+    fn the_seed_loader_survives_damage_in_the_whole_seed(
+        index in 0..=SEED_FILES.len(),
+        edits in edits(insertion()),
+    ) {
+        let files = real_seed_with(index, |text| {
+            String::from_utf8_lossy(&apply(text.as_bytes().to_vec(), &edits)).into_owned()
+        });
+        check_seed(files).map_err(TestCaseError::fail)?;
+    }
+}
+
+/// Finding (fuzz target `seed_loader`): a problem message quotes user text raw, so an id,
+/// key or section written with a newline (`"a\nb"`) breaks the problem over two lines,
+/// and the second has no `file:line:column:`. Seen at `refers to unknown id` (from the
+/// fuzzer), `unknown top-level key`, `unknown section`; `{:?}` instead of `` `{}` `` in
+/// `seed/validate.rs` and `seed/parse.rs` keeps each problem on its line.
+#[test]
+#[ignore = "finding: seed problem messages may span lines (un-ignore once fixed)"]
+fn a_problem_quoting_text_with_a_newline_stays_on_one_line() {
+    let places = SEED_FILES
+        .iter()
+        .position(|(n, _)| *n == "places.toml")
+        .unwrap();
+    let inputs = [
+        // The fuzzer's crash, minimized: an unknown id with a newline.
+        one_file(
+            "[[relation]]\nfrom = \"wic-2017\"\ntype = \"projects\"\nto = \"tre\\n-iv\"\n\
+             cite = [{ section = \"intro\", paragraph = 1, quote = \"x\" }]\n"
+                .into(),
+            SOURCE.into(),
+        ),
+        one_file("\"a\\nb\" = 1\n".into(), SOURCE.into()),
+        real_seed_with(places, |text| {
+            text.replacen("section = \"intro\"", "section = \"in\\ntro\"", 1)
+        }),
+    ];
+    let findings: Vec<String> = inputs
+        .into_iter()
+        .filter_map(|files| {
+            let edited = files
+                .iter()
+                .find(|(n, _)| n.ends_with(".toml"))
+                .unwrap()
+                .1
+                .clone();
+            let finding = check_seed(files).err()?;
+            Some(format!(
+                "{finding}\n(input starts {:?})",
+                &edited[..edited.len().min(160)]
+            ))
+        })
+        .collect();
+    assert!(findings.is_empty(), "{}", findings.join("\n\n"));
+}
+
+#[test]
+fn the_real_seed_passes_the_loader_checks() {
+    check_seed(real_seed_with(0, str::to_string)).unwrap();
+    assert!(
+        SeedFiles::from_files("fuzz/", real_seed_with(0, str::to_string))
+            .validate()
+            .is_ok()
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// `/graphql` on arbitrary input
+// ---------------------------------------------------------------------------------------
+
+/// The state of a server over the embedded seed, built once for every case.
+fn app_state() -> web::Data<AppState> {
+    static STATE: OnceLock<web::Data<AppState>> = OnceLock::new();
+    STATE
+        .get_or_init(|| {
+            let graph = Graph::new(Arc::new(MemoryStore::default()));
+            seed(&graph, &SeedFiles::embedded()).expect("the embedded seed data is valid");
+            web::Data::new(AppState::new(graph, &Settings::default()).expect("no manifest"))
+        })
+        .clone()
+}
+
+/// POSTs `body` to `/graphql` through the real handler; any status but 5xx, always JSON.
+fn check_post(body: Vec<u8>, accept: Option<&str>) -> Result<(), String> {
+    actix_web::rt::System::new().block_on(async move {
+        let app = actix_test::init_service(
+            App::new()
+                .app_data(app_state())
+                .configure(wic_gql::http::routes),
+        )
+        .await;
+        let mut request = actix_test::TestRequest::post()
+            .uri("/graphql")
+            .insert_header(("content-type", "application/json"));
+        if let Some(accept) = accept {
+            request = request.insert_header(("accept", accept));
+        }
+        let response =
+            actix_test::call_service(&app, request.set_payload(body.clone()).to_request()).await;
+        let status = response.status();
+        let bytes = actix_test::read_body(response).await;
+        let shown = || String::from_utf8_lossy(&bytes).into_owned();
+        if status.is_server_error() {
+            return Err(format!(
+                "{status} for {:?}: {}",
+                String::from_utf8_lossy(&body),
+                shown()
+            ));
+        }
+        if serde_json::from_slice::<Value>(&bytes).is_err() {
+            return Err(format!(
+                "{status} with a body that is not JSON: {}",
+                shown()
+            ));
+        }
+        Ok(())
+    })
+}
+
+/// A document as the body of a valid JSON request, under both response types.
+fn check_document(document: &str) -> Result<(), String> {
+    let body = serde_json::json!({ "query": document })
+        .to_string()
+        .into_bytes();
+    check_post(body.clone(), None)?;
+    check_post(body, Some("application/graphql-response+json"))
+}
+
+fn graphql_soup() -> impl Strategy<Value = String> {
+    let token = prop_oneof![
+        select(vec![
+            "{",
+            "}",
+            "(",
+            ")",
+            ":",
+            "...",
+            "query",
+            "mutation",
+            "subscription",
+            "fragment F on Event",
+            "...F",
+            "... on Actor",
+            "event",
+            "actor",
+            "topic",
+            "trend",
+            "statistic",
+            "place",
+            "document",
+            "node",
+            "nodes",
+            "edges",
+            "events",
+            "actors",
+            "search",
+            "relations",
+            "trends",
+            "founders",
+            "citations",
+            "slug",
+            "id",
+            "name",
+            "aliases",
+            "role",
+            "__typename",
+            "__schema",
+            "__type(name: \"Event\")",
+            "types",
+            "fields",
+            "totalCount",
+            "pageInfo",
+            "hasNextPage",
+            "endCursor",
+            "first:",
+            "last:",
+            "after:",
+            "before:",
+            "slug: \"wic-2017\"",
+            "slug: \"wic\"",
+            "query: \"digital divide\"",
+            "id: \"\"",
+            "ids: [\"x\"]",
+            "0",
+            "-1",
+            "500",
+            "501",
+            "2147483648",
+            "1e9",
+            "\"\"",
+            "\"\\u0000\"",
+            "null",
+            "true",
+            "$v",
+            "$v: Int = 1",
+            "@include(if: true)",
+            "@skip(if: $v)",
+            "@deprecated",
+            "orderBy: { field: NAME }",
+            "kind: COMPANY",
+            "filter: { year: 2022 }",
+            "direction: INCOMING",
+            "types: [ACTS_IN]",
+            "a:",
+            "b:",
+            ",",
+            "\n",
+            " ",
+            "#",
+            "\"",
+            "\"\"\"",
+            "[",
+            "]",
+            "!",
+            "=",
+            "&",
+            "|",
+        ])
+        .prop_map(str::to_string),
+        "(?s).{0,3}",
+    ];
+    prop::collection::vec(token, 0..40).prop_map(|t| t.join(" "))
+}
+
+proptest! {
+    #![proptest_config(config(32))]
+
+    #[test]
+    fn graphql_survives_arbitrary_bodies(bytes in prop::collection::vec(any::<u8>(), 0..120), text in "(?s).{0,120}") {
+        check_post(bytes, None).map_err(TestCaseError::fail)?;
+        check_post(text.into_bytes(), Some("application/graphql-response+json")).map_err(TestCaseError::fail)?;
+    }
+
+    #[test]
+    fn graphql_survives_arbitrary_documents(document in graphql_soup()) {
+        check_document(&document).map_err(TestCaseError::fail)?;
+    }
+}
+
+/// Finding (fuzz target `graphql_request`): a `slug:` argument holding U+0000 reaches
+/// `storage::keys::record`, whose `debug_assert!` forbids the key separator, so debug
+/// builds panic inside the resolver and answer 500 `INTERNAL_SERVER_ERROR` (release
+/// builds skip the assertion and find nothing). Global ids are checked with `is_slug`;
+/// the `slug:` lookups in `api/query.rs` are not. The fuzzer's input, minimized:
+#[test]
+#[ignore = "finding: a slug argument with U+0000 panics in debug builds (un-ignore once fixed)"]
+fn a_slug_argument_with_a_nul_is_not_found() {
+    let findings: Vec<String> = [
+        r#"{ topic(slug: "artificia\u0000l") { name } }"#,
+        r#"{ record(slug: "\u0000") { slug } }"#,
+    ]
+    .into_iter()
+    .filter_map(|document| check_document(document).err())
+    .chain(
+        check_post(
+            br#"{"query":"query($s: String!) { actor(slug: $s) { name } }","variables":{"s":"wic\u0000"}}"#
+                .to_vec(),
+            None,
+        )
+        .err(),
+    )
+    .collect();
+    assert!(findings.is_empty(), "{}", findings.join("\n"));
+}
+
+#[test]
+fn graphql_answers_a_real_query() {
+    check_document("{ event(slug: \"wic-2017\") { name trends(first: 2) { totalCount } } }")
+        .unwrap();
+}
