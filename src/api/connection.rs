@@ -161,8 +161,12 @@ pub fn loaders<'a>(ctx: &'a Context<'_>) -> &'a Loaders {
     ctx.data_unchecked::<Loaders>()
 }
 
-/// Loads one record by slug through the request's loader.
+/// Loads one record by slug through the request's loader. A string that cannot be a
+/// slug names nothing, and never reaches the store's key encoding.
 pub async fn load_record(ctx: &Context<'_>, slug: &str) -> ApiResult<Option<Arc<Record>>> {
+    if !crate::graph::is_slug(slug) {
+        return Ok(None);
+    }
     loaders(ctx).record(slug).await.map_err(to_gql)
 }
 

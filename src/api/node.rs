@@ -85,7 +85,7 @@ pub fn parse_global_id(id: &str) -> Result<(RecordKind, String), ApiError> {
         .into_iter()
         .find(|k| type_name(*k) == type_part)
         .ok_or_else(invalid)?;
-    if !crate::seed::is_slug(slug) {
+    if !crate::graph::is_slug(slug) {
         return Err(invalid());
     }
     Ok((kind, slug.to_string()))

@@ -5,6 +5,18 @@ use serde::{Deserialize, Serialize};
 
 use super::source::SourceText;
 
+/// Whether `s` can be a record's slug: lowercase ASCII letters and digits in groups
+/// joined by single hyphens. Stored keys rely on it (no separator byte inside a slug).
+pub fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
 /// The seven kinds of record. The tag is part of stored keys: never renumber.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum RecordKind {

@@ -8,7 +8,6 @@ mod parse;
 mod validate;
 
 pub use parse::Problem;
-pub use validate::is_slug;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};

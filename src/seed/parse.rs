@@ -126,7 +126,8 @@ pub fn parse_file(
             problems.push(file.problem(
                 offset,
                 format!(
-                    "unknown top-level key `{key}` (expected one of {})",
+                    "unknown top-level key {} (expected one of {})",
+                    code(key),
                     expected_arrays()
                 ),
             ));
@@ -137,7 +138,8 @@ pub fn parse_file(
             problems.push(file.problem(
                 offset,
                 format!(
-                    "`{key}` must be written as [[{key}]] blocks (expected an array of tables)"
+                    "{} must be written as [[{key}]] blocks (expected an array of tables)",
+                    code(key)
                 ),
             ));
         }
@@ -239,4 +241,15 @@ fn key_offset(text: &str, key: &str) -> usize {
         offset += line.len();
     }
     0
+}
+
+/// Quotes user text in a problem message: `` `text` `` when that reads plainly, Rust's
+/// escaped `"text"` when it holds a backtick or control character, so a problem never
+/// spans two lines (the `file:line:column:` prefix must start every line).
+pub fn code(text: &str) -> String {
+    if text.chars().any(|c| c == '`' || c.is_control()) {
+        format!("{text:?}")
+    } else {
+        format!("`{text}`")
+    }
 }

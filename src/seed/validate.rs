@@ -7,10 +7,10 @@ use chrono::NaiveDate;
 use toml::Spanned;
 
 use super::files::{CiteSeed, DateSeed, ParsedSeed};
-use super::parse::{Block, Problem, TextFile};
+use super::parse::{code, Block, Problem, TextFile};
 use crate::graph::{
-    ActorDetails, Citation, Dataset, Details, DocumentDetails, Edge, EventDetails, PlaceDetails,
-    Record, RecordKind, SourceText, StatisticDetails, TopicDetails, TrendDetails,
+    is_slug, ActorDetails, Citation, Dataset, Details, DocumentDetails, Edge, EventDetails,
+    PlaceDetails, Record, RecordKind, SourceText, StatisticDetails, TopicDetails, TrendDetails,
 };
 
 /// The part of a citation a problem is reported at.
@@ -53,17 +53,6 @@ fn common(seed: &ParsedSeed) -> Option<Common<'_>> {
         ParsedSeed::Statistic(s) => common!(Statistic, s),
         ParsedSeed::Relation(_) => return None,
     })
-}
-
-/// Lowercase ASCII letters and digits in groups joined by single hyphens.
-pub fn is_slug(s: &str) -> bool {
-    !s.is_empty()
-        && s.split('-').all(|part| {
-            !part.is_empty()
-                && part
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
 }
 
 fn roman(numeral: &str) -> Option<u32> {
@@ -149,7 +138,8 @@ impl Checker<'_> {
             return Some((
                 CiteField::Section,
                 format!(
-                    "unknown section `{section}` (expected one of {})",
+                    "unknown section {} (expected one of {})",
+                    code(section),
                     ids.join(", ")
                 ),
             ));
@@ -158,7 +148,8 @@ impl Checker<'_> {
             return Some((
                 CiteField::Paragraph,
                 format!(
-                    "section `{section}` has no paragraph {paragraph} (expected 1 to {})",
+                    "section {} has no paragraph {paragraph} (expected 1 to {})",
+                    code(section),
                     found.paragraphs.len()
                 ),
             ));
@@ -174,12 +165,12 @@ impl Checker<'_> {
         }
         let elsewhere = source.locate(quote);
         let hint = match elsewhere.first() {
-            Some((s, p)) => format!("; it occurs in section `{s}` paragraph {p}"),
+            Some((s, p)) => format!("; it occurs in section {} paragraph {p}", code(s)),
             None => "; it occurs nowhere in the source".into(),
         };
         Some((
             CiteField::Quote,
-            format!("quote {quote:?} is not in section `{section}` paragraph {paragraph} (expected a verbatim excerpt of that paragraph{hint})"),
+            format!("quote {quote:?} is not in section {} paragraph {paragraph} (expected a verbatim excerpt of that paragraph{hint})", code(section)),
         ))
     }
 
@@ -295,7 +286,10 @@ pub fn validate(
             checker.at(
                 block,
                 c.id.span(),
-                format!("duplicate id `{id}` (expected unique ids; first defined at {first})"),
+                format!(
+                    "duplicate id {} (expected unique ids; first defined at {first})",
+                    code(id)
+                ),
             );
         } else {
             first_seen.insert(
@@ -324,8 +318,8 @@ pub fn validate(
                         block,
                         end.span(),
                         format!(
-                            "`{key}` refers to unknown id `{}` (expected the id of a record)",
-                            end.get_ref()
+                            "`{key}` refers to unknown id {} (expected the id of a record)",
+                            code(end.get_ref())
                         ),
                     ),
                 }
@@ -340,12 +334,12 @@ pub fn validate(
                         block,
                         r.relation.span(),
                         format!(
-                            "`{}` cannot join {} `{}` to {} `{}` (expected {} → {})",
+                            "`{}` cannot join {} {} to {} {} (expected {} → {})",
                             relation.name(),
                             from.name(),
-                            r.from.get_ref(),
+                            code(r.from.get_ref()),
                             to.name(),
-                            r.to.get_ref(),
+                            code(r.to.get_ref()),
                             names(froms),
                             names(tos)
                         ),
@@ -358,9 +352,9 @@ pub fn validate(
                     let problem = block.problem(
                         files,
                         format!(
-                            "`{}` needs a `role` (expected the text's words for what `{}` does)",
+                            "`{}` needs a `role` (expected the text's words for what {} does)",
                             relation.name(),
-                            r.from.get_ref()
+                            code(r.from.get_ref())
                         ),
                     );
                     checker.problems.push(problem);
@@ -373,7 +367,7 @@ pub fn validate(
                 r.to.get_ref().clone(),
             );
             if !seen_edges.insert(triple) {
-                let problem = block.problem(files, format!("duplicate relation `{}` {} `{}` (expected each relation once; add citations to the first instead)", r.from.get_ref(), relation.name(), r.to.get_ref()));
+                let problem = block.problem(files, format!("duplicate relation {} {} {} (expected each relation once; add citations to the first instead)", code(r.from.get_ref()), relation.name(), code(r.to.get_ref())));
                 checker.problems.push(problem);
             }
             edges.push(Edge {
@@ -482,12 +476,27 @@ fn trend_details(
         .map(|source| source.section(numeral).cloned());
     if let Some(section) = section {
         match section {
-            None => checker.at(block, numeral_span.span(), format!("no section `{numeral}` in the source (expected the numeral of a trend section)")),
+            None => checker.at(
+                block,
+                numeral_span.span(),
+                format!(
+                    "no section {} in the source (expected the numeral of a trend section)",
+                    code(numeral)
+                ),
+            ),
             Some(section) => {
                 let heading = format!("{numeral}. {}", statement.get_ref());
                 if section.paragraphs.first() != Some(&heading) {
                     let actual = section.paragraphs.first().cloned().unwrap_or_default();
-                    checker.at(block, statement.span(), format!("`statement` does not match the heading of section `{numeral}` (expected {:?})", actual.trim_start_matches(&format!("{numeral}. "))));
+                    checker.at(
+                        block,
+                        statement.span(),
+                        format!(
+                            "`statement` does not match the heading of section {} (expected {:?})",
+                            code(numeral),
+                            actual.trim_start_matches(&format!("{numeral}. "))
+                        ),
+                    );
                 }
                 paragraphs = section.paragraphs.iter().skip(1).cloned().collect();
             }

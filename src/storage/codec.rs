@@ -1,8 +1,9 @@
 //! The value codec: bincode 2 behind a one-byte format version.
 //!
-//! Every stored value is `version:u8 · bincode(standard config)`. Changing a stored
-//! record's shape means bumping [`FORMAT_VERSION`]; older data is then refused with a
-//! clear "re-seed" error instead of being misread.
+//! Every stored value is `version:u8 · bincode(standard config)`, and one decode reads at
+//! most [`DECODE_LIMIT`] bytes. Changing a stored record's shape means bumping
+//! [`FORMAT_VERSION`]; older data is then refused with a clear "re-seed" error instead
+//! of being misread.
 
 use serde::{de::DeserializeOwned, Serialize};
 
@@ -11,8 +12,17 @@ use super::StorageError;
 /// The version byte written in front of every value.
 pub const FORMAT_VERSION: u8 = 1;
 
-fn config() -> bincode::config::Configuration {
-    bincode::config::standard()
+/// The most bytes one decode may claim. Far above any real value (the largest, an edge
+/// list, is kilobytes), it turns a corrupt length prefix into an error instead of an
+/// attempt to allocate 2^40 bytes.
+pub const DECODE_LIMIT: usize = 64 * 1024 * 1024;
+
+fn config() -> bincode::config::Configuration<
+    bincode::config::LittleEndian,
+    bincode::config::Varint,
+    bincode::config::Limit<DECODE_LIMIT>,
+> {
+    bincode::config::standard().with_limit::<DECODE_LIMIT>()
 }
 
 /// Encodes `value`; `what` names it in errors.
