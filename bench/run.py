@@ -8,7 +8,7 @@ reports, per contestant and query, requests/s, p50/p99 latency, server CPU time 
 and the ratios the targets name. Results go to bench/results/ as Markdown, JSON and an SVG
 chart.
 
-    bench/run.py            # the full run (several minutes)
+    bench/run.py            # the full run (several minutes), then the scale curve (bench/scale.py)
     bench/run.py --quick    # a few seconds per measurement: CI runs this so it never rots
 
 Contestants:
@@ -176,6 +176,9 @@ def main():
     parser.add_argument("--only", help="comma-separated contestants to run")
     parser.add_argument("--out", default=os.path.join(BENCH, "results"))
     parser.add_argument("--no-build", action="store_true")
+    parser.add_argument("--sizes", help="scale curve sizes in records (default 1000,10000,100000,1000000; "
+                                        "1000,10000 with --quick)")
+    parser.add_argument("--no-scale", action="store_true", help="skip the scale curve (bench/scale.py)")
     args = parser.parse_args()
     if args.quick:
         args.seconds, args.rounds = 1, 1
@@ -294,6 +297,10 @@ def main():
                     log(f"round {round_number + 1} {q} {name}: {measured['rps']:.0f} req/s p50 {measured['p50_ms']:.2f} ms")
         report = summarize(results, skipped, args, server_cpu, load_cpu)
         write(report, args.out)
+        if not args.no_scale:
+            from scale import SIZES, scale_curve
+            sizes = [int(n) for n in args.sizes.split(",")] if args.sizes else [1_000, 10_000] if args.quick else SIZES
+            scale_curve(sizes, 1 if args.quick else 5, report["mode"], args.out, server_cpu, load_cpu)
     finally:
         for server in servers:
             server.stop()

@@ -5,6 +5,7 @@
 
 mod files;
 mod parse;
+pub mod synthetic;
 mod validate;
 
 pub use parse::Problem;
@@ -171,8 +172,14 @@ pub fn summarize(dataset: &Dataset, source_sha256: String) -> SeedSummary {
 
 /// Validates `files` and, only if they are sound, replaces the graph with them.
 pub fn seed(graph: &Graph, files: &SeedFiles) -> Result<SeedReport, SeedError> {
+    seed_grown(graph, files, 0)
+}
+
+/// Like [`seed`], with [`synthetic`] clusters added until the graph holds at least `total`
+/// records: the benchmark's scale curve.
+pub fn seed_grown(graph: &Graph, files: &SeedFiles, total: usize) -> Result<SeedReport, SeedError> {
     let started = Instant::now();
-    let dataset = files.validate()?;
+    let dataset = synthetic::grow(files.validate()?, total);
     let summary = summarize(&dataset, files.source_sha256());
     graph.replace(&dataset, &summary)?;
     Ok(SeedReport {

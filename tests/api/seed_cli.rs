@@ -479,3 +479,74 @@ fn export_prints_every_record_and_edge_as_json() {
         .unwrap();
     assert_eq!(wic["details"]["Actor"]["founded"], "2022-07-12");
 }
+
+/// A POST of a GraphQL query returning the JSON answer, from a synchronous test.
+fn post_query(url: &str, query: &str) -> serde_json::Value {
+    let (url, body) = (url.to_string(), serde_json::json!({ "query": query }));
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let client = reqwest::Client::new();
+            let response = client.post(url).json(&body).send().await.unwrap();
+            response.json().await.unwrap()
+        })
+    })
+    .join()
+    .unwrap()
+}
+
+#[test]
+fn a_synthetic_seed_grows_the_graph_in_whole_clusters_beside_the_real_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("synthetic.db");
+    let output = wic_gql()
+        .args(["seed", "--synthetic", "1000", "--from"])
+        .arg(seed_dir())
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    // 145 real records and 18 clusters of 50; 198 real edges and 18 clusters of 94 less
+    // the first cluster's 3 links to a previous one.
+    assert!(stdout.contains("and synthetic records"), "{stdout}");
+    assert!(stdout.contains("  records       1045\n"), "{stdout}");
+    assert!(stdout.contains("    event         20\n"), "{stdout}");
+    assert!(stdout.contains("  edges         1887\n"), "{stdout}");
+    assert!(stdout.contains(" records/s\n"), "{stdout}");
+
+    let (mut child, url) = serve(&db);
+    let answer = post_query(
+        &format!("{url}/graphql"),
+        r#"{ real: event(slug: "wic-2017") { trends { totalCount } }
+             made: event(slug: "synthetic-conference-17") {
+               name startDate citations { quote }
+               trends(first: 1) { totalCount edges { node { slug actors { totalCount } } } } }
+             events { totalCount } }"#,
+    );
+    assert_eq!(
+        answer,
+        serde_json::json!({ "data": {
+            "real": { "trends": { "totalCount": 5 } },
+            "made": {
+                "name": "Synthetic conference 17",
+                "startDate": "2018-01-18",
+                "citations": [],
+                "trends": { "totalCount": 5, "edges": [
+                    { "node": { "slug": "synthetic-trend-17-0", "actors": { "totalCount": 5 } } }
+                ] }
+            },
+            "events": { "totalCount": 20 }
+        } })
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""The scale curve: wic-gql over graphs of growing size.
+
+For each size N, seeds a fresh database with `wic-gql seed --synthetic N` (the real seed
+data plus synthetic clusters, see src/seed/synthetic.rs), then reports the seed rate
+(records/s), the database size on disk, the server's memory (RSS) after the load, the
+first (cold, from the store) and the steady (warm) latency of Q1, Q2 and Q4 with one
+connection, and the targets' ratios. The synthetic records never touch the real ones, so
+every size must give the same answers: the answers are checked before timing.
+
+    bench/scale.py                          # 1k, 10k, 100k, 1M records
+    bench/scale.py --sizes 1000,10000 --seconds 1
+    bench/run.py                            # runs this too, after the contestants
+
+Results go to bench/results/scale.md, .json and .svg (scale-quick.* with --quick).
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run import BENCH, RELEASE, ROOT, Server, log, post, run, same_json, wrk  # noqa: E402
+
+QUERIES = ["q1", "q2", "q4"]
+NAMES = {"q1": "Q1 event by slug", "q2": "Q2 depth 4", "q4": "Q4 search"}
+SIZES = [1_000, 10_000, 100_000, 1_000_000]
+
+
+def disk_bytes(path):
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(path) for f in files)
+
+
+def memory_kib(pid):
+    status = open(f"/proc/{pid}/status").read()
+    field = lambda name: int(re.search(rf"^{name}:\s+(\d+) kB", status, re.M).group(1))
+    return field("VmRSS"), field("VmHWM")
+
+
+def measure(sizes, seconds, server_cpu, load_cpu, work):
+    binary = os.path.join(RELEASE, "wic-gql")
+    bodies = {q: json.dumps({"query": open(os.path.join(BENCH, "queries", f"{q}.graphql")).read()}).encode()
+              for q in QUERIES}
+    expected = {}
+    rows = []
+    for size in sizes:
+        db = os.path.join(work, f"scale-{size}.db")
+        started = time.monotonic()
+        output = subprocess.run([binary, "seed", "--db", db, "--synthetic", str(size)], cwd=ROOT, check=True,
+                                capture_output=True, text=True).stdout
+        wall = time.monotonic() - started
+        records = int(re.search(r"records\s+(\d+)", output).group(1))
+        edges = int(re.search(r"edges\s+(\d+)", output).group(1))
+        seed_ms = int(re.search(r"time\s+(\d+) ms", output).group(1))
+        row = {"size": size, "records": records, "edges": edges, "seed_s": round(seed_ms / 1000, 2),
+               "seed_wall_s": round(wall, 2), "seed_records_per_s": round(records / max(seed_ms / 1000, 1e-3)),
+               "disk_mib": round(disk_bytes(db) / 2**20, 1), "queries": {}}
+        log(f"seeded {records} records, {edges} edges in {seed_ms} ms, {row['disk_mib']} MiB on disk")
+        server = Server(f"wic-gql@{size}", [binary, "serve", "--port", "0", "--workers", "1", "--mode", "production",
+                                            "--db", db, "--max-complexity", "100000000"], server_cpu,
+                        env={"RUST_LOG": "warn"})
+        try:
+            row["rss_start_kib"] = memory_kib(server.process.pid)[0]
+            post(server.url, b'{"query":"{ __typename }"}')  # the connection and the schema, not the store
+            for q in QUERIES:
+                began = time.monotonic()
+                status, answer = post(server.url, bodies[q])
+                cold_ms = (time.monotonic() - began) * 1000
+                parsed = json.loads(answer)
+                if status != 200 or "errors" in parsed:
+                    raise SystemExit(f"{q} at {size} records failed (status {status}): {answer[:300]!r}")
+                if q in expected and not same_json(parsed, expected[q]):
+                    raise SystemExit(f"{q} at {size} records answered differently than at {sizes[0]}")
+                expected.setdefault(q, parsed)
+                warm = wrk(server.url, bodies[q], seconds, 1, load_cpu, work)
+                row["queries"][q] = {"cold_ms": round(cold_ms, 2), "p50_ms": warm["p50_ms"], "p99_ms": warm["p99_ms"],
+                                     "rps": warm["rps"], "non_2xx": warm["non_2xx"]}
+                log(f"{size}: {q} cold {cold_ms:.2f} ms, warm p50 {warm['p50_ms']:.3f} ms p99 {warm['p99_ms']:.3f} ms")
+            row["rss_kib"], row["rss_peak_kib"] = memory_kib(server.process.pid)
+        finally:
+            server.stop()
+        shutil.rmtree(db, ignore_errors=True)
+        rows.append(row)
+    return rows
+
+
+def targets(rows):
+    first, last = rows[0], rows[-1]
+    checks = []
+    for q in ("q1", "q2"):
+        for kind in ("p50_ms", "cold_ms"):
+            value = last["queries"][q][kind] / max(first["queries"][q][kind], 1e-6)
+            checks.append({"label": f"{q.upper()} {kind.split('_')[0]} latency at {last['records']} records within "
+                                    f"1.5x of {first['records']}", "value": round(value, 2), "target": "<= 1.5",
+                           "met": value <= 1.5})
+    rate = min(r["seed_records_per_s"] for r in rows if r["size"] >= 100_000) if last["size"] >= 100_000 else None
+    if rate is not None:
+        checks.append({"label": "seeding at least 100k records/s (100k records and up)", "value": rate,
+                       "target": ">= 100000", "met": rate >= 100_000})
+    checks.append({"label": f"server RSS at {last['records']} records under 1 GiB", "value": last["rss_peak_kib"],
+                   "target": "< 1048576 KiB", "met": last["rss_peak_kib"] < 1_048_576})
+    return checks
+
+
+def write(report, out, suffix):
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, f"scale{suffix}.json"), "w") as f:
+        json.dump(report, f, indent=2)
+    lines = [f"# Scale curve ({report['mode']})", "",
+             f"{report['date']}; server pinned to CPU {report['server_cpu']}, wrk to CPU {report['load_generator_cpu']}, "
+             f"one connection, {report['seconds']} s per query. Cold = the first request after start (from the "
+             "store); warm = wrk's percentiles after it. Answers checked equal at every size.", "",
+             "| Records | Edges | Seed s | Seed records/s | Disk MiB | RSS start KiB | RSS after KiB | RSS peak KiB |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in report["rows"]:
+        lines.append(f"| {r['records']} | {r['edges']} | {r['seed_s']} | {r['seed_records_per_s']} | {r['disk_mib']} | "
+                     f"{r['rss_start_kib']} | {r['rss_kib']} | {r['rss_peak_kib']} |")
+    lines += ["", "| Records | Query | cold ms | warm p50 ms | warm p99 ms | req/s (1 conn) |", "|---:|---|---:|---:|---:|---:|"]
+    for r in report["rows"]:
+        for q in QUERIES:
+            m = r["queries"][q]
+            lines.append(f"| {r['records']} | {NAMES[q]} | {m['cold_ms']} | {m['p50_ms']:.3f} | {m['p99_ms']:.3f} | {m['rps']:.0f} |")
+    lines += ["", "| Target | Value | Target | Met |", "|---|---:|---|---|"]
+    for c in report["targets"]:
+        lines.append(f"| {c['label']} | {c['value']} | {c['target']} | {'yes' if c['met'] else '**no**'} |")
+    lines += ["", f"![scale curve](scale{suffix}.svg)", ""]
+    with open(os.path.join(out, f"scale{suffix}.md"), "w") as f:
+        f.write("\n".join(lines))
+    with open(os.path.join(out, f"scale{suffix}.svg"), "w") as f:
+        f.write(svg(report))
+    log(f"wrote {out}/scale{suffix}.md, .json and .svg")
+    print("\n".join(lines))
+
+
+def svg(report):
+    """Warm p50 latency per query against the number of records, both axes log scale."""
+    import math
+    colors = {"q1": "#4e79a7", "q2": "#e15759", "q4": "#59a14f"}
+    rows = report["rows"]
+    width, height, left, bottom, top = 640, 360, 70, 50, 40
+    xs = [math.log10(r["records"]) for r in rows]
+    values = [r["queries"][q]["p50_ms"] for r in rows for q in QUERIES]
+    lo, hi = math.log10(min(values)) - 0.2, math.log10(max(values)) + 0.2
+    x0, x1 = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
+    px = lambda x: left + (width - left - 120) * (x - x0) / (x1 - x0)
+    py = lambda v: height - bottom - (height - bottom - top) * (math.log10(v) - lo) / (hi - lo)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
+             f'<text x="{left}" y="20" font-size="13">Warm p50 latency (ms, log) by records (log), {report["mode"]} run</text>',
+             f'<line x1="{left}" y1="{height - bottom}" x2="{width - 110}" y2="{height - bottom}" stroke="#333"/>',
+             f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="#333"/>']
+    for r, x in zip(rows, xs):
+        parts.append(f'<text x="{px(x):.1f}" y="{height - bottom + 16}" text-anchor="middle">{r["records"]}</text>')
+    for exponent in range(math.floor(lo), math.ceil(hi) + 1):
+        if lo <= exponent <= hi:
+            parts.append(f'<text x="{left - 6}" y="{py(10 ** exponent) + 4:.1f}" text-anchor="end">{10 ** exponent:g}</text>')
+    for q in QUERIES:
+        points = " ".join(f"{px(x):.1f},{py(r['queries'][q]['p50_ms']):.1f}" for r, x in zip(rows, xs))
+        parts.append(f'<polyline points="{points}" fill="none" stroke="{colors[q]}" stroke-width="2"/>')
+        last = rows[-1]["queries"][q]["p50_ms"]
+        parts.append(f'<text x="{px(xs[-1]) + 6:.1f}" y="{py(last) + 4:.1f}" fill="{colors[q]}">{NAMES[q]}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def scale_curve(sizes, seconds, mode, out, server_cpu, load_cpu):
+    work = tempfile.mkdtemp(prefix="wic-gql-scale-")
+    try:
+        rows = measure(sizes, seconds, server_cpu, load_cpu, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    report = {"mode": mode, "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "seconds": seconds,
+              "server_cpu": server_cpu, "load_generator_cpu": load_cpu, "rows": rows, "targets": targets(rows)}
+    write(report, out, "-quick" if mode == "quick" else "")
+    return report
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="1k and 10k records, 1 s per query (CI)")
+    parser.add_argument("--sizes", help="comma-separated record counts (default 1000,10000,100000,1000000)")
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--out", default=os.path.join(BENCH, "results"))
+    parser.add_argument("--no-build", action="store_true")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([1_000, 10_000] if args.quick else SIZES)
+    seconds = 1 if args.quick else args.seconds
+    if not args.no_build:
+        run(["cargo", "build", "--release", "--quiet", "-p", "wic-gql"], cwd=ROOT)
+    cpus = sorted(os.sched_getaffinity(0))
+    scale_curve(sizes, seconds, "quick" if args.quick else "full", args.out, cpus[-1], cpus[0])
+
+
+if __name__ == "__main__":
+    main()
