@@ -1,20 +1,20 @@
 //! Limits on what one GraphQL document may ask for, checked before anything executes and
 //! refused with a GraphQL error carrying a stable `extensions.code`.
 //!
-//! The checks run as an async-graphql extension: token count on the raw text (before
-//! parsing, so a huge document is refused in one linear scan), aliases, root fields and
-//! directives on the parsed document, depth and cost after validation.
+//! [`check_document`] runs before execution (see [`super::Api`]): token count on the raw
+//! text, then aliases, root fields, directives, page sizes and introspection on the
+//! parsed document. Depth and cost are async-graphql's validation limits, worded by
+//! [`ExplainLimits`].
 
 use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
-    NextValidation,
-};
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{
-    ErrorExtensionValues, Request, ServerError, ServerResult, ValidationResult, Variables,
+    ErrorExtensionValues, Request, Response, ServerError, ServerResult, ValidationResult, Variables,
 };
+
+use super::SchemaOptions;
 
 /// The limits in force; every one is a flag and an environment variable of `wic-gql serve`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,81 +74,93 @@ fn refuse(code: &str, message: String) -> ServerError {
     error
 }
 
-impl ExtensionFactory for Limits {
+/// The checks on the document itself, before validation: tokens on the raw text (one
+/// linear scan, so a huge document is refused before the parser sees it), then page
+/// sizes, aliases, root fields, directives and introspection on the parsed document,
+/// which is handed to the request so it is not parsed twice. A document that does not
+/// parse passes: execution reports the syntax error.
+pub fn check_document(options: &SchemaOptions, request: &mut Request) -> ServerResult<()> {
+    let limits = &options.limits;
+    let max = limits.max_tokens;
+    if count_tokens(&request.query, max) > max {
+        return Err(refuse(
+            "TOKEN_LIMIT",
+            format!("the document has more than {max} tokens (the limit of this server)"),
+        ));
+    }
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return Ok(());
+    };
+    let counts = Counts::of(&document, &request.variables);
+    // Page sizes are refused here, before execution, rather than by the connection
+    // field: a field error there would have to null its parent object.
+    if let Some((_, size, argument)) = counts
+        .largest_page
+        .filter(|(n, _, _)| *n > limits.max_page_size as i64)
+    {
+        return Err(refuse(
+            "BAD_USER_INPUT",
+            format!(
+                "`{argument}` is {size}, more than the {} records a page may hold",
+                limits.max_page_size
+            ),
+        ));
+    }
+    for (count, max, code, what) in [
+        (counts.aliases, limits.max_aliases, "ALIAS_LIMIT", "aliases"),
+        (
+            counts.root_fields,
+            limits.max_root_fields,
+            "ROOT_FIELD_LIMIT",
+            "root fields in one operation",
+        ),
+        (
+            counts.directives,
+            limits.max_directives,
+            "DIRECTIVE_LIMIT",
+            "directives",
+        ),
+    ] {
+        if count > max {
+            return Err(refuse(
+                code,
+                format!("the document has {count} {what}; this server allows {max}"),
+            ));
+        }
+    }
+    // A clear error instead of async-graphql's silent `null`; `__typename` stays.
+    if !options.introspection && counts.introspection > 0 {
+        return Err(refuse(
+            "INTROSPECTION_DISABLED",
+            "introspection (`__schema`, `__type`) is disabled on this server; the schema is published as schema.graphql".into(),
+        ));
+    }
+    request.set_parsed_query(document);
+    Ok(())
+}
+
+/// async-graphql's own wording when validation finds the depth or the cost over its limit.
+const DEPTH_REFUSED: &str = "Query is nested too deep.";
+const COST_REFUSED: &str = "Query is too complex.";
+
+/// Whether `response` is async-graphql's refusal for depth or cost.
+pub fn is_validation_limit_refusal(response: &Response) -> bool {
+    matches!(&response.errors[..], [error] if error.message == DEPTH_REFUSED || error.message == COST_REFUSED)
+}
+
+/// Words a depth or cost refusal with the measured value and a stable code. Only the
+/// explaining schema of [`super::Api`] has it; it refuses every request it sees, so that
+/// schema never executes a field.
+pub struct ExplainLimits(pub Limits);
+
+impl ExtensionFactory for ExplainLimits {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(LimitsExtension(*self))
+        Arc::new(ExplainLimits(self.0))
     }
 }
 
-struct LimitsExtension(Limits);
-
 #[async_graphql::async_trait::async_trait]
-impl Extension for LimitsExtension {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        let max = self.0.max_tokens;
-        if count_tokens(&request.query, max) > max {
-            return Err(refuse(
-                "TOKEN_LIMIT",
-                format!("the document has more than {max} tokens (the limit of this server)"),
-            ));
-        }
-        next.run(ctx, request).await
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        let counts = Counts::of(&document, variables);
-        let limits = &self.0;
-        // Page sizes are refused here, before execution, rather than by the connection
-        // field: a field error there would have to null its parent object.
-        let largest = counts.largest_page.clone();
-        if let Some((_, size, argument)) =
-            largest.filter(|(n, _, _)| *n > limits.max_page_size as i64)
-        {
-            return Err(refuse(
-                "BAD_USER_INPUT",
-                format!(
-                    "`{argument}` is {size}, more than the {} records a page may hold",
-                    limits.max_page_size
-                ),
-            ));
-        }
-        for (count, max, code, what) in [
-            (counts.aliases, limits.max_aliases, "ALIAS_LIMIT", "aliases"),
-            (
-                counts.root_fields,
-                limits.max_root_fields,
-                "ROOT_FIELD_LIMIT",
-                "root fields in one operation",
-            ),
-            (
-                counts.directives,
-                limits.max_directives,
-                "DIRECTIVE_LIMIT",
-                "directives",
-            ),
-        ] {
-            if count > max {
-                return Err(refuse(
-                    code,
-                    format!("the document has {count} {what}; this server allows {max}"),
-                ));
-            }
-        }
-        Ok(document)
-    }
-
+impl Extension for ExplainLimits {
     async fn validation(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -156,55 +168,28 @@ impl Extension for LimitsExtension {
     ) -> Result<ValidationResult, Vec<ServerError>> {
         let result = next.run(ctx).await?;
         let limits = &self.0;
-        if result.depth > limits.max_depth {
-            return Err(vec![refuse(
+        Err(vec![if result.depth > limits.max_depth {
+            refuse(
                 "DEPTH_LIMIT",
                 format!(
                     "the query is nested {} levels deep; this server allows {}",
                     result.depth, limits.max_depth
                 ),
-            )]);
-        }
-        if result.complexity > limits.max_complexity {
-            return Err(vec![refuse(
+            )
+        } else if result.complexity > limits.max_complexity {
+            refuse(
                 "COMPLEXITY_LIMIT",
                 format!(
                     "the query costs {} (one per field, connections times their `first`/`last`); this server allows {}",
                     result.complexity, limits.max_complexity
                 ),
-            )]);
-        }
-        Ok(result)
-    }
-}
-
-/// Refuses `__schema` and `__type` with a clear error when introspection is off (instead
-/// of async-graphql's silent `null`); `__typename` stays available.
-pub struct IntrospectionOff;
-
-impl ExtensionFactory for IntrospectionOff {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(IntrospectionOff)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for IntrospectionOff {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        if Counts::of(&document, variables).introspection > 0 {
-            return Err(refuse(
-                "INTROSPECTION_DISABLED",
-                "introspection (`__schema`, `__type`) is disabled on this server; the schema is published as schema.graphql".into(),
-            ));
-        }
-        Ok(document)
+            )
+        } else {
+            refuse(
+                "COMPLEXITY_LIMIT",
+                "the query is over this server's depth or cost limit".into(),
+            )
+        }])
     }
 }
 

@@ -12,6 +12,7 @@ mod loaders;
 mod node;
 mod place;
 mod query;
+mod service;
 mod statistic;
 mod topic;
 mod trend;
@@ -26,6 +27,7 @@ pub use loaders::Loaders;
 pub use node::Node;
 pub use place::Place;
 pub use query::QueryRoot;
+pub use service::Api;
 pub use statistic::Statistic;
 pub use topic::Topic;
 pub use trend::Trend;
@@ -58,20 +60,11 @@ impl Default for SchemaOptions {
     }
 }
 
-/// Builds the schema. Data for each request comes from [`with_loaders`].
+/// Builds the schema without the limits: for in-process use (benchmarks). What serves
+/// requests is [`Api`], which checks them. Data for each request comes from
+/// [`with_loaders`].
 pub fn build_schema(options: &SchemaOptions) -> WicSchema {
-    let mut builder = Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
-        .data(options.limits)
-        .extension(options.limits);
-    if !options.introspection {
-        builder = builder
-            .disable_introspection()
-            .extension(limits::IntrospectionOff);
-    }
-    if !options.suggestions {
-        builder = builder.disable_suggestions();
-    }
-    builder.finish()
+    service::builder(options).finish()
 }
 
 /// The SDL of the schema: what `schema.graphql` must hold.

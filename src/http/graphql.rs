@@ -143,7 +143,7 @@ async fn execute(
         .map_err(|e| HttpError::InvalidParameter(format!("`extensions` cannot be read: {e}")))?;
     }
     let request = api::with_loaders(request, &state.graph);
-    let mut response = run_bounded(state, state.schema.execute(request)).await?;
+    let mut response = run_bounded(state, state.api.execute(request)).await?;
     if is_request_error(&response) {
         tag_request_errors(&mut response, &query);
     }

@@ -18,13 +18,13 @@ use std::path::PathBuf;
 use actix_web::web;
 use tokio::sync::Semaphore;
 
-use crate::api::{self, WicSchema};
+use crate::api;
 use crate::config::{HttpLimits, Settings};
 use crate::graph::Graph;
 
 /// What every handler shares.
 pub struct AppState {
-    pub schema: WicSchema,
+    pub api: api::Api,
     pub graph: Graph,
     pub db: PathBuf,
     pub schema_hash: String,
@@ -49,7 +49,7 @@ impl AppState {
             tracing::info!(count, "allow-list mode: only trusted documents run");
         }
         Ok(AppState {
-            schema: api::build_schema(&settings.schema_options()),
+            api: api::Api::new(&settings.schema_options()),
             graph,
             db: settings.db.clone(),
             schema_hash: api::schema_hash(),

@@ -308,6 +308,12 @@ async fn owasp_depth_amount_cost_and_timeout_limits() {
         "depth",
     )
     .await;
+    let (_, body) = post_query(&app, &deep, json!({})).await;
+    assert_eq!(
+        body["errors"][0]["message"],
+        "the query is nested 22 levels deep; this server allows 16"
+    );
+    // 22 = `trend`, 5 × (`actors` `nodes` `trends` `nodes`), `slug`.
 
     let nested = r#"{ event(slug: "wic-2017") { name trends(first: 600) { totalCount } } }"#;
     let (status, body) = post_query(&app, nested, json!({})).await;
