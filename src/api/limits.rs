@@ -1,9 +1,9 @@
 //! Limits on what one GraphQL document may ask for, checked before anything executes and
 //! refused with a GraphQL error carrying a stable `extensions.code`.
 //!
-//! [`check_document`] runs before execution (see [`super::Api`]): token count on the raw
-//! text, then aliases, root fields, directives, page sizes and introspection on the
-//! parsed document. Depth and cost are async-graphql's validation limits, worded by
+//! [`check_tokens`] and [`check_document`] run before execution (see [`super::Api`]):
+//! token count on the raw text, then aliases, root fields, directives, page sizes and
+//! introspection on the parsed document. Depth and cost are async-graphql's validation limits, worded by
 //! [`ExplainLimits`].
 
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use std::sync::Arc;
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{
-    ErrorExtensionValues, Request, Response, ServerError, ServerResult, ValidationResult, Variables,
+    ErrorExtensionValues, Response, ServerError, ServerResult, ValidationResult, Variables,
 };
 
 use super::SchemaOptions;
@@ -74,24 +74,28 @@ fn refuse(code: &str, message: String) -> ServerError {
     error
 }
 
-/// The checks on the document itself, before validation: tokens on the raw text (one
-/// linear scan, so a huge document is refused before the parser sees it), then page
-/// sizes, aliases, root fields, directives and introspection on the parsed document,
-/// which is handed to the request so it is not parsed twice. A document that does not
-/// parse passes: execution reports the syntax error.
-pub fn check_document(options: &SchemaOptions, request: &mut Request) -> ServerResult<()> {
-    let limits = &options.limits;
+/// The first check, on the raw text: one linear scan, so a huge document is refused
+/// before the parser sees it.
+pub fn check_tokens(limits: &Limits, query: &str) -> ServerResult<()> {
     let max = limits.max_tokens;
-    if count_tokens(&request.query, max) > max {
+    if count_tokens(query, max) > max {
         return Err(refuse(
             "TOKEN_LIMIT",
             format!("the document has more than {max} tokens (the limit of this server)"),
         ));
     }
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
-        return Ok(());
-    };
-    let counts = Counts::of(&document, &request.variables);
+    Ok(())
+}
+
+/// The checks on the parsed document, before validation: page sizes, aliases, root
+/// fields, directives and introspection.
+pub fn check_document(
+    options: &SchemaOptions,
+    document: &ExecutableDocument,
+    variables: &Variables,
+) -> ServerResult<()> {
+    let limits = &options.limits;
+    let counts = Counts::of(document, variables);
     // Page sizes are refused here, before execution, rather than by the connection
     // field: a field error there would have to null its parent object.
     if let Some((_, size, argument)) = counts
@@ -135,7 +139,6 @@ pub fn check_document(options: &SchemaOptions, request: &mut Request) -> ServerR
             "introspection (`__schema`, `__type`) is disabled on this server; the schema is published as schema.graphql".into(),
         ));
     }
-    request.set_parsed_query(document);
     Ok(())
 }
 

@@ -500,3 +500,31 @@ async fn malformed_input_is_refused_and_the_server_keeps_serving() {
     );
     assert_still_serving(&app, "a huge string").await;
 }
+
+/// Parsed documents are cached by their text: the same text with other variables is
+/// checked and answered afresh each time.
+#[tokio::test]
+async fn a_cached_document_is_checked_against_each_requests_variables() {
+    let app = spawn(Mode::Production).await;
+    let query = "query($n: Int) { trends(first: $n) { nodes { numeral } } }";
+    for (n, expected) in [
+        (2, json!(["I", "II"])),
+        (600, Value::Null),
+        (3, json!(["I", "II", "III"])),
+    ] {
+        let (status, body) = post_query(&app, query, json!({ "n": n })).await;
+        if expected.is_null() {
+            assert_eq!(status, 400, "{body}");
+            assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+        } else {
+            assert_eq!(status, 200, "{body}");
+            let numerals: Vec<&Value> = body["data"]["trends"]["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|node| &node["numeral"])
+                .collect();
+            assert_eq!(json!(numerals), expected);
+        }
+    }
+}
