@@ -158,6 +158,19 @@ impl Graph {
         Ok(found.into_iter().map(Option::unwrap_or_default).collect())
     }
 
+    /// A record already decoded and cached, without a store call or a batch: the
+    /// loaders' fast path once the cache is warm.
+    pub fn cached_record(&self, slug: &str) -> Option<Arc<Record>> {
+        let cached = self.cache.records.read().expect("cache lock poisoned");
+        cached.get(slug).cloned()
+    }
+
+    /// An edge list already decoded and cached, without a store call or a batch.
+    pub fn cached_edges(&self, anchor: &str, direction: Direction) -> Option<Arc<Vec<Edge>>> {
+        let cached = self.cache.edges.read().expect("cache lock poisoned");
+        cached.get(&(anchor.to_string(), direction)).cloned()
+    }
+
     /// Whether the store has never been seeded.
     pub fn is_empty(&self) -> Result<bool, GraphError> {
         Ok(self.store.is_empty()?)
