@@ -262,16 +262,16 @@ pub fn list_records(
     };
     let mut records = Vec::new();
     for kind in kinds {
-        records.extend(graph.records_of_kind(*kind).map_err(to_gql)?);
+        records.extend(graph.records_of_kind_shared(*kind).map_err(to_gql)?);
     }
-    let mut records: Vec<Record> = records
+    let mut records: Vec<Arc<Record>> = records
         .into_iter()
         .filter(|r| keep(r))
         .filter(|r| matching.as_ref().is_none_or(|m| m.contains(&r.slug)))
         .filter(|r| date_matches(r, filter))
         .collect();
     sort(&mut records, order);
-    Ok(records.into_iter().map(Arc::new).collect())
+    Ok(records)
 }
 
 fn date_matches(record: &Record, filter: &RecordFilter) -> bool {
@@ -289,10 +289,10 @@ fn date_matches(record: &Record, filter: &RecordFilter) -> bool {
         && filter.to.is_none_or(|to| start <= to.0)
 }
 
-fn sort(records: &mut [Record], order: RecordOrder) {
+fn sort(records: &mut [Arc<Record>], order: RecordOrder) {
     let kind_then_position = |r: &Record| (r.kind(), r.position);
     match order.field {
-        RecordOrderField::Position => records.sort_by_key(kind_then_position),
+        RecordOrderField::Position => records.sort_by_key(|r| kind_then_position(r)),
         RecordOrderField::Name => records.sort_by(|a, b| {
             a.name
                 .to_lowercase()
