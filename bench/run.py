@@ -38,7 +38,8 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "bench")
-RELEASE = os.path.join(ROOT, "target", "release")
+# Where cargo puts release binaries (CARGO_TARGET_DIR when set, as cargo reads it).
+RELEASE = os.path.join(os.path.abspath(os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")), "release")
 QUERIES = ["q0", "q1", "q2", "q3", "q4"]
 QUERY_NAMES = {
     "q0": "Q0 { __typename }",
