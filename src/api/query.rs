@@ -513,7 +513,7 @@ impl QueryRoot {
             .into_iter()
             .filter_map(|hit| {
                 Some(SearchHit {
-                    node: Node::from_record(Arc::new(hit.record))?,
+                    node: Node::from_record(hit.record)?,
                     score: hit.score,
                     matched_terms: hit.matched_terms,
                     field: hit.field.name().to_string(),

@@ -30,7 +30,7 @@ const META_SEED_SUMMARY: &[u8] = b"seed_summary";
 /// A search result before it is shaped for the API.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchHit {
-    pub record: Record,
+    pub record: Arc<Record>,
     pub score: f64,
     /// How many distinct query terms the record matched.
     pub matched_terms: usize,
@@ -308,11 +308,25 @@ impl Graph {
         }
         let postings = self.postings(&terms)?;
         let slugs: Vec<String> = postings.keys().cloned().collect();
-        let records = self.records(&slugs)?;
-        let mut hits: Vec<SearchHit> = records
+        let mut ranked: Vec<Arc<Record>> = self
+            .records_shared(&slugs)?
             .into_iter()
             .flatten()
             .filter(|r| kinds.is_none_or(|ks| ks.contains(&r.kind())))
+            .collect();
+        ranked.sort_by(|a, b| {
+            let (a_found, b_found) = (&postings[&a.slug], &postings[&b.slug]);
+            b_found
+                .terms
+                .len()
+                .cmp(&a_found.terms.len())
+                .then(b_found.score.total_cmp(&a_found.score))
+                .then(a.slug.cmp(&b.slug))
+        });
+        ranked.truncate(limit);
+        // Snippets only for the hits returned: a common word may match thousands.
+        Ok(ranked
+            .into_iter()
             .map(|record| {
                 let found = &postings[&record.slug];
                 let snippet = search::field_texts(&record)
@@ -333,15 +347,7 @@ impl Graph {
                     record,
                 }
             })
-            .collect();
-        hits.sort_by(|a, b| {
-            b.matched_terms
-                .cmp(&a.matched_terms)
-                .then(b.score.total_cmp(&a.score))
-                .then(a.record.slug.cmp(&b.record.slug))
-        });
-        hits.truncate(limit);
-        Ok(hits)
+            .collect())
     }
 
     /// The slugs of the records that contain every word of `text` (the `text` filter).
