@@ -51,11 +51,6 @@ impl Api {
         }
     }
 
-    /// The schema, for what does not execute a request (its SDL).
-    pub fn schema(&self) -> &WicSchema {
-        &self.schema
-    }
-
     /// Runs `request` if it is within the limits; otherwise answers with the refusal
     /// (a GraphQL error with its `extensions.code`) without executing anything.
     pub async fn execute(&self, mut request: Request) -> Response {
