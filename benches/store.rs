@@ -26,7 +26,7 @@ fn bench_store(c: &mut Criterion) {
         let slugs: Vec<String> = RecordKind::ALL
             .iter()
             .flat_map(|kind| graph.records_of_kind(*kind).unwrap())
-            .map(|r| r.slug)
+            .map(|r| r.slug.clone())
             .take(50)
             .collect();
         let mut group = c.benchmark_group(name);

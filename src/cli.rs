@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::api::Limits;
 use crate::config::{self, HttpLimits, Mode, Settings};
-use crate::graph::{Direction, Graph, GraphError, RecordKind};
+use crate::graph::{Direction, Graph, GraphError, Record, RecordKind};
 use crate::seed::{self, SeedError, SeedFiles, SeedReport};
 use crate::startup::{Application, StartupError};
 use crate::storage::{SledStore, StorageError};
@@ -285,7 +285,12 @@ fn run_export(db: &Path, out: &mut impl Write) -> Result<(), CliError> {
     let graph = Graph::new(Arc::new(SledStore::open(db)?));
     let mut records = Vec::new();
     for kind in RecordKind::ALL {
-        records.extend(graph.records_of_kind(kind)?);
+        records.extend(
+            graph
+                .records_of_kind(kind)?
+                .iter()
+                .map(|r| Record::clone(r)),
+        );
     }
     let slugs: Vec<String> = records.iter().map(|r| r.slug.clone()).collect();
     let mut edges: Vec<_> = graph

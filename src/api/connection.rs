@@ -262,7 +262,7 @@ pub fn list_records(
     };
     let mut records = Vec::new();
     for kind in kinds {
-        records.extend(graph.records_of_kind_shared(*kind).map_err(to_gql)?);
+        records.extend(graph.records_of_kind(*kind).map_err(to_gql)?);
     }
     let mut records: Vec<Arc<Record>> = records
         .into_iter()

@@ -1,7 +1,5 @@
 //! The query root: lookups, lists and search. It only delegates.
 
-use std::sync::Arc;
-
 use async_graphql::{Context, Object, SimpleObject, ID};
 
 use super::connection::{
@@ -227,7 +225,7 @@ impl QueryRoot {
         Ok(documents
             .into_iter()
             .find(|r| matches!(&r.details, Details::Document(d) if d.source.is_some()))
-            .map(|r| Document(Arc::new(r))))
+            .map(Document))
     }
 
     /// Records of any of the given kinds (all kinds when absent).

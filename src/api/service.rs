@@ -54,29 +54,39 @@ impl Api {
     /// Runs `request` if it is within the limits; otherwise answers with the refusal
     /// (a GraphQL error with its `extensions.code`) without executing anything.
     pub async fn execute(&self, mut request: Request) -> Response {
-        if let Err(refusal) = self.check(&mut request) {
-            return Response::from_errors(vec![refusal]);
-        }
-        let mut retry = Request::new(request.query.clone()).variables(request.variables.clone());
-        retry.operation_name = request.operation_name.clone();
+        let document = match self.check(&mut request) {
+            Ok(document) => document,
+            Err(refusal) => return Response::from_errors(vec![refusal]),
+        };
+        // What the explainer needs, should validation refuse: the parsed document is
+        // shared, so only the variables are copied.
+        let retry =
+            document.map(|d| (d, request.variables.clone(), request.operation_name.clone()));
         let response = self.schema.execute(request).await;
-        if limits::is_validation_limit_refusal(&response) {
-            return self.explainer.execute(retry).await;
+        match retry {
+            Some((document, variables, operation_name))
+                if limits::is_validation_limit_refusal(&response) =>
+            {
+                let mut request = Request::new("").variables(variables);
+                request.operation_name = operation_name;
+                request.set_parsed_query(ExecutableDocument::clone(&document));
+                self.explainer.execute(request).await
+            }
+            _ => response,
         }
-        response
     }
 
-    /// The limits on the document; a parsed document is handed to the request, so it is
-    /// not parsed again. A document that does not parse passes: execution reports the
-    /// syntax error.
-    fn check(&self, request: &mut Request) -> ServerResult<()> {
+    /// The limits on the document; the parsed document is handed to the request, so it is
+    /// not parsed again, and returned. A document that does not parse passes: execution
+    /// reports the syntax error.
+    fn check(&self, request: &mut Request) -> ServerResult<Option<Arc<ExecutableDocument>>> {
         limits::check_tokens(&self.options.limits, &request.query)?;
         let Some(document) = self.parse(&request.query) else {
-            return Ok(());
+            return Ok(None);
         };
         limits::check_document(&self.options, &document, &request.variables)?;
         request.set_parsed_query(ExecutableDocument::clone(&document));
-        Ok(())
+        Ok(Some(document))
     }
 
     fn parse(&self, query: &str) -> Option<Arc<ExecutableDocument>> {

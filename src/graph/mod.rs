@@ -201,34 +201,20 @@ impl Graph {
             .map_err(Into::into)
     }
 
-    /// Every record of `kind`, in seed order.
-    pub fn records_of_kind(&self, kind: RecordKind) -> Result<Vec<Record>, GraphError> {
-        let slugs = self.slugs_of_kind(kind)?;
-        self.records(&slugs)?
+    /// Every record of `kind`, in seed order, shared from the cache of decoded records.
+    pub fn records_of_kind(&self, kind: RecordKind) -> Result<Vec<Arc<Record>>, GraphError> {
+        let entries = self
+            .store
+            .scan_prefix(Table::ByKind, &keys::by_kind_prefix(kind.tag()))?;
+        let slugs: Vec<String> = entries
             .into_iter()
-            .zip(&slugs)
-            .map(|(r, slug)| r.ok_or_else(|| GraphError::Dangling(slug.clone())))
-            .collect()
-    }
-
-    /// [`Graph::records_of_kind`], shared from the cache of decoded records.
-    pub fn records_of_kind_shared(&self, kind: RecordKind) -> Result<Vec<Arc<Record>>, GraphError> {
-        let slugs = self.slugs_of_kind(kind)?;
+            .map(|(_, slug)| String::from_utf8_lossy(&slug).into_owned())
+            .collect();
         self.records_shared(&slugs)?
             .into_iter()
             .zip(&slugs)
             .map(|(r, slug)| r.ok_or_else(|| GraphError::Dangling(slug.clone())))
             .collect()
-    }
-
-    fn slugs_of_kind(&self, kind: RecordKind) -> Result<Vec<String>, GraphError> {
-        let entries = self
-            .store
-            .scan_prefix(Table::ByKind, &keys::by_kind_prefix(kind.tag()))?;
-        Ok(entries
-            .into_iter()
-            .map(|(_, slug)| String::from_utf8_lossy(&slug).into_owned())
-            .collect())
     }
 
     /// The edges of each of `anchors` in `direction`, in one round trip; each list in
