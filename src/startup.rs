@@ -10,9 +10,8 @@ use std::sync::Arc;
 use actix_cors::Cors;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::http::header;
-use actix_web::middleware::{Compress, DefaultHeaders};
+use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpServer};
-use tracing_actix_web::TracingLogger;
 
 use crate::config::Settings;
 use crate::graph::{Graph, GraphError};
@@ -70,9 +69,9 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(cors(&cors_origins))
-                .wrap(Compress::default())
+                .wrap(from_fn(http::compress))
                 .wrap(security_headers())
-                .wrap(TracingLogger::default())
+                .wrap(from_fn(http::access_log))
                 .app_data(state.clone())
                 .configure(http::routes)
                 .configure(|config| {

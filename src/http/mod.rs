@@ -2,6 +2,8 @@
 //!
 //! Only this module and `startup` know actix-web; the schema knows nothing of HTTP.
 
+mod access_log;
+mod compression;
 mod error;
 mod graphql;
 mod health;
@@ -10,6 +12,8 @@ mod params;
 mod persisted;
 mod playground;
 
+pub use access_log::access_log;
+pub use compression::{compress, MIN_COMPRESSED_BYTES};
 pub use error::HttpError;
 pub use persisted::{Documents, ManifestError};
 

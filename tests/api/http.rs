@@ -173,3 +173,88 @@ async fn a_stopped_server_refuses_new_connections() {
         .await
         .is_err());
 }
+
+/// The 84 topics' names: about 2 KiB of JSON, over the compression threshold.
+const TOPICS: &str =
+    r#"{"query":"{ records(kinds: [TOPIC], first: 100) { totalCount nodes { name } } }"}"#;
+
+async fn post_raw(
+    app: &crate::helpers::TestApp,
+    body: &str,
+    accept_encoding: Option<&str>,
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    if let Some(encoding) = accept_encoding {
+        request = request.header("accept-encoding", encoding);
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn large_responses_are_gzipped_for_clients_that_accept_it() {
+    let app = spawn_app().await;
+    let plain = post_raw(&app, TOPICS, None).await;
+    assert_eq!(plain.headers().get("content-encoding"), None);
+    let plain = plain.bytes().await.unwrap();
+    assert!(
+        plain.len() as u64 >= wic_gql::http::MIN_COMPRESSED_BYTES,
+        "{}",
+        plain.len()
+    );
+
+    let gzipped = post_raw(&app, TOPICS, Some("gzip")).await;
+    assert_eq!(gzipped.status(), 200);
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    let vary: Vec<&str> = gzipped
+        .headers()
+        .get_all("vary")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert!(
+        vary.iter()
+            .any(|v| v.eq_ignore_ascii_case("accept-encoding")),
+        "{vary:?}"
+    );
+    let compressed = gzipped.bytes().await.unwrap();
+    assert!(
+        compressed.len() < plain.len() / 2,
+        "{} of {}",
+        compressed.len(),
+        plain.len()
+    );
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&compressed[..]),
+        &mut unzipped,
+    )
+    .unwrap();
+    assert_eq!(unzipped, plain.to_vec());
+    let body: Value = serde_json::from_slice(&unzipped).unwrap();
+    assert_eq!(body["data"]["records"]["totalCount"], 84);
+}
+
+#[tokio::test]
+async fn small_responses_go_out_unencoded_whatever_the_client_accepts() {
+    let app = spawn_app().await;
+    let response = post_raw(
+        &app,
+        r#"{"query":"{ __typename }"}"#,
+        Some("gzip, deflate, br, zstd"),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers().get("content-encoding"), None);
+    assert_eq!(
+        response.text().await.unwrap(),
+        r#"{"data":{"__typename":"Query"}}"#
+    );
+    // A client that refuses identity and every coding still gets an answer it can read.
+    let response = post_raw(&app, TOPICS, Some("identity;q=0, *;q=0")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers().get("content-encoding"), None);
+}
