@@ -1,6 +1,7 @@
 //! The store's primitive reads on sled, seeded with the embedded data: one get, a
-//! multi-get of 50 records, the prefix scan of one record's edges, and 50 such scans at
-//! once. The in-memory store, measured in the same run, is the baseline.
+//! multi-get of 50 records, one record's edge list and 50 of them at once (a multi-get),
+//! and the prefix scan of the search postings of every token starting with `inter`. The
+//! in-memory store, measured in the same run, is the baseline.
 //!
 //! `cargo bench --bench store`.
 
@@ -9,7 +10,7 @@ use std::sync::Arc;
 use criterion::{criterion_group, criterion_main, Criterion};
 use wic_gql::graph::{Direction, Graph, RecordKind};
 use wic_gql::seed::{self, SeedFiles};
-use wic_gql::storage::{MemoryStore, SledStore, Store};
+use wic_gql::storage::{keys, MemoryStore, SledStore, Store, Table};
 
 fn bench_store(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
@@ -21,7 +22,7 @@ fn bench_store(c: &mut Criterion) {
         ("memory", Arc::new(MemoryStore::default())),
     ];
     for (name, store) in stores {
-        let graph = Graph::new(store);
+        let graph = Graph::new(store.clone());
         seed::seed(&graph, &SeedFiles::embedded()).unwrap();
         let slugs: Vec<String> = RecordKind::ALL
             .iter()
@@ -33,11 +34,15 @@ fn bench_store(c: &mut Criterion) {
         group.bench_function("get", |b| b.iter(|| graph.record("wic-2017").unwrap()));
         group.bench_function("get_many_50", |b| b.iter(|| graph.records(&slugs).unwrap()));
         let one = vec!["trend-v".to_string()];
-        group.bench_function("edge_scan_1", |b| {
+        group.bench_function("edge_list_1", |b| {
             b.iter(|| graph.edges(&one, Direction::Outgoing).unwrap())
         });
-        group.bench_function("edge_scans_50", |b| {
+        group.bench_function("edge_lists_50", |b| {
             b.iter(|| graph.edges(&slugs, Direction::Outgoing).unwrap())
+        });
+        let prefix = keys::search_token_prefix("inter");
+        group.bench_function("prefix_scan", |b| {
+            b.iter(|| store.scan_prefix(Table::Search, &prefix).unwrap())
         });
         group.finish();
     }

@@ -173,6 +173,9 @@ pub fn open_graph(db: &std::path::Path) -> Result<Graph, StartupError> {
             elapsed_ms = report.elapsed.as_millis() as u64,
             "the database was empty: seeded it from the embedded seed data"
         );
+    } else {
+        // Refuse data of another format now, with the "re-seed" error, not at the first query.
+        graph.summary()?;
     }
     Ok(graph)
 }

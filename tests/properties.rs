@@ -6,7 +6,6 @@
 //! run: it overrides every block's count and draws fresh random cases (`PROPTEST_RNG_SEED`
 //! replays one).
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
 use actix_web::{test as actix_test, web, App};
@@ -18,13 +17,13 @@ use serde_json::Value;
 
 use wic_gql::config::Settings;
 use wic_gql::graph::{
-    ActorDetails, ActorKind, Citation, Details, DocumentDetails, DocumentKind, Edge, EventDetails,
-    EventKind, Graph, PlaceDetails, PlaceKind, Qualifier, Record, Relation, Section, SeedSummary,
-    SourceText, StatisticDetails, TopicDetails, TopicKind, TrendDetails,
+    ActorDetails, ActorKind, Citation, Dataset, Details, Direction, DocumentDetails, DocumentKind,
+    Edge, EventDetails, EventKind, Graph, PlaceDetails, PlaceKind, Qualifier, Record, Relation,
+    Section, SeedSummary, SourceText, StatisticDetails, TopicDetails, TopicKind, TrendDetails,
 };
 use wic_gql::http::AppState;
 use wic_gql::seed::{seed, SeedError, SeedFiles};
-use wic_gql::storage::{codec, keys, Batch, MemoryStore, SledStore, Store, Table};
+use wic_gql::storage::{codec, keys, MemoryStore, SledStore};
 
 /// `default_cases` from a fixed seed, unless `PROPTEST_CASES` asks for a long random run;
 /// failures are not persisted to files (a failure found once becomes a plain `#[test]`).
@@ -87,73 +86,58 @@ proptest! {
     }
 
     #[test]
-    fn edge_keys_order_by_anchor_then_relation_then_position(
-        (a, b) in slug_pair(),
-        ra in any::<(u8, u32)>(),
-        rb in any::<(u8, u32)>(),
-    ) {
-        let (ka, kb) = (keys::edge(&a, ra.0, ra.1), keys::edge(&b, rb.0, rb.1));
-        prop_assert_eq!(
-            ka.cmp(&kb),
-            (a.as_bytes(), ra).cmp(&(b.as_bytes(), rb)),
-            "{:?} {:?} / {:?} {:?}", a, ra, b, rb
-        );
-        // An anchor's prefix matches exactly its own keys, never another slug's.
-        prop_assert_eq!(kb.starts_with(&keys::edge_prefix(&a)), a == b);
-        prop_assert_eq!(ka.starts_with(&keys::edge_prefix(&b)), a == b);
+    fn edge_list_keys_are_the_anchor_and_keep_slugs_apart((a, b) in slug_pair()) {
+        prop_assert_eq!(keys::edge_list(&a), a.as_bytes());
+        prop_assert_eq!(keys::edge_list(&a) == keys::edge_list(&b), a == b);
     }
 
+    /// Reading edge lists from a graph holding the edges of many anchors returns exactly
+    /// each anchor's edges, in (relation, position) order, in both directions.
     #[test]
-    fn edge_keys_of_any_text_anchor_stay_apart(
-        a in key_text(), b in key_text(), ra in any::<(u8, u32)>(), rb in any::<(u8, u32)>(),
+    fn an_edge_list_read_returns_exactly_the_anchors_edges(
+        ends in prop::collection::vec((slug_pair(), 0..Relation::ALL.len()), 1..40),
     ) {
-        let (ka, kb) = (keys::edge(&a, ra.0, ra.1), keys::edge(&b, rb.0, rb.1));
-        prop_assert_eq!(ka.cmp(&kb), (a.as_bytes(), ra).cmp(&(b.as_bytes(), rb)));
-        prop_assert_eq!(kb.starts_with(&keys::edge_prefix(&a)), a == b);
-    }
-
-    /// A prefix scan of a store holding the edges of many anchors returns exactly one
-    /// anchor's edges, in (relation, position) order.
-    #[test]
-    fn an_edge_prefix_scan_returns_exactly_the_anchors_edges(
-        edges in prop::collection::vec((slug_pair(), any::<u8>(), any::<u32>()), 1..40),
-    ) {
-        let mut batch = Batch::default();
-        let mut expected: BTreeMap<String, Vec<(u8, u32)>> = BTreeMap::new();
-        for ((a, b), relation, position) in &edges {
-            for anchor in [a, b] {
-                batch.insert(Table::EdgesOut, keys::edge(anchor, *relation, *position), anchor.clone().into_bytes());
-                expected.entry(anchor.clone()).or_default().push((*relation, *position));
+        let edges: Vec<Edge> = (0u32..)
+            .zip(ends)
+            .map(|(position, ((from, to), relation))| Edge {
+                from,
+                relation: Relation::ALL[relation],
+                to,
+                role: None,
+                citations: Vec::new(),
+                position,
+            })
+            .collect();
+        let graph = Graph::new(Arc::new(MemoryStore::default()));
+        let summary = SeedSummary { records: Vec::new(), edges: edges.len() as u32, source_sha256: String::new() };
+        graph.replace(&Dataset { records: Vec::new(), edges: edges.clone() }, &summary).unwrap();
+        let anchors: Vec<String> = edges.iter().flat_map(|e| [e.from.clone(), e.to.clone()]).collect();
+        for direction in [Direction::Outgoing, Direction::Incoming] {
+            let found = graph.edges(&anchors, direction).unwrap();
+            for (anchor, found) in anchors.iter().zip(found) {
+                let mut wanted: Vec<Edge> = edges
+                    .iter()
+                    .filter(|e| match direction {
+                        Direction::Outgoing => &e.from == anchor,
+                        Direction::Incoming => &e.to == anchor,
+                    })
+                    .cloned()
+                    .collect();
+                wanted.sort_by_key(|e| (e.relation.tag(), e.position));
+                prop_assert_eq!(found, wanted);
             }
         }
-        let store = MemoryStore::default();
-        store.replace_all(batch, Vec::new()).unwrap();
-        for (anchor, mut wanted) in expected {
-            wanted.sort();
-            wanted.dedup();
-            let found = store.scan_prefix(Table::EdgesOut, &keys::edge_prefix(&anchor)).unwrap();
-            prop_assert!(found.iter().all(|(_, v)| *v == anchor.as_bytes()), "{anchor}: {found:?}");
-            let keys_found: Vec<Vec<u8>> = found.into_iter().map(|(k, _)| k).collect();
-            let keys_wanted: Vec<Vec<u8>> = wanted.iter().map(|(r, p)| keys::edge(&anchor, *r, *p)).collect();
-            prop_assert_eq!(keys_found, keys_wanted);
-        }
+        prop_assert_eq!(graph.edges(&["absent".to_string()], Direction::Outgoing).unwrap(), vec![Vec::new()]);
     }
 
     #[test]
-    fn search_keys_round_trip_and_order(
-        ta in key_text(), sa in key_text(), fa in any::<u8>(),
-        tb in key_text(), sb in key_text(), fb in any::<u8>(),
+    fn postings_keys_round_trip_and_order(
+        ta in key_text(), ca in any::<u32>(), tb in key_text(), cb in any::<u32>(),
     ) {
-        let (ka, kb) = (keys::search(&ta, &sa, fa), keys::search(&tb, &sb, fb));
-        let parsed = keys::parse_search(&ka).unwrap();
-        prop_assert_eq!(
-            (parsed.token.as_str(), parsed.slug.as_str(), parsed.field),
-            (ta.as_str(), sa.as_str(), fa)
-        );
-        prop_assert_eq!(
-            ka.cmp(&kb),
-            (ta.as_bytes(), sa.as_bytes(), fa).cmp(&(tb.as_bytes(), sb.as_bytes(), fb))
-        );
+        let (ka, kb) = (keys::postings(&ta, ca), keys::postings(&tb, cb));
+        let parsed = keys::parse_postings(&ka).unwrap();
+        prop_assert_eq!((parsed.token.as_str(), parsed.chunk), (ta.as_str(), ca));
+        prop_assert_eq!(ka.cmp(&kb), (ta.as_bytes(), ca).cmp(&(tb.as_bytes(), cb)));
         prop_assert_eq!(kb.starts_with(&keys::search_exact_token_prefix(&ta)), ta == tb);
         prop_assert_eq!(
             kb.starts_with(&keys::search_token_prefix(&ta)),
@@ -162,9 +146,9 @@ proptest! {
     }
 
     #[test]
-    fn search_key_parsing_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..24)) {
-        if let Ok(parsed) = keys::parse_search(&bytes) {
-            prop_assert_eq!(keys::search(&parsed.token, &parsed.slug, parsed.field), bytes);
+    fn postings_key_parsing_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..24)) {
+        if let Ok(parsed) = keys::parse_postings(&bytes) {
+            prop_assert_eq!(keys::postings(&parsed.token, parsed.chunk), bytes);
         }
     }
 

@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use crate::storage::{codec, keys, Entry, Store, Table};
-use search::SearchField;
+use search::{Posting, SearchField};
 
 /// Meta key of the [`SeedSummary`] of the current generation.
 const META_SEED_SUMMARY: &[u8] = b"seed_summary";
@@ -203,13 +203,13 @@ impl Graph {
 
     /// Every record of `kind`, in seed order, shared from the cache of decoded records.
     pub fn records_of_kind(&self, kind: RecordKind) -> Result<Vec<Arc<Record>>, GraphError> {
-        let entries = self
+        let mut slugs: Vec<String> = Vec::new();
+        for (_, chunk) in self
             .store
-            .scan_prefix(Table::ByKind, &keys::by_kind_prefix(kind.tag()))?;
-        let slugs: Vec<String> = entries
-            .into_iter()
-            .map(|(_, slug)| String::from_utf8_lossy(&slug).into_owned())
-            .collect();
+            .scan_prefix(Table::ByKind, &keys::by_kind_prefix(kind.tag()))?
+        {
+            slugs.extend(codec::decode::<Vec<String>>("kind index", &chunk)?);
+        }
         self.records_shared(&slugs)?
             .into_iter()
             .zip(&slugs)
@@ -228,15 +228,13 @@ impl Graph {
             Direction::Outgoing => Table::EdgesOut,
             Direction::Incoming => Table::EdgesIn,
         };
-        let prefixes: Vec<Vec<u8>> = anchors.iter().map(|a| keys::edge_prefix(a)).collect();
+        let keys: Vec<Vec<u8>> = anchors.iter().map(|a| keys::edge_list(a)).collect();
         self.store
-            .scan_prefixes(table, &prefixes)?
+            .get_many(table, &keys)?
             .into_iter()
-            .map(|entries| {
-                entries
-                    .iter()
-                    .map(|(_, v)| codec::decode("edge", v).map_err(Into::into))
-                    .collect()
+            .map(|list| match list {
+                Some(bytes) => codec::decode("edge list", &bytes).map_err(Into::into),
+                None => Ok(Vec::new()),
             })
             .collect()
     }
@@ -368,24 +366,26 @@ impl Graph {
             .enumerate()
         {
             for (key, value) in entries {
-                let key = keys::parse_search(&key)?;
-                let Some(field) = SearchField::from_tag(key.field) else {
-                    continue;
-                };
-                let frequency: u32 = codec::decode("term frequency", &value)?;
+                let key = keys::parse_postings(&key)?;
                 let exactness = if key.token == terms[i] { 1.0 } else { 0.5 };
-                let weight = field.weight() * exactness * (1.0 + f64::from(frequency).ln());
-                let entry = found.entry(key.slug).or_insert_with(|| Postings {
-                    score: 0.0,
-                    terms: BTreeSet::new(),
-                    best_field: field,
-                    best_weight: 0.0,
-                });
-                entry.score += weight;
-                entry.terms.insert(i);
-                if weight > entry.best_weight {
-                    entry.best_weight = weight;
-                    entry.best_field = field;
+                for posting in codec::decode::<Vec<Posting>>("postings", &value)? {
+                    let Some(field) = SearchField::from_tag(posting.field) else {
+                        continue;
+                    };
+                    let weight =
+                        field.weight() * exactness * (1.0 + f64::from(posting.frequency).ln());
+                    let entry = found.entry(posting.slug).or_insert_with(|| Postings {
+                        score: 0.0,
+                        terms: BTreeSet::new(),
+                        best_field: field,
+                        best_weight: 0.0,
+                    });
+                    entry.score += weight;
+                    entry.terms.insert(i);
+                    if weight > entry.best_weight {
+                        entry.best_weight = weight;
+                        entry.best_field = field;
+                    }
                 }
             }
         }

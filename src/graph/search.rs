@@ -1,5 +1,7 @@
 //! Full-text search: the tokenizer, the indexed fields with their weights, and snippets.
 
+use serde::{Deserialize, Serialize};
+
 use super::model::{Details, Record};
 
 /// Words too common to index or search for.
@@ -15,6 +17,16 @@ pub fn tokenize(text: &str) -> Vec<String> {
         .map(str::to_lowercase)
         .filter(|w| !STOPWORDS.contains(&w.as_str()))
         .collect()
+}
+
+/// One record's occurrences of a token in one field: an item of the stored index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Posting {
+    pub slug: String,
+    /// A [`SearchField`] tag.
+    pub field: u8,
+    /// How often the token occurs in that field.
+    pub frequency: u32,
 }
 
 /// The part of a record a search term was found in. The tag is part of stored keys.

@@ -9,8 +9,9 @@ use serde::{de::DeserializeOwned, Serialize};
 
 use super::StorageError;
 
-/// The version byte written in front of every value.
-pub const FORMAT_VERSION: u8 = 1;
+/// The version byte written in front of every value. 2: indexes hold lists (edge lists,
+/// postings, kind chunks) instead of one entry per item.
+pub const FORMAT_VERSION: u8 = 2;
 
 /// The most bytes one decode may claim. Far above any real value (the largest, an edge
 /// list, is kilobytes), it turns a corrupt length prefix into an error instead of an

@@ -2,16 +2,18 @@
 //!
 //! sled orders keys by raw bytes, so integers are fixed-width big-endian (never
 //! `usize`) and variable-length parts end with a `0x00` separator, which sorts below
-//! every byte a slug or token may contain (`a-z`, `0-9`, `-`). Layouts:
+//! every byte a slug or token may contain. Indexes hold lists, one entry per anchor or per
+//! chunk of a list, not one entry per item: a seed writes about a fifth of the entries
+//! it would otherwise, and sled's cost is per entry. Layouts:
 //!
-//! | table       | key                                      |
-//! |-------------|------------------------------------------|
-//! | `records`   | `slug`                                   |
-//! | `by_kind`   | `kind:u8 · position:u32be`               |
-//! | `edges_out` | `from · 0x00 · relation:u8 · position:u32be` |
-//! | `edges_in`  | `to · 0x00 · relation:u8 · position:u32be`   |
-//! | `search`    | `token · 0x00 · slug · 0x00 · field:u8`  |
-//! | meta        | `current_generation` → `generation:u64be` |
+//! | table       | key                               | value                          |
+//! |-------------|-----------------------------------|--------------------------------|
+//! | `records`   | `slug`                            | the record                     |
+//! | `by_kind`   | `kind:u8 · chunk:u32be`           | slugs of the kind, seed order  |
+//! | `edges_out` | `from`                            | its edges, relation then seed order |
+//! | `edges_in`  | `to`                              | its edges, relation then seed order |
+//! | `search`    | `token · 0x00 · chunk:u32be`      | postings (slug, field, count)  |
+//! | meta        | `current_generation`              | `generation:u64be`             |
 
 use super::StorageError;
 
@@ -23,11 +25,11 @@ pub fn record(slug: &str) -> Vec<u8> {
     slug.as_bytes().to_vec()
 }
 
-/// The key of a record in the kind index.
-pub fn by_kind(kind: u8, position: u32) -> Vec<u8> {
+/// The key of one chunk of the kind index.
+pub fn by_kind(kind: u8, chunk: u32) -> Vec<u8> {
     let mut key = Vec::with_capacity(5);
     key.push(kind);
-    key.extend_from_slice(&position.to_be_bytes());
+    key.extend_from_slice(&chunk.to_be_bytes());
     key
 }
 
@@ -36,31 +38,16 @@ pub fn by_kind_prefix(kind: u8) -> Vec<u8> {
     vec![kind]
 }
 
-/// The key of an edge seen from `anchor` (its source in `edges_out`, its target in `edges_in`).
-pub fn edge(anchor: &str, relation: u8, position: u32) -> Vec<u8> {
-    let mut key = edge_prefix(anchor);
-    key.push(relation);
-    key.extend_from_slice(&position.to_be_bytes());
-    key
+/// The key of the edge list of `anchor` (its outgoing edges in `edges_out`, its incoming
+/// ones in `edges_in`).
+pub fn edge_list(anchor: &str) -> Vec<u8> {
+    record(anchor)
 }
 
-/// The prefix of every edge key of `anchor`, whatever the relation.
-pub fn edge_prefix(anchor: &str) -> Vec<u8> {
-    debug_assert!(!anchor.as_bytes().contains(&SEPARATOR));
-    let mut key = Vec::with_capacity(anchor.len() + 6);
-    key.extend_from_slice(anchor.as_bytes());
-    key.push(SEPARATOR);
-    key
-}
-
-/// The key of one posting of the full-text index.
-pub fn search(token: &str, slug: &str, field: u8) -> Vec<u8> {
-    let mut key = Vec::with_capacity(token.len() + slug.len() + 3);
-    key.extend_from_slice(token.as_bytes());
-    key.push(SEPARATOR);
-    key.extend_from_slice(slug.as_bytes());
-    key.push(SEPARATOR);
-    key.push(field);
+/// The key of one chunk of the postings of `token` in the full-text index.
+pub fn postings(token: &str, chunk: u32) -> Vec<u8> {
+    let mut key = search_exact_token_prefix(token);
+    key.extend_from_slice(&chunk.to_be_bytes());
     key
 }
 
@@ -71,38 +58,40 @@ pub fn search_token_prefix(token_prefix: &str) -> Vec<u8> {
 
 /// The prefix of the postings of exactly `token`.
 pub fn search_exact_token_prefix(token: &str) -> Vec<u8> {
-    let mut key = token.as_bytes().to_vec();
+    debug_assert!(!token.as_bytes().contains(&SEPARATOR));
+    let mut key = Vec::with_capacity(token.len() + 5);
+    key.extend_from_slice(token.as_bytes());
     key.push(SEPARATOR);
     key
 }
 
-/// One posting of the full-text index, parsed back from its key.
+/// A key of the full-text index, parsed back.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SearchKey {
+pub struct PostingsKey {
     pub token: String,
-    pub slug: String,
-    pub field: u8,
+    pub chunk: u32,
 }
 
-/// The inverse of [`search`].
-pub fn parse_search(key: &[u8]) -> Result<SearchKey, StorageError> {
+/// The inverse of [`postings`].
+pub fn parse_postings(key: &[u8]) -> Result<PostingsKey, StorageError> {
     let malformed = |detail: &str| StorageError::MalformedKey {
         table: "search",
         detail: detail.to_string(),
     };
-    let (&field, rest) = key.split_last().ok_or_else(|| malformed("empty key"))?;
-    let rest = rest
-        .strip_suffix(&[SEPARATOR])
-        .ok_or_else(|| malformed("no separator before the field"))?;
-    let split = rest
-        .iter()
-        .position(|&b| b == SEPARATOR)
+    let split = key
+        .len()
+        .checked_sub(5)
+        .ok_or_else(|| malformed("shorter than a separator and a chunk number"))?;
+    let (token, rest) = key.split_at(split);
+    let chunk = rest
+        .strip_prefix(&[SEPARATOR])
         .ok_or_else(|| malformed("no separator after the token"))?;
-    let text = |bytes: &[u8]| String::from_utf8(bytes.to_vec()).map_err(|_| malformed("not UTF-8"));
-    Ok(SearchKey {
-        token: text(&rest[..split])?,
-        slug: text(&rest[split + 1..])?,
-        field,
+    if token.contains(&SEPARATOR) {
+        return Err(malformed("a separator inside the token"));
+    }
+    Ok(PostingsKey {
+        token: String::from_utf8(token.to_vec()).map_err(|_| malformed("not UTF-8"))?,
+        chunk: u32::from_be_bytes(chunk.try_into().expect("four bytes")),
     })
 }
 
@@ -125,7 +114,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kind_keys_sort_by_kind_then_position() {
+    fn kind_keys_sort_by_kind_then_chunk() {
         let keys = [
             by_kind(1, 0),
             by_kind(1, 1),
@@ -139,31 +128,23 @@ mod tests {
     }
 
     #[test]
-    fn edge_keys_of_one_anchor_do_not_collide_with_a_longer_slug() {
-        // `g20` and `g20-summit` share bytes; the separator keeps their edges apart
-        // and sorts the shorter slug's edges first.
-        let short = edge("g20", 3, 9);
-        let long = edge("g20-summit", 0, 0);
-        assert!(short < long);
-        assert!(!long.starts_with(&edge_prefix("g20")));
-        assert!(edge("g20", 3, 1) < edge("g20", 3, 2));
-        assert!(edge("g20", 3, 400) < edge("g20", 4, 0));
-    }
-
-    #[test]
-    fn search_keys_round_trip() {
-        let key = search("cyber", "trend-iv", 4);
+    fn postings_keys_round_trip_and_keep_tokens_apart() {
+        let key = postings("cyber", 2);
         assert_eq!(
-            parse_search(&key).unwrap(),
-            SearchKey {
+            parse_postings(&key).unwrap(),
+            PostingsKey {
                 token: "cyber".into(),
-                slug: "trend-iv".into(),
-                field: 4
+                chunk: 2
             }
         );
         assert!(key.starts_with(&search_token_prefix("cyb")));
-        assert!(search("cyber", "a", 0) < search("cybercrime", "a", 0));
-        assert!(parse_search(b"no-separators").is_err());
+        assert!(key.starts_with(&search_exact_token_prefix("cyber")));
+        // `cyber`'s chunks sort before any longer token's, and never match its exact prefix.
+        assert!(postings("cyber", u32::MAX) < postings("cybercrime", 0));
+        assert!(!postings("cybercrime", 0).starts_with(&search_exact_token_prefix("cyber")));
+        assert!(postings("cyber", 255) < postings("cyber", 256));
+        assert!(parse_postings(b"no-separator").is_err());
+        assert!(parse_postings(b"ab\0").is_err());
     }
 
     #[test]
