@@ -6,11 +6,21 @@
 //! of their requests/s. So the document checks run here before execution, depth and cost
 //! use async-graphql's own validation limits, and only a refused request meets an
 //! extension, to word its refusal.
+//!
+//! Validation is the other large fixed cost of a small query (a ninth of Q1's server
+//! time): async-graphql checks some twenty rules on every request. Its outcome depends
+//! only on the document, the operation name and the variables, so a request that passed
+//! with no error at all is remembered beside its parsed document, and an identical
+//! request later runs on a twin schema that skips the rules (`ValidationMode::Fast`; it
+//! still computes depth and cost). Anything not seen before is validated in full.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{EmptyMutation, EmptySubscription, Request, Response, Schema, ServerResult};
+use async_graphql::{
+    EmptyMutation, EmptySubscription, Request, Response, Schema, ServerResult, ValidationMode,
+    Variables,
+};
 use quick_cache::sync::Cache;
 
 use super::limits::{self, ExplainLimits};
@@ -20,6 +30,9 @@ use super::{QueryRoot, SchemaOptions, WicSchema};
 #[derive(Clone)]
 pub struct Api {
     schema: WicSchema,
+    /// The same schema and limits with the validation rules skipped: only for requests
+    /// that already passed them (see the module documentation).
+    prevalidated: WicSchema,
     /// The same schema with depth and cost checked by [`ExplainLimits`] instead: run only
     /// when the fast schema refused a request for either, to say by how much. It never
     /// executes a field.
@@ -27,7 +40,37 @@ pub struct Api {
     options: SchemaOptions,
     /// Parsed documents by their text. Clients repeat a few operations, and parsing
     /// (pest) was a sixth of a small query's time; a clone of the parsed tree is cheaper.
-    documents: Arc<Cache<String, Arc<ExecutableDocument>>>,
+    documents: Arc<Cache<String, Arc<CachedDocument>>>,
+}
+
+/// A parsed document, and the operation names and variables with which it passed
+/// validation and ran without any error.
+struct CachedDocument {
+    document: ExecutableDocument,
+    validated: Mutex<Vec<(Option<String>, Variables)>>,
+}
+
+/// How many (operation, variables) pairs are remembered per document; later ones are
+/// simply validated every time.
+const VALIDATED_PER_DOCUMENT: usize = 16;
+
+impl CachedDocument {
+    fn passed(&self, request: &Request) -> bool {
+        let validated = self.validated.lock().expect("validated list poisoned");
+        validated.iter().any(|(name, variables)| {
+            *name == request.operation_name && *variables == request.variables
+        })
+    }
+
+    fn remember(&self, operation_name: Option<String>, variables: Variables) {
+        let mut validated = self.validated.lock().expect("validated list poisoned");
+        let known = validated
+            .iter()
+            .any(|(name, vars)| *name == operation_name && *vars == variables);
+        if !known && validated.len() < VALIDATED_PER_DOCUMENT {
+            validated.push((operation_name, variables));
+        }
+    }
 }
 
 /// How many parsed documents are kept, and the longest text that is cached.
@@ -36,15 +79,19 @@ const LONGEST_CACHED_DOCUMENT: usize = 16 * 1024;
 
 impl Api {
     pub fn new(options: &SchemaOptions) -> Self {
-        let schema = builder(options)
-            .limit_depth(options.limits.max_depth)
-            .limit_complexity(options.limits.max_complexity)
-            .finish();
+        let limited = || {
+            builder(options)
+                .limit_depth(options.limits.max_depth)
+                .limit_complexity(options.limits.max_complexity)
+        };
+        let schema = limited().finish();
+        let prevalidated = limited().validation_mode(ValidationMode::Fast).finish();
         let explainer = builder(options)
             .extension(ExplainLimits(options.limits))
             .finish();
         Api {
             schema,
+            prevalidated,
             explainer,
             options: *options,
             documents: Arc::new(Cache::new(CACHED_DOCUMENTS)),
@@ -58,42 +105,51 @@ impl Api {
             Ok(document) => document,
             Err(refusal) => return Response::from_errors(vec![refusal]),
         };
-        // What the explainer needs, should validation refuse: the parsed document is
-        // shared, so only the variables are copied.
-        let retry =
-            document.map(|d| (d, request.variables.clone(), request.operation_name.clone()));
+        let Some(document) = document else {
+            // Not parsed: execution reports the syntax error.
+            return self.schema.execute(request).await;
+        };
+        if document.passed(&request) {
+            return self.prevalidated.execute(request).await;
+        }
+        // Kept to remember a success, or for the explainer should validation refuse.
+        let (variables, operation_name) =
+            (request.variables.clone(), request.operation_name.clone());
         let response = self.schema.execute(request).await;
-        match retry {
-            Some((document, variables, operation_name))
-                if limits::is_validation_limit_refusal(&response) =>
-            {
-                let mut request = Request::new("").variables(variables);
-                request.operation_name = operation_name;
-                request.set_parsed_query(ExecutableDocument::clone(&document));
-                self.explainer.execute(request).await
-            }
-            _ => response,
+        if response.errors.is_empty() {
+            document.remember(operation_name, variables);
+            response
+        } else if limits::is_validation_limit_refusal(&response) {
+            let mut request = Request::new("").variables(variables);
+            request.operation_name = operation_name;
+            request.set_parsed_query(document.document.clone());
+            self.explainer.execute(request).await
+        } else {
+            response
         }
     }
 
     /// The limits on the document; the parsed document is handed to the request, so it is
     /// not parsed again, and returned. A document that does not parse passes: execution
     /// reports the syntax error.
-    fn check(&self, request: &mut Request) -> ServerResult<Option<Arc<ExecutableDocument>>> {
+    fn check(&self, request: &mut Request) -> ServerResult<Option<Arc<CachedDocument>>> {
         limits::check_tokens(&self.options.limits, &request.query)?;
         let Some(document) = self.parse(&request.query) else {
             return Ok(None);
         };
-        limits::check_document(&self.options, &document, &request.variables)?;
-        request.set_parsed_query(ExecutableDocument::clone(&document));
+        limits::check_document(&self.options, &document.document, &request.variables)?;
+        request.set_parsed_query(document.document.clone());
         Ok(Some(document))
     }
 
-    fn parse(&self, query: &str) -> Option<Arc<ExecutableDocument>> {
+    fn parse(&self, query: &str) -> Option<Arc<CachedDocument>> {
         if let Some(document) = self.documents.get(query) {
             return Some(document);
         }
-        let document = Arc::new(async_graphql::parser::parse_query(query).ok()?);
+        let document = Arc::new(CachedDocument {
+            document: async_graphql::parser::parse_query(query).ok()?,
+            validated: Mutex::default(),
+        });
         if query.len() <= LONGEST_CACHED_DOCUMENT {
             self.documents.insert(query.to_string(), document.clone());
         }

@@ -359,3 +359,45 @@ async fn the_graphql_http_server_audits_all_pass() {
         "{stdout}"
     );
 }
+
+/// A request that passed validation runs unvalidated the next time, but only with the
+/// same variables: the same document with wrong or missing variables is refused exactly
+/// as a server that never saw it refuses it.
+#[tokio::test]
+async fn a_remembered_validation_never_covers_other_variables() {
+    let query = "query($s: String!) { trend(slug: $s) { numeral } }";
+    let fresh = spawn_app().await;
+    let wrong_type = fresh.post(query, json!({ "s": 5 })).await;
+    let missing = fresh.post(query, json!({})).await;
+    assert_eq!(wrong_type["data"], Value::Null, "{wrong_type}");
+    assert_eq!(
+        wrong_type["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+        "{wrong_type}"
+    );
+    assert!(
+        wrong_type["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Invalid value for argument"),
+        "{wrong_type}"
+    );
+    // async-graphql reports a missing variable at execution, as a field error.
+    assert_eq!(
+        missing["errors"][0]["message"], "Variable s is not defined.",
+        "{missing}"
+    );
+
+    let warm = spawn_app().await;
+    for _ in 0..3 {
+        assert_eq!(
+            warm.post(query, json!({ "s": "trend-iv" })).await,
+            json!({ "data": { "trend": { "numeral": "IV" } } })
+        );
+    }
+    assert_eq!(warm.post(query, json!({ "s": 5 })).await, wrong_type);
+    assert_eq!(warm.post(query, json!({})).await, missing);
+    assert_eq!(
+        warm.post(query, json!({ "s": "trend-ii" })).await,
+        json!({ "data": { "trend": { "numeral": "II" } } })
+    );
+}
