@@ -34,7 +34,7 @@ pub struct Api {
     /// that already passed them (see the module documentation).
     prevalidated: WicSchema,
     /// The same schema with depth and cost checked by [`ExplainLimits`] instead: run only
-    /// when the fast schema refused a request for either, to say by how much. It never
+    /// when `schema` refused a request for either, to say by how much. It never
     /// executes a field.
     explainer: WicSchema,
     options: SchemaOptions,
@@ -57,20 +57,27 @@ const VALIDATED_PER_DOCUMENT: usize = 16;
 impl CachedDocument {
     fn passed(&self, request: &Request) -> bool {
         let validated = self.validated.lock().expect("validated list poisoned");
-        validated.iter().any(|(name, variables)| {
-            *name == request.operation_name && *variables == request.variables
-        })
+        holds(&validated, &request.operation_name, &request.variables)
     }
 
     fn remember(&self, operation_name: Option<String>, variables: Variables) {
         let mut validated = self.validated.lock().expect("validated list poisoned");
-        let known = validated
-            .iter()
-            .any(|(name, vars)| *name == operation_name && *vars == variables);
-        if !known && validated.len() < VALIDATED_PER_DOCUMENT {
+        if validated.len() < VALIDATED_PER_DOCUMENT
+            && !holds(&validated, &operation_name, &variables)
+        {
             validated.push((operation_name, variables));
         }
     }
+}
+
+fn holds(
+    validated: &[(Option<String>, Variables)],
+    operation_name: &Option<String>,
+    variables: &Variables,
+) -> bool {
+    validated
+        .iter()
+        .any(|(name, vars)| name == operation_name && vars == variables)
 }
 
 /// How many parsed documents are kept, and the longest text that is cached.
