@@ -48,7 +48,8 @@ impl EdgeRef {
 #[derive(Default, Clone)]
 pub struct RelationInfo(Option<EdgeRef>);
 
-#[Object]
+// `serial` for the reason given at `record_object!`: its fields never wait.
+#[Object(serial)]
 impl RelationInfo {
     /// The relation that led to this node.
     async fn relation(&self) -> Option<RelationType> {
