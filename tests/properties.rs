@@ -85,14 +85,9 @@ proptest! {
         prop_assert_eq!(ka.starts_with(&keys::by_kind_prefix(b.0)), a.0 == b.0);
     }
 
-    #[test]
-    fn edge_list_keys_are_the_anchor_and_keep_slugs_apart((a, b) in slug_pair()) {
-        prop_assert_eq!(keys::edge_list(&a), a.as_bytes());
-        prop_assert_eq!(keys::edge_list(&a) == keys::edge_list(&b), a == b);
-    }
-
     /// Reading edge lists from a graph holding the edges of many anchors returns exactly
-    /// each anchor's edges, in (relation, position) order, in both directions.
+    /// each anchor's edges, in (relation, position) order, in both directions, and each
+    /// anchor's record beside them, untouched.
     #[test]
     fn an_edge_list_read_returns_exactly_the_anchors_edges(
         ends in prop::collection::vec((slug_pair(), 0..Relation::ALL.len()), 1..40),
@@ -108,10 +103,28 @@ proptest! {
                 position,
             })
             .collect();
+        let anchors: Vec<String> = edges.iter().flat_map(|e| [e.from.clone(), e.to.clone()]).collect();
+        let records: Vec<Record> = anchors
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .zip(0u32..)
+            .map(|(slug, position)| Record {
+                slug: slug.clone(),
+                position,
+                name: format!("record {position}"),
+                aliases: Vec::new(),
+                citations: Vec::new(),
+                details: Details::Place(PlaceDetails { kind: PlaceKind::Locality }),
+            })
+            .collect();
         let graph = Graph::new(Arc::new(MemoryStore::default()));
         let summary = SeedSummary { records: Vec::new(), edges: edges.len() as u32, source_sha256: String::new() };
-        graph.replace(&Dataset { records: Vec::new(), edges: edges.clone() }, &summary).unwrap();
-        let anchors: Vec<String> = edges.iter().flat_map(|e| [e.from.clone(), e.to.clone()]).collect();
+        let dataset = Dataset { records: records.clone(), edges: edges.clone() };
+        graph.replace(&dataset, &summary).unwrap();
+        let slugs: Vec<String> = records.iter().map(|r| r.slug.clone()).collect();
+        let stored: Vec<Record> = graph.records(&slugs).unwrap().into_iter().flatten().collect();
+        prop_assert_eq!(stored, records);
         for direction in [Direction::Outgoing, Direction::Incoming] {
             let found = graph.edges(&anchors, direction).unwrap();
             for (anchor, found) in anchors.iter().zip(found) {

@@ -185,7 +185,7 @@ impl Graph {
     pub fn record(&self, slug: &str) -> Result<Option<Record>, GraphError> {
         self.store
             .get(Table::Records, &keys::record(slug))?
-            .map(|bytes| codec::decode("record", &bytes))
+            .map(|bytes| codec::decode_part("record", &bytes, write::RECORD_PART))
             .transpose()
             .map_err(Into::into)
     }
@@ -196,7 +196,10 @@ impl Graph {
         self.store
             .get_many(Table::Records, &keys)?
             .into_iter()
-            .map(|v| v.map(|bytes| codec::decode("record", &bytes)).transpose())
+            .map(|v| {
+                v.map(|bytes| codec::decode_part("record", &bytes, write::RECORD_PART))
+                    .transpose()
+            })
             .collect::<Result<_, _>>()
             .map_err(Into::into)
     }
@@ -224,16 +227,13 @@ impl Graph {
         anchors: &[String],
         direction: Direction,
     ) -> Result<Vec<Vec<Edge>>, GraphError> {
-        let table = match direction {
-            Direction::Outgoing => Table::EdgesOut,
-            Direction::Incoming => Table::EdgesIn,
-        };
-        let keys: Vec<Vec<u8>> = anchors.iter().map(|a| keys::edge_list(a)).collect();
+        let keys: Vec<Vec<u8>> = anchors.iter().map(|a| keys::record(a)).collect();
+        let part = write::edge_part(direction);
         self.store
-            .get_many(table, &keys)?
+            .get_many(Table::Records, &keys)?
             .into_iter()
-            .map(|list| match list {
-                Some(bytes) => codec::decode("edge list", &bytes).map_err(Into::into),
+            .map(|entry| match entry {
+                Some(bytes) => codec::decode_part("edge list", &bytes, part).map_err(Into::into),
                 None => Ok(Vec::new()),
             })
             .collect()

@@ -1,12 +1,13 @@
 //! Turning a validated dataset into the entries of every table and index.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
 use super::search::{field_texts, tokenize, Posting};
-use super::{Edge, GraphError, Record};
-use crate::storage::{codec, keys, Batch, Table};
+use super::{Direction, Edge, GraphError, Record};
+use crate::storage::codec::{self, Parts};
+use crate::storage::{keys, Batch, Table};
 
 /// A complete, validated graph, ready to be written.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -33,39 +34,64 @@ const CHUNK: usize = 1024;
 /// Entries of one or more tables, built apart and gathered into the batch.
 type Entries = Vec<(Table, Vec<u8>, Vec<u8>)>;
 
-/// Every entry of every data table for `dataset`: one per record, one per edge list,
+/// The parts of a `records` entry, in order: the record, then its edge lists.
+pub(super) const RECORD_PART: usize = 0;
+
+/// The part of a `records` entry that holds the edge list of `direction`.
+pub(super) fn edge_part(direction: Direction) -> usize {
+    match direction {
+        Direction::Outgoing => 1,
+        Direction::Incoming => 2,
+    }
+}
+
+/// Every entry of every data table for `dataset`: one per record (with its edge lists),
 /// one per chunk of an index (see `storage::keys` for the layouts).
 pub(super) fn build_batch(dataset: &Dataset) -> Result<Batch, GraphError> {
-    // The three parts read the dataset and write different tables: build them side by side.
-    let (records, edges, search) = std::thread::scope(|scope| {
-        let edges = scope.spawn(|| edge_lists(&dataset.edges));
+    // The parts read the dataset and write different tables: build them side by side.
+    let (records, search) = std::thread::scope(|scope| {
         let search = scope.spawn(|| search_index(&dataset.records));
-        let records = records_and_kinds(&dataset.records);
-        let edges = edges.join().expect("the edge list builder panicked");
+        let records = records_and_kinds(dataset);
         let search = search.join().expect("the search index builder panicked");
-        (records, edges, search)
+        (records, search)
     });
     let mut batch = Batch::default();
-    for (table, key, value) in [records?, edges?, search?].into_iter().flatten() {
+    for (table, key, value) in [records?, search?].into_iter().flatten() {
         batch.insert(table, key, value);
     }
     Ok(batch)
 }
 
-/// `records` and `by_kind`.
-fn records_and_kinds(records: &[Record]) -> Result<Entries, GraphError> {
+/// `records` (each record with its edge lists) and `by_kind`.
+fn records_and_kinds(dataset: &Dataset) -> Result<Entries, GraphError> {
+    let records = &dataset.records;
+    // Outgoing and incoming edges of each anchor, in seed order.
+    let mut lists: HashMap<&str, [Vec<&Edge>; 2]> = HashMap::with_capacity(records.len());
+    for edge in &dataset.edges {
+        lists.entry(&edge.from).or_default()[0].push(edge);
+        lists.entry(&edge.to).or_default()[1].push(edge);
+    }
     let mut entries = Vec::with_capacity(records.len() + records.len() / CHUNK + 8);
     let mut by_kind: BTreeMap<u8, Vec<(u32, &str)>> = BTreeMap::new();
     for record in records {
-        entries.push((
-            Table::Records,
-            keys::record(&record.slug),
-            codec::encode("record", record)?,
-        ));
+        let [mut outgoing, mut incoming] = lists.remove(record.slug.as_str()).unwrap_or_default();
+        outgoing.sort_unstable_by_key(|e| (e.relation.tag(), e.position));
+        incoming.sort_unstable_by_key(|e| (e.relation.tag(), e.position));
+        let value = Parts::new("record")
+            .push(record)?
+            .push(&outgoing)?
+            .push(&incoming)?
+            .finish();
+        entries.push((Table::Records, keys::record(&record.slug), value));
         by_kind
             .entry(record.kind().tag())
             .or_default()
             .push((record.position, &record.slug));
+    }
+    // An edge list needs its anchor's entry: an edge to a record the dataset lacks would
+    // be lost. Seed validation refuses such edges first; this guards every other caller.
+    if let Some(anchor) = lists.keys().min() {
+        return Err(GraphError::UnknownAnchor(anchor.to_string()));
     }
     for (kind, mut slugs) in by_kind {
         slugs.sort_unstable();
@@ -75,29 +101,6 @@ fn records_and_kinds(records: &[Record]) -> Result<Entries, GraphError> {
                 Table::ByKind,
                 keys::by_kind(kind, number),
                 codec::encode("kind index", &slugs)?,
-            ));
-        }
-    }
-    Ok(entries)
-}
-
-/// `edges_out` and `edges_in`: each record's edges in one list per direction, in relation
-/// order, then seed order.
-fn edge_lists(edges: &[Edge]) -> Result<Entries, GraphError> {
-    let mut outgoing: BTreeMap<&str, Vec<&Edge>> = BTreeMap::new();
-    let mut incoming: BTreeMap<&str, Vec<&Edge>> = BTreeMap::new();
-    for edge in edges {
-        outgoing.entry(&edge.from).or_default().push(edge);
-        incoming.entry(&edge.to).or_default().push(edge);
-    }
-    let mut entries = Vec::with_capacity(outgoing.len() + incoming.len());
-    for (table, lists) in [(Table::EdgesOut, outgoing), (Table::EdgesIn, incoming)] {
-        for (anchor, mut list) in lists {
-            list.sort_unstable_by_key(|e| (e.relation.tag(), e.position));
-            entries.push((
-                table,
-                keys::edge_list(anchor),
-                codec::encode("edge list", &list)?,
             ));
         }
     }
@@ -134,4 +137,53 @@ fn search_index(records: &[Record]) -> Result<Entries, GraphError> {
         }
     }
     Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::{Details, PlaceDetails, PlaceKind, Relation};
+
+    fn place(slug: &str) -> Record {
+        Record {
+            slug: slug.into(),
+            position: 0,
+            name: slug.into(),
+            aliases: Vec::new(),
+            citations: Vec::new(),
+            details: Details::Place(PlaceDetails {
+                kind: PlaceKind::Locality,
+            }),
+        }
+    }
+
+    fn edge(from: &str, to: &str) -> Edge {
+        Edge {
+            from: from.into(),
+            relation: Relation::PartOf,
+            to: to.into(),
+            role: None,
+            citations: Vec::new(),
+            position: 0,
+        }
+    }
+
+    #[test]
+    fn an_edge_to_a_record_the_dataset_lacks_is_refused_by_name() {
+        let dataset = Dataset {
+            records: vec![place("wuzhen"), place("zhejiang")],
+            edges: vec![edge("wuzhen", "zhejiang"), edge("wuzhen", "china")],
+        };
+        let err = build_batch(&dataset).unwrap_err();
+        assert!(
+            matches!(&err, GraphError::UnknownAnchor(slug) if slug == "china"),
+            "{err}"
+        );
+        let whole = Dataset {
+            records: vec![place("wuzhen"), place("zhejiang")],
+            edges: vec![edge("wuzhen", "zhejiang")],
+        };
+        let batch = build_batch(&whole).unwrap();
+        assert_eq!(batch.tables[&Table::Records].len(), 2);
+    }
 }

@@ -10,8 +10,9 @@ use serde::{de::DeserializeOwned, Serialize};
 use super::StorageError;
 
 /// The version byte written in front of every value. 2: indexes hold lists (edge lists,
-/// postings, kind chunks) instead of one entry per item.
-pub const FORMAT_VERSION: u8 = 2;
+/// postings, kind chunks) instead of one entry per item. 3: a record's edge lists live in
+/// its own entry, as parts (see [`encode_parts`]).
+pub const FORMAT_VERSION: u8 = 3;
 
 /// The most bytes one decode may claim. Far above any real value (the largest, an edge
 /// list, is kilobytes), it turns a corrupt length prefix into an error instead of an
@@ -41,6 +42,88 @@ pub fn encode<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>, St
 
 /// The inverse of [`encode`].
 pub fn decode<T: DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T, StorageError> {
+    decode_body(what, versioned_body(what, bytes)?)
+}
+
+/// One value made of parts that are read one at a time, so a reader that wants one part
+/// never decodes the others: `version · (length:u32le · bincode)*`. One entry holding what
+/// would otherwise be several is what keeps a seed's entry count, sled's cost, low.
+#[derive(Debug)]
+pub struct Parts {
+    bytes: Vec<u8>,
+    what: &'static str,
+}
+
+impl Parts {
+    /// An empty value; `what` names it in errors.
+    pub fn new(what: &'static str) -> Self {
+        Parts {
+            bytes: vec![FORMAT_VERSION],
+            what,
+        }
+    }
+
+    /// Appends the next part.
+    pub fn push<T: Serialize>(mut self, value: &T) -> Result<Self, StorageError> {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(&[0; 4]);
+        bincode::serde::encode_into_std_write(value, &mut self.bytes, config()).map_err(|e| {
+            StorageError::Codec {
+                action: "encode",
+                what: self.what,
+                detail: e.to_string(),
+            }
+        })?;
+        let length =
+            u32::try_from(self.bytes.len() - start - 4).map_err(|_| StorageError::Codec {
+                action: "encode",
+                what: self.what,
+                detail: "a part longer than 4 GiB".into(),
+            })?;
+        self.bytes[start..start + 4].copy_from_slice(&length.to_le_bytes());
+        Ok(self)
+    }
+
+    /// The stored bytes.
+    pub fn finish(self) -> Vec<u8> {
+        self.bytes
+    }
+}
+
+/// Decodes part `index` (from 0) of a value built with [`Parts`], skipping the others unread.
+pub fn decode_part<T: DeserializeOwned>(
+    what: &'static str,
+    bytes: &[u8],
+    index: usize,
+) -> Result<T, StorageError> {
+    let mut rest = versioned_body(what, bytes)?;
+    for number in 0..=index {
+        let malformed = |detail: String| StorageError::Codec {
+            action: "decode",
+            what,
+            detail,
+        };
+        let (length, after) = rest
+            .split_first_chunk::<4>()
+            .ok_or_else(|| malformed(format!("part {number} is missing")))?;
+        let length = u32::from_le_bytes(*length) as usize;
+        if after.len() < length {
+            return Err(malformed(format!(
+                "part {number} claims {length} bytes, {} remain",
+                after.len()
+            )));
+        }
+        let (part, next) = after.split_at(length);
+        if number == index {
+            return decode_body(what, part);
+        }
+        rest = next;
+    }
+    unreachable!("the loop returns at index")
+}
+
+/// The bytes after a checked version byte.
+fn versioned_body<'a>(what: &'static str, bytes: &'a [u8]) -> Result<&'a [u8], StorageError> {
     let (&version, body) = bytes.split_first().ok_or(StorageError::Codec {
         action: "decode",
         what,
@@ -52,6 +135,11 @@ pub fn decode<T: DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T
             expected: FORMAT_VERSION,
         });
     }
+    Ok(body)
+}
+
+/// Decodes exactly `body`: trailing bytes are an error.
+fn decode_body<T: DeserializeOwned>(what: &'static str, body: &[u8]) -> Result<T, StorageError> {
     let (value, read) =
         bincode::serde::decode_from_slice(body, config()).map_err(|e| StorageError::Codec {
             action: "decode",
@@ -126,5 +214,48 @@ mod tests {
         padded.push(0);
         assert!(decode::<String>("s", &padded).is_err());
         assert!(decode::<String>("s", &[]).is_err());
+    }
+
+    #[test]
+    fn each_part_decodes_alone_and_a_short_value_is_refused() {
+        let shapes = vec![
+            Shape::Point,
+            Shape::Span {
+                from: "a".into(),
+                to: Some("b".into()),
+            },
+        ];
+        let bytes = Parts::new("entry")
+            .push(&"first".to_string())
+            .unwrap()
+            .push(&shapes)
+            .unwrap()
+            .push(&Vec::<Shape>::new())
+            .unwrap()
+            .finish();
+        assert_eq!(bytes[0], FORMAT_VERSION);
+        assert_eq!(decode_part::<String>("entry", &bytes, 0).unwrap(), "first");
+        assert_eq!(
+            decode_part::<Vec<Shape>>("entry", &bytes, 1).unwrap(),
+            shapes
+        );
+        assert!(decode_part::<Vec<Shape>>("entry", &bytes, 2)
+            .unwrap()
+            .is_empty());
+        let missing = decode_part::<String>("entry", &bytes, 3).unwrap_err();
+        assert!(
+            missing.to_string().contains("part 3 is missing"),
+            "{missing}"
+        );
+        let cut = decode_part::<Vec<Shape>>("entry", &bytes[..bytes.len() - 1], 1);
+        assert!(cut.is_ok(), "part 1 is whole even when part 2 is cut");
+        let short = decode_part::<Vec<Shape>>("entry", &bytes[..bytes.len() - 1], 2).unwrap_err();
+        assert!(short.to_string().contains("claims"), "{short}");
+        let mut other = bytes.clone();
+        other[0] = FORMAT_VERSION - 1;
+        assert!(matches!(
+            decode_part::<String>("entry", &other, 0),
+            Err(StorageError::FormatVersion { .. })
+        ));
     }
 }

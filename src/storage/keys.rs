@@ -3,15 +3,14 @@
 //! sled orders keys by raw bytes, so integers are fixed-width big-endian (never
 //! `usize`) and variable-length parts end with a `0x00` separator, which sorts below
 //! every byte a slug or token may contain. Indexes hold lists, one entry per anchor or per
-//! chunk of a list, not one entry per item: a seed writes about a fifth of the entries
-//! it would otherwise, and sled's cost is per entry. Layouts:
+//! chunk of a list, not one entry per item, and a record's edge lists share its entry: a
+//! seed writes about a tenth of the entries it would otherwise, and sled's cost is per
+//! entry. Layouts:
 //!
 //! | table       | key                               | value                          |
 //! |-------------|-----------------------------------|--------------------------------|
-//! | `records`   | `slug`                            | the record                     |
+//! | `records`   | `slug`                            | parts: the record, its outgoing edges, its incoming edges (each list in relation, then seed order) |
 //! | `by_kind`   | `kind:u8 · chunk:u32be`           | slugs of the kind, seed order  |
-//! | `edges_out` | `from`                            | its edges, relation then seed order |
-//! | `edges_in`  | `to`                              | its edges, relation then seed order |
 //! | `search`    | `token · 0x00 · chunk:u32be`      | postings (slug, field, count)  |
 //! | meta        | `current_generation`              | `generation:u64be`             |
 
@@ -36,12 +35,6 @@ pub fn by_kind(kind: u8, chunk: u32) -> Vec<u8> {
 /// The prefix of every kind-index key of `kind`.
 pub fn by_kind_prefix(kind: u8) -> Vec<u8> {
     vec![kind]
-}
-
-/// The key of the edge list of `anchor` (its outgoing edges in `edges_out`, its incoming
-/// ones in `edges_in`).
-pub fn edge_list(anchor: &str) -> Vec<u8> {
-    record(anchor)
 }
 
 /// The key of one chunk of the postings of `token` in the full-text index.

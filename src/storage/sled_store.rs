@@ -13,6 +13,21 @@ use std::sync::{Arc, RwLock};
 use super::tables::META_CURRENT_GENERATION;
 use super::{keys, Batch, Entry, StorageError, Store, Table};
 
+/// The fewest entries worth a writer thread of their own.
+const MIN_RANGE: usize = 16 * 1024;
+
+/// `entries` in at most `parts` consecutive key ranges of at least `min` entries each.
+fn key_ranges(entries: BTreeMap<Vec<u8>, Vec<u8>>, parts: usize, min: usize) -> Vec<Vec<Entry>> {
+    let entries: Vec<Entry> = entries.into_iter().collect();
+    let size = entries.len().div_ceil(parts.max(1)).max(min).max(1);
+    let mut ranges = Vec::new();
+    let mut entries = entries.into_iter().peekable();
+    while entries.peek().is_some() {
+        ranges.push(entries.by_ref().take(size).collect());
+    }
+    ranges
+}
+
 /// The trees of one generation.
 #[derive(Clone)]
 struct Generation {
@@ -188,18 +203,25 @@ impl Store for SledStore {
         // No reader sees the new generation before the flip below, so its trees fill in
         // key order with plain inserts: one sled batch of a million entries would be
         // held whole in memory (the first 1M-record scale run died of it at 23 GiB).
-        // Trees are independent: fill them side by side, one thread each.
+        // sled takes concurrent inserts, so every tree fills side by side, and a large
+        // one in key ranges of its own, one thread per core: the records tree alone is
+        // most of the entries.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         std::thread::scope(|scope| {
             let writers: Vec<_> = batch
                 .tables
                 .into_iter()
-                .map(|(table, entries)| {
+                .flat_map(|(table, entries)| {
                     let tree = &generation.trees[&table];
-                    scope.spawn(move || {
-                        entries
-                            .into_iter()
-                            .try_for_each(|(key, value)| tree.insert(key, value).map(drop))
-                    })
+                    key_ranges(entries, cores, MIN_RANGE)
+                        .into_iter()
+                        .map(move |range| {
+                            scope.spawn(move || {
+                                range
+                                    .into_iter()
+                                    .try_for_each(|(key, value)| tree.insert(key, value).map(drop))
+                            })
+                        })
                 })
                 .collect();
             writers.into_iter().try_for_each(|writer| {
@@ -286,6 +308,26 @@ mod tests {
             .filter(|n| n.starts_with('g'))
             .collect();
         assert!(names.iter().all(|n| n.starts_with("g2/")), "{names:?}");
+    }
+
+    #[test]
+    fn key_ranges_cover_every_entry_once_in_order() {
+        let entries: BTreeMap<Vec<u8>, Vec<u8>> = (0u32..10)
+            .map(|n| (n.to_be_bytes().to_vec(), vec![n as u8]))
+            .collect();
+        let all: Vec<Entry> = entries.clone().into_iter().collect();
+        for (parts, min, lengths) in [
+            (2, 1, vec![5, 5]),
+            (3, 1, vec![4, 4, 2]),
+            (2, 8, vec![8, 2]),
+            (4, 20, vec![10]),
+            (0, 1, vec![10]),
+        ] {
+            let ranges = key_ranges(entries.clone(), parts, min);
+            assert_eq!(ranges.iter().map(Vec::len).collect::<Vec<_>>(), lengths);
+            assert_eq!(ranges.concat(), all);
+        }
+        assert!(key_ranges(BTreeMap::new(), 2, 1).is_empty());
     }
 
     #[test]

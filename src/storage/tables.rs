@@ -3,35 +3,23 @@
 /// A data table. Every seed writes a fresh generation of each of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Table {
-    /// slug → record.
+    /// slug → the record, then its outgoing and its incoming edge lists.
     Records,
-    /// kind · position → slug: records of a kind in seed order.
+    /// kind · chunk → slugs: records of a kind in seed order.
     ByKind,
-    /// from · relation · position → edge: the relations leaving a record.
-    EdgesOut,
-    /// to · relation · position → edge: the relations arriving at a record.
-    EdgesIn,
-    /// token · slug · field → term frequency: the full-text index.
+    /// token · chunk → postings (slug, field, term frequency): the full-text index.
     Search,
 }
 
 impl Table {
     /// Every data table, in a fixed order.
-    pub const ALL: [Table; 5] = [
-        Table::Records,
-        Table::ByKind,
-        Table::EdgesOut,
-        Table::EdgesIn,
-        Table::Search,
-    ];
+    pub const ALL: [Table; 3] = [Table::Records, Table::ByKind, Table::Search];
 
     /// The table's name inside a generation (`g7/records`).
     pub fn name(self) -> &'static str {
         match self {
             Table::Records => "records",
             Table::ByKind => "by_kind",
-            Table::EdgesOut => "edges_out",
-            Table::EdgesIn => "edges_in",
             Table::Search => "search",
         }
     }
