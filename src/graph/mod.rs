@@ -42,8 +42,10 @@ pub struct SearchHit {
 /// they just decode again. The seed data needs a few hundred.
 const CACHE_CAPACITY: usize = 100_000;
 
-/// A record's slug and a direction: the key of one edge list.
-type EdgeListKey = (String, Direction);
+/// A map keyed by slug with a fast hasher: the cache is read on every field of every
+/// request, and std's SipHash guards against flooding that cannot happen here (only
+/// records that exist are ever inserted, at most [`CACHE_CAPACITY`] of them).
+type SlugMap<V> = HashMap<String, V, foldhash::fast::RandomState>;
 
 /// Decoded records and edge lists of the current generation, shared by every request.
 ///
@@ -52,10 +54,22 @@ type EdgeListKey = (String, Direction);
 /// request the decoding and the copies that dominated a nested query's profile.
 #[derive(Default)]
 struct DecodedCache {
-    records: RwLock<HashMap<String, Arc<Record>>>,
-    edges: RwLock<HashMap<EdgeListKey, Arc<Vec<Edge>>>>,
+    records: RwLock<SlugMap<Arc<Record>>>,
+    /// One map per direction (see [`DecodedCache::edges`]), so a lookup borrows the slug
+    /// instead of building a key.
+    edge_lists: [RwLock<SlugMap<Arc<Vec<Edge>>>>; 2],
     /// Batched reads answered entirely from the cache.
     hits: AtomicU64,
+}
+
+impl DecodedCache {
+    /// The edge lists of one direction.
+    fn edges(&self, direction: Direction) -> &RwLock<SlugMap<Arc<Vec<Edge>>>> {
+        match direction {
+            Direction::Outgoing => &self.edge_lists[0],
+            Direction::Incoming => &self.edge_lists[1],
+        }
+    }
 }
 
 /// The knowledge graph over a store.
@@ -123,11 +137,12 @@ impl Graph {
         direction: Direction,
     ) -> Result<Vec<Arc<Vec<Edge>>>, GraphError> {
         let mut found: Vec<Option<Arc<Vec<Edge>>>> = {
-            let cached = self.cache.edges.read().expect("cache lock poisoned");
-            anchors
-                .iter()
-                .map(|a| cached.get(&(a.clone(), direction)).cloned())
-                .collect()
+            let cached = self
+                .cache
+                .edges(direction)
+                .read()
+                .expect("cache lock poisoned");
+            anchors.iter().map(|a| cached.get(a).cloned()).collect()
         };
         let missing: Vec<String> = anchors
             .iter()
@@ -139,14 +154,18 @@ impl Graph {
             self.cache.hits.fetch_add(1, Ordering::Relaxed);
         } else {
             let loaded = self.edges(&missing, direction)?;
-            let mut cached = self.cache.edges.write().expect("cache lock poisoned");
+            let mut cached = self
+                .cache
+                .edges(direction)
+                .write()
+                .expect("cache lock poisoned");
             let loaded: HashMap<String, Arc<Vec<Edge>>> = missing
                 .into_iter()
                 .zip(loaded.into_iter().map(Arc::new))
                 .collect();
             for (anchor, edges) in &loaded {
                 if cached.len() < CACHE_CAPACITY {
-                    cached.insert((anchor.clone(), direction), edges.clone());
+                    cached.insert(anchor.clone(), edges.clone());
                 }
             }
             for (slot, anchor) in found.iter_mut().zip(anchors) {
@@ -167,8 +186,12 @@ impl Graph {
 
     /// An edge list already decoded and cached, without a store call or a batch.
     pub fn cached_edges(&self, anchor: &str, direction: Direction) -> Option<Arc<Vec<Edge>>> {
-        let cached = self.cache.edges.read().expect("cache lock poisoned");
-        cached.get(&(anchor.to_string(), direction)).cloned()
+        let cached = self
+            .cache
+            .edges(direction)
+            .read()
+            .expect("cache lock poisoned");
+        cached.get(anchor).cloned()
     }
 
     /// Whether the store has never been seeded.
@@ -261,11 +284,9 @@ impl Graph {
             .write()
             .expect("cache lock poisoned")
             .clear();
-        self.cache
-            .edges
-            .write()
-            .expect("cache lock poisoned")
-            .clear();
+        for edge_lists in &self.cache.edge_lists {
+            edge_lists.write().expect("cache lock poisoned").clear();
+        }
         Ok(())
     }
 
