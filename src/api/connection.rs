@@ -1,10 +1,11 @@
 //! Relay connections: paging over loaded lists, following relations through the
 //! DataLoaders, and filtering and sorting top-level lists.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
-use async_graphql::connection::{query, Connection, Edge, OpaqueCursor};
-use async_graphql::{Context, Object, OutputType, SimpleObject};
+use async_graphql::connection::{query_with, CursorType, OpaqueCursor, PageInfo};
+use async_graphql::{Context, Object, OutputType, TypeName};
 
 use async_graphql::ErrorExtensions;
 
@@ -19,14 +20,90 @@ use crate::graph::{self, Direction, Record, RecordKind, Relation};
 /// The page size when neither `first` nor `last` is given.
 pub const DEFAULT_PAGE_SIZE: usize = 100;
 
-/// The connection type of every list: opaque cursors, a total count, and relation details on edges.
-pub type Conn<T> = Connection<OpaqueCursor<usize>, T, TotalCount, RelationInfo>;
+/// The connection type of every list: opaque cursors, a total count, and relation
+/// details on edges. `TrendConnection`, `TrendEdge` and so on in the schema, with the
+/// fields and descriptions of async-graphql's own `Connection` and `Edge`.
+///
+/// Our own types rather than async-graphql's so that they resolve serially, as records do
+/// (see `record_object!`): a page's edges were the largest group of objects left with a
+/// FuturesUnordered of their own.
+pub struct Conn<T> {
+    edges: Vec<ConnEdge<T>>,
+    has_previous_page: bool,
+    has_next_page: bool,
+    total_count: usize,
+}
 
-/// Fields of every connection besides its edges.
-#[derive(SimpleObject)]
-pub struct TotalCount {
+impl<T: OutputType> TypeName for Conn<T> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Connection", T::type_name()).into()
+    }
+}
+
+#[Object(name_type, serial)]
+impl<T: OutputType> Conn<T> {
+    /// Information to aid in pagination.
+    async fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_previous_page: self.has_previous_page,
+            has_next_page: self.has_next_page,
+            start_cursor: self.edges.first().map(ConnEdge::encoded_cursor),
+            end_cursor: self.edges.last().map(ConnEdge::encoded_cursor),
+        }
+    }
+
+    /// A list of edges.
+    async fn edges(&self) -> &[ConnEdge<T>] {
+        &self.edges
+    }
+
+    /// A list of nodes.
+    async fn nodes(&self) -> Vec<&T> {
+        self.edges.iter().map(|e| &e.node).collect()
+    }
+
     /// The number of items in the whole list, across all pages.
-    pub total_count: usize,
+    async fn total_count(&self) -> usize {
+        self.total_count
+    }
+}
+
+/// One item of a [`Conn`]: its node, its position as an opaque cursor, and how it is related.
+pub struct ConnEdge<T> {
+    position: usize,
+    node: T,
+    relation: RelationInfo,
+}
+
+impl<T> ConnEdge<T> {
+    fn encoded_cursor(&self) -> String {
+        OpaqueCursor(self.position).encode_cursor()
+    }
+}
+
+impl<T: OutputType> TypeName for ConnEdge<T> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Edge", T::type_name()).into()
+    }
+}
+
+/// An edge in a connection.
+#[Object(name_type, serial)]
+impl<T: OutputType> ConnEdge<T> {
+    /// The item at the end of the edge
+    async fn node(&self) -> &T {
+        &self.node
+    }
+
+    #[graphql(flatten)]
+    async fn relation_info(&self) -> &RelationInfo {
+        &self.relation
+    }
+
+    /// A cursor for use in pagination
+    async fn cursor(&self) -> String {
+        self.encoded_cursor()
+    }
 }
 
 /// One edge of a record's shared, cached edge list.
@@ -124,7 +201,7 @@ pub async fn paginate<T: OutputType>(
         }
     }
     let default_size = page.first.is_none() && page.last.is_none();
-    query(
+    query_with(
         page.after,
         page.before,
         page.first,
@@ -142,16 +219,19 @@ pub async fn paginate<T: OutputType>(
             if default_size {
                 end = end.min(start + DEFAULT_PAGE_SIZE);
             }
-            let mut connection = Connection::with_additional_fields(start > 0, end < total, TotalCount { total_count: total });
-            connection.edges.extend(
-                items
-                    .into_iter()
-                    .enumerate()
-                    .skip(start)
-                    .take(end - start)
-                    .map(|(i, (node, info))| Edge::with_additional_fields(OpaqueCursor(i), node, info)),
-            );
-            Ok::<_, async_graphql::Error>(connection)
+            let edges = items
+                .into_iter()
+                .enumerate()
+                .skip(start)
+                .take(end - start)
+                .map(|(position, (node, relation))| ConnEdge { position, node, relation })
+                .collect();
+            Ok::<_, async_graphql::Error>(Conn {
+                edges,
+                has_previous_page: start > 0,
+                has_next_page: end < total,
+                total_count: total,
+            })
         },
     )
     .await
