@@ -8,6 +8,7 @@ use super::{Event, Node, Statistic};
 
 /// A named section of the source document.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct SourceSection {
     /// `intro`, `I`–`V`, `closing` or `organization`: what citations name.
     pub id: String,

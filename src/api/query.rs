@@ -20,6 +20,7 @@ const MAX_SEARCH_HITS: i32 = 100;
 
 /// One search result.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct SearchHit {
     /// The record found.
     pub node: Node,
@@ -35,6 +36,7 @@ pub struct SearchHit {
 
 /// Counts of what the database holds.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct GraphStats {
     /// Records by kind.
     pub records: Vec<KindCount>,
@@ -46,6 +48,7 @@ pub struct GraphStats {
 
 /// The number of records of one kind.
 #[derive(SimpleObject)]
+#[graphql(serial)]
 pub struct KindCount {
     /// The kind, as named in seed files.
     pub kind: String,

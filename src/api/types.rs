@@ -206,6 +206,8 @@ impl From<RelationDirection> for graph::Direction {
 
 /// Where a fact stands in the source document.
 #[derive(SimpleObject, Clone, Debug)]
+// `serial` as for records (see `record_object!`): a nested page holds hundreds of these.
+#[graphql(serial)]
 pub struct Citation {
     /// The section: `intro`, `I`–`V`, `closing` or `organization`.
     pub section: String,
