@@ -370,6 +370,20 @@ fn decode_all(bytes: &[u8]) {
     let _ = codec::decode::<Edge>("edge", bytes);
     let _ = codec::decode::<SeedSummary>("seed summary", bytes);
     let _ = codec::decode::<u32>("term frequency", bytes);
+    let _ = codec::decode_part::<Record>("record", bytes, 0);
+    for part in 1..4 {
+        let _ = codec::decode_part::<Vec<Edge>>("edge list", bytes, part);
+    }
+}
+
+/// A `records` entry as the graph layer writes it: the record, then its two edge lists.
+fn record_entry(record: &Record, outgoing: &[Edge], incoming: &[Edge]) -> Vec<u8> {
+    codec::Parts::new("record")
+        .push(record)
+        .and_then(|p| p.push(&outgoing))
+        .and_then(|p| p.push(&incoming))
+        .unwrap()
+        .finish()
 }
 
 /// Byte edits of a valid value or seed file: flips, truncations, insertions, deletions.
@@ -472,6 +486,32 @@ proptest! {
         edits in edits(prop::collection::vec(any::<u8>(), 0..8).boxed()),
     ) {
         let valid = codec::encode("record", &record).unwrap();
+        decode_all(&apply(valid, &edits));
+    }
+
+    #[test]
+    fn record_entries_round_trip_part_by_part(
+        record in record(),
+        outgoing in prop::collection::vec(edge(), 0..4),
+        incoming in prop::collection::vec(edge(), 0..4),
+    ) {
+        let bytes = record_entry(&record, &outgoing, &incoming);
+        prop_assert_eq!(bytes[0], codec::FORMAT_VERSION);
+        prop_assert_eq!(codec::decode_part::<Record>("record", &bytes, 0).unwrap(), record);
+        prop_assert_eq!(codec::decode_part::<Vec<Edge>>("edges", &bytes, 1).unwrap(), outgoing);
+        prop_assert_eq!(codec::decode_part::<Vec<Edge>>("edges", &bytes, 2).unwrap(), incoming);
+        prop_assert!(codec::decode_part::<Vec<Edge>>("edges", &bytes, 3).is_err());
+    }
+
+    /// The part lengths are read from the value itself: damage that makes them lie must
+    /// give an error, never a slice out of bounds.
+    #[test]
+    fn decoding_damaged_record_entries_never_panics(
+        record in record(),
+        outgoing in prop::collection::vec(edge(), 0..3),
+        edits in edits(prop::collection::vec(any::<u8>(), 0..8).boxed()),
+    ) {
+        let valid = record_entry(&record, &outgoing, &outgoing);
         decode_all(&apply(valid, &edits));
     }
 }
