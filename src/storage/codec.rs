@@ -11,7 +11,7 @@ use super::StorageError;
 
 /// The version byte written in front of every value. 2: indexes hold lists (edge lists,
 /// postings, kind chunks) instead of one entry per item. 3: a record's edge lists live in
-/// its own entry, as parts (see [`encode_parts`]).
+/// its own entry, as parts (see [`Parts`]).
 pub const FORMAT_VERSION: u8 = 3;
 
 /// The most bytes one decode may claim. Far above any real value (the largest, an edge
@@ -97,29 +97,34 @@ pub fn decode_part<T: DeserializeOwned>(
     index: usize,
 ) -> Result<T, StorageError> {
     let mut rest = versioned_body(what, bytes)?;
-    for number in 0..=index {
-        let malformed = |detail: String| StorageError::Codec {
-            action: "decode",
-            what,
-            detail,
-        };
-        let (length, after) = rest
-            .split_first_chunk::<4>()
-            .ok_or_else(|| malformed(format!("part {number} is missing")))?;
-        let length = u32::from_le_bytes(*length) as usize;
-        if after.len() < length {
-            return Err(malformed(format!(
-                "part {number} claims {length} bytes, {} remain",
-                after.len()
-            )));
-        }
-        let (part, next) = after.split_at(length);
-        if number == index {
-            return decode_body(what, part);
-        }
-        rest = next;
+    for number in 0..index {
+        rest = split_part(what, rest, number)?.1;
     }
-    unreachable!("the loop returns at index")
+    decode_body(what, split_part(what, rest, index)?.0)
+}
+
+/// Part `number` at the start of `bytes`, and what follows it.
+fn split_part<'a>(
+    what: &'static str,
+    bytes: &'a [u8],
+    number: usize,
+) -> Result<(&'a [u8], &'a [u8]), StorageError> {
+    let malformed = |detail: String| StorageError::Codec {
+        action: "decode",
+        what,
+        detail,
+    };
+    let (length, after) = bytes
+        .split_first_chunk::<4>()
+        .ok_or_else(|| malformed(format!("part {number} is missing")))?;
+    let length = u32::from_le_bytes(*length) as usize;
+    if after.len() < length {
+        return Err(malformed(format!(
+            "part {number} claims {length} bytes, {} remain",
+            after.len()
+        )));
+    }
+    Ok(after.split_at(length))
 }
 
 /// The bytes after a checked version byte.

@@ -18,7 +18,6 @@ const MIN_RANGE: usize = 16 * 1024;
 
 /// `entries` in at most `parts` consecutive key ranges of at least `min` entries each.
 fn key_ranges(entries: BTreeMap<Vec<u8>, Vec<u8>>, parts: usize, min: usize) -> Vec<Vec<Entry>> {
-    let entries: Vec<Entry> = entries.into_iter().collect();
     let size = entries.len().div_ceil(parts.max(1)).max(min).max(1);
     let mut ranges = Vec::new();
     let mut entries = entries.into_iter().peekable();
