@@ -8,8 +8,6 @@
 //! from the store for that request, batched per nesting level as wic-gql's DataLoaders do,
 //! and written with serde_json, byte for byte as wic-gql writes it.
 
-mod answers;
-
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -18,6 +16,7 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 use serde::Deserialize;
 use wic_gql::graph::Graph;
 use wic_gql::storage::SledStore;
+use wic_gql_bench_handwritten::answers;
 
 /// The allocator wic-gql's binary uses, so that the two differ only in the GraphQL layer.
 #[global_allocator]

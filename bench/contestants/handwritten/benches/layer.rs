@@ -1,0 +1,110 @@
+//! What the GraphQL layer costs, without HTTP: each benchmark query answered in-process by
+//! wic-gql's served pipeline (`api::Api`: limits, the parsed-document cache, validation,
+//! async-graphql's execution) and by F1's hand-written answers, over one store with a warm
+//! cache, in the same run.
+//!
+//! `cargo bench -p wic-gql-bench-handwritten --bench layer`. Per query it times:
+//! - `graphql`: `Api::execute` and serde_json, what the HTTP handler runs;
+//! - `graphql_execute`: `Api::execute` alone, which builds async-graphql's response tree;
+//! - `graphql_serialize`: serde_json writing that tree;
+//! - `handwritten`: F1's answer (the same reads, JSON written straight from the records).
+//!
+//! Both answers are checked byte for byte before anything is timed.
+
+use std::sync::Arc;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use wic_gql::api::{self, Api, Limits, SchemaOptions};
+use wic_gql::graph::{Graph, GraphError};
+use wic_gql::seed::{self, SeedFiles};
+use wic_gql::storage::SledStore;
+use wic_gql_bench_handwritten::answers;
+
+/// The allocator both binaries use.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+type Answer = fn(&Graph) -> Result<Vec<u8>, GraphError>;
+
+const QUERIES: [(&str, &str, Answer); 5] = [
+    (
+        "q0_typename",
+        include_str!("../../../queries/q0.graphql"),
+        |_| answers::q0(),
+    ),
+    (
+        "q1_event",
+        include_str!("../../../queries/q1.graphql"),
+        answers::q1,
+    ),
+    (
+        "q2_depth4",
+        include_str!("../../../queries/q2.graphql"),
+        answers::q2,
+    ),
+    (
+        "q3_large_page",
+        include_str!("../../../queries/q3.graphql"),
+        answers::q3,
+    ),
+    (
+        "q4_search",
+        include_str!("../../../queries/q4.graphql"),
+        answers::q4,
+    ),
+];
+
+fn bench_layer(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let graph = Graph::new(Arc::new(SledStore::open(&dir.path().join("db")).unwrap()));
+    seed::seed(&graph, &SeedFiles::embedded()).unwrap();
+    // As the HTTP benchmark serves it: production mode, Q3 above the default cost limit.
+    let api = Api::new(&SchemaOptions {
+        limits: Limits {
+            max_complexity: 100_000_000,
+            ..Limits::default()
+        },
+        introspection: false,
+        suggestions: false,
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let execute = |query: &str| {
+        runtime.block_on(api.execute(api::with_loaders(
+            async_graphql::Request::new(query),
+            &graph,
+        )))
+    };
+
+    let mut group = c.benchmark_group("layer");
+    for (name, query, handwritten) in QUERIES {
+        // The second run is the one timed: its document is cached and already validated.
+        let _ = execute(query);
+        let response = execute(query);
+        assert!(response.errors.is_empty(), "{name}: {:?}", response.errors);
+        let served = serde_json::to_vec(&response).unwrap();
+        assert_eq!(
+            String::from_utf8(handwritten(&graph).unwrap()).unwrap(),
+            String::from_utf8(served).unwrap(),
+            "{name}: the hand-written answer differs from wic-gql's"
+        );
+
+        group.bench_function(format!("{name}/graphql"), |b| {
+            b.iter(|| serde_json::to_vec(&execute(query)).unwrap())
+        });
+        group.bench_function(format!("{name}/graphql_execute"), |b| {
+            b.iter(|| execute(query))
+        });
+        group.bench_function(format!("{name}/graphql_serialize"), |b| {
+            b.iter(|| serde_json::to_vec(&response).unwrap())
+        });
+        group.bench_function(format!("{name}/handwritten"), |b| {
+            b.iter(|| handwritten(&graph).unwrap())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_layer);
+criterion_main!(benches);
