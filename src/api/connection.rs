@@ -139,10 +139,10 @@ impl RelationInfo {
     }
 
     /// Where the source states the relation.
-    async fn citations(&self) -> Vec<Citation> {
+    async fn citations(&self) -> Vec<Citation<'_>> {
         self.0
             .as_ref()
-            .map(|e| e.edge().citations.iter().map(Citation::from).collect())
+            .map(|e| e.edge().citations.iter().map(Citation).collect())
             .unwrap_or_default()
     }
 }

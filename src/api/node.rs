@@ -34,7 +34,7 @@ use crate::graph::{Details, Record, RecordKind};
     field(name = "name", ty = "&str", desc = "The name the source gives."),
     field(
         name = "citations",
-        ty = "Vec<super::types::Citation>",
+        ty = "Vec<super::types::Citation<'_>>",
         desc = "Where the source states this record."
     )
 )]
@@ -181,8 +181,8 @@ macro_rules! record_object {
             }
 
             /// Where the source states this record.
-            pub async fn citations(&self) -> Vec<crate::api::types::Citation> {
-                self.0.citations.iter().map(Into::into).collect()
+            pub async fn citations(&self) -> Vec<crate::api::types::Citation<'_>> {
+                self.0.citations.iter().map(crate::api::types::Citation).collect()
             }
 
             /// Every related record, of any type, in one direction, optionally of some relation types only.

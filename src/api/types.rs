@@ -2,7 +2,7 @@
 //! citations, filters and ordering.
 
 use async_graphql::{
-    Enum, InputObject, InputValueError, InputValueResult, Scalar, ScalarType, SimpleObject, Value,
+    Enum, InputObject, InputValueError, InputValueResult, Object, Scalar, ScalarType, Value,
 };
 use chrono::NaiveDate;
 
@@ -204,26 +204,27 @@ impl From<RelationDirection> for graph::Direction {
     }
 }
 
-/// Where a fact stands in the source document.
-#[derive(SimpleObject, Clone, Debug)]
-// `serial` as for records (see `record_object!`): a nested page holds hundreds of these.
-#[graphql(serial)]
-pub struct Citation {
-    /// The section: `intro`, `I`–`V`, `closing` or `organization`.
-    pub section: String,
-    /// The paragraph within the section, from 1 (in sections I–V, 1 is the heading).
-    pub paragraph: u32,
-    /// The exact words of the source the fact rests on.
-    pub quote: String,
-}
+/// A citation as the schema returns it: borrowed from the cached record or edge it belongs
+/// to, each field read only when a query asks for it (a nested page holds hundreds).
+pub struct Citation<'a>(pub &'a graph::Citation);
 
-impl From<&graph::Citation> for Citation {
-    fn from(c: &graph::Citation) -> Self {
-        Citation {
-            section: c.section.clone(),
-            paragraph: c.paragraph,
-            quote: c.quote.clone(),
-        }
+/// Where a fact stands in the source document.
+// `serial` as for records (see `record_object!`).
+#[Object(serial)]
+impl Citation<'_> {
+    /// The section: `intro`, `I`–`V`, `closing` or `organization`.
+    async fn section(&self) -> &str {
+        &self.0.section
+    }
+
+    /// The paragraph within the section, from 1 (in sections I–V, 1 is the heading).
+    async fn paragraph(&self) -> u32 {
+        self.0.paragraph
+    }
+
+    /// The exact words of the source the fact rests on.
+    async fn quote(&self) -> &str {
+        &self.0.quote
     }
 }
 
