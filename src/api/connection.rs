@@ -11,7 +11,7 @@ use async_graphql::ErrorExtensions;
 
 use super::error::{to_gql, ApiError, ApiResult};
 use super::limits::Limits;
-use super::loaders::{EdgeKey, Loaders};
+use super::loaders::Loaders;
 use super::types::{
     Citation, OrderDirection, RecordFilter, RecordOrder, RecordOrderField, RelationType,
 };
@@ -252,7 +252,8 @@ pub async fn load_record(ctx: &Context<'_>, slug: &str) -> ApiResult<Option<Arc<
 }
 
 /// The records at the far end of `record`'s edges in `direction`, limited to `relations`
-/// (all when empty), each with the edge that leads to it. Two batched loads.
+/// (all when empty), each with the edge that leads to it. Two batched loads, or none when
+/// the graph's cache holds them all.
 pub async fn related(
     ctx: &Context<'_>,
     record: &Record,
@@ -260,18 +261,24 @@ pub async fn related(
     relations: &[Relation],
 ) -> ApiResult<Vec<(EdgeRef, Arc<Record>)>> {
     let loaders = loaders(ctx);
-    let key = EdgeKey {
-        slug: record.slug.clone(),
-        direction,
-    };
     let edges = loaders
-        .edges(key)
+        .edges(&record.slug, direction)
         .await
         .map_err(to_gql)?
         .unwrap_or_default();
     let wanted: Vec<usize> = (0..edges.len())
         .filter(|&i| relations.is_empty() || relations.contains(&edges[i].relation))
         .collect();
+    let edge_ref = |index| EdgeRef {
+        edges: edges.clone(),
+        index,
+    };
+    // Warm: read straight from the cache, without the slug list and map of a load.
+    if let Some(records) =
+        loaders.cached_records(wanted.iter().map(|&i| edges[i].far_end(direction)))
+    {
+        return Ok(wanted.into_iter().map(edge_ref).zip(records).collect());
+    }
     let slugs: Vec<String> = wanted
         .iter()
         .map(|&i| edges[i].far_end(direction).to_string())
@@ -281,13 +288,7 @@ pub async fn related(
         .into_iter()
         .filter_map(|index| {
             let record = records.get(edges[index].far_end(direction))?.clone();
-            Some((
-                EdgeRef {
-                    edges: edges.clone(),
-                    index,
-                },
-                record,
-            ))
+            Some((edge_ref(index), record))
         })
         .collect())
 }

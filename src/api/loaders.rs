@@ -130,12 +130,28 @@ impl Loaders {
         self.records.load_many(slugs).await
     }
 
+    /// The records of `slugs`, in order, if the graph's cache holds every one (no load).
+    pub fn cached_records<'a>(
+        &self,
+        slugs: impl IntoIterator<Item = &'a str>,
+    ) -> Option<Vec<Arc<Record>>> {
+        self.graph.cached_records(slugs)
+    }
+
     /// The edges of one record in one direction.
-    pub async fn edges(&self, key: EdgeKey) -> Result<Option<Arc<Vec<Edge>>>, Arc<GraphError>> {
-        if let Some(edges) = self.graph.cached_edges(&key.slug, key.direction) {
+    pub async fn edges(
+        &self,
+        slug: &str,
+        direction: Direction,
+    ) -> Result<Option<Arc<Vec<Edge>>>, Arc<GraphError>> {
+        if let Some(edges) = self.graph.cached_edges(slug, direction) {
             return Ok(Some(edges));
         }
         self.activity.fetch_add(1, Ordering::Relaxed);
+        let key = EdgeKey {
+            slug: slug.to_string(),
+            direction,
+        };
         self.edges.load_one(key).await
     }
 }

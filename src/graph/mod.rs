@@ -184,6 +184,19 @@ impl Graph {
         cached.get(slug).cloned()
     }
 
+    /// The records of `slugs`, in order, if every one is already decoded and cached; `None`
+    /// as soon as one is not. One lock for the lot: a nested level reads dozens.
+    pub fn cached_records<'a>(
+        &self,
+        slugs: impl IntoIterator<Item = &'a str>,
+    ) -> Option<Vec<Arc<Record>>> {
+        let cached = self.cache.records.read().expect("cache lock poisoned");
+        slugs
+            .into_iter()
+            .map(|slug| cached.get(slug).cloned())
+            .collect()
+    }
+
     /// An edge list already decoded and cached, without a store call or a batch.
     pub fn cached_edges(&self, anchor: &str, direction: Direction) -> Option<Arc<Vec<Edge>>> {
         let cached = self
