@@ -258,3 +258,85 @@ async fn small_responses_go_out_unencoded_whatever_the_client_accepts() {
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers().get("content-encoding"), None);
 }
+
+/// A CORS preflight for a POST of JSON from `origin`.
+async fn preflight(app: &crate::helpers::TestApp, origin: &str) -> reqwest::Response {
+    app.client
+        .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.address))
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type")
+        .send()
+        .await
+        .unwrap()
+}
+
+/// `POST { __typename }` sent with an `Origin` header.
+async fn post_from(app: &crate::helpers::TestApp, origin: &str) -> reqwest::Response {
+    app.client
+        .post(format!("{}/graphql", app.address))
+        .header("origin", origin)
+        .header("content-type", "application/json")
+        .body(r#"{"query":"{ __typename }"}"#)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_configured_origin_may_call_the_api_from_a_browser() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.cors_origins = vec!["https://app.example".into()];
+    })
+    .await;
+    let response = preflight(&app, "https://app.example").await;
+    assert_eq!(response.status(), 200);
+    let headers = response.headers();
+    assert_eq!(
+        headers["access-control-allow-origin"],
+        "https://app.example"
+    );
+    let methods = headers["access-control-allow-methods"].to_str().unwrap();
+    assert!(
+        methods.contains("POST") && methods.contains("GET"),
+        "{methods}"
+    );
+    assert!(headers["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .contains("content-type"));
+    assert_eq!(headers["access-control-max-age"], "3600");
+
+    let response = post_from(&app, "https://app.example").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://app.example"
+    );
+    assert_eq!(response.headers()["access-control-expose-headers"], "etag");
+    assert_eq!(
+        response.text().await.unwrap(),
+        r#"{"data":{"__typename":"Query"}}"#
+    );
+}
+
+#[tokio::test]
+async fn other_origins_get_no_cors_permission() {
+    // None configured (the default), and one configured that is not the caller.
+    let default = spawn_app().await;
+    let configured = crate::helpers::spawn_app_with(|s| {
+        s.cors_origins = vec!["https://app.example".into()];
+    })
+    .await;
+    for app in [&default, &configured] {
+        let response = preflight(app, "https://elsewhere.example").await;
+        assert!(
+            !response.status().is_success(),
+            "a preflight from elsewhere succeeded: {}",
+            response.status()
+        );
+        assert_eq!(response.headers().get("access-control-allow-origin"), None);
+        let response = post_from(app, "https://elsewhere.example").await;
+        assert_eq!(response.headers().get("access-control-allow-origin"), None);
+    }
+}
