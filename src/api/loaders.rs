@@ -119,12 +119,8 @@ impl Loaders {
         &self,
         slugs: Vec<String>,
     ) -> Result<HashMap<String, Arc<Record>>, Arc<GraphError>> {
-        let cached: Option<HashMap<String, Arc<Record>>> = slugs
-            .iter()
-            .map(|slug| Some((slug.clone(), self.graph.cached_record(slug)?)))
-            .collect();
-        if let Some(found) = cached {
-            return Ok(found);
+        if let Some(found) = self.graph.cached_records(slugs.iter().map(String::as_str)) {
+            return Ok(slugs.into_iter().zip(found).collect());
         }
         self.activity.fetch_add(1, Ordering::Relaxed);
         self.records.load_many(slugs).await
