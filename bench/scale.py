@@ -5,8 +5,9 @@ For each size N, seeds a fresh database with `wic-gql seed --synthetic N` (the r
 data plus synthetic clusters, see src/seed/synthetic.rs), then reports the seed rate
 (records/s), the database size on disk, the server's memory (RSS) after the load, the
 first (cold, from the store; the median over several fresh starts) and the steady (warm)
-latency of Q1, Q2 and Q4 with one connection, and the targets' ratios. The synthetic records never touch the real ones, so
-every size must give the same answers: the answers are checked before timing.
+latency of Q1, Q2 and Q4 with one connection, and the targets' ratios. The synthetic
+records never touch the real ones, so every size must give the same answers: the answers
+are checked before timing.
 
     bench/scale.py                          # 1k, 10k, 100k, 1M records
     bench/scale.py --sizes 1000,10000 --seconds 1
