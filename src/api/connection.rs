@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use async_graphql::connection::{query_with, CursorType, OpaqueCursor, PageInfo};
+use async_graphql::connection::{CursorType, OpaqueCursor, PageInfo};
 use async_graphql::{Context, Object, OutputType, TypeName};
 
 use async_graphql::ErrorExtensions;
@@ -184,57 +184,81 @@ pub fn max_page_size(ctx: &Context<'_>) -> usize {
         .map_or(Limits::default().max_page_size, |l| l.max_page_size)
 }
 
-/// Slices `items` to the requested page.
+/// Slices `items` to the requested page, as the Relay connection specification's
+/// algorithm says (`ApplyCursorsToEdges`, `EdgesToReturn`, `HasPreviousPage`,
+/// `HasNextPage`). Without `first` and `last` the page holds the first
+/// [`DEFAULT_PAGE_SIZE`] items, as if `first` were that.
 pub async fn paginate<T: OutputType>(
     ctx: &Context<'_>,
     items: Vec<(T, RelationInfo)>,
     page: Page,
 ) -> ApiResult<Conn<T>> {
     let max = max_page_size(ctx);
-    for (name, value) in [("first", page.first), ("last", page.last)] {
-        if value.is_some_and(|v| v as i64 > max as i64) {
-            return Err(ApiError::BadInput(format!(
-                "`{name}` is {}, more than the {max} records a page may hold",
-                value.unwrap_or_default()
+    let size = |name: &str, value: Option<i32>| -> ApiResult<Option<usize>> {
+        match value {
+            Some(n) if n < 0 => Err(ApiError::BadInput(format!(
+                "`{name}` is {n}; a page size cannot be negative"
             ))
-            .extend());
+            .extend()),
+            Some(n) if n as usize > max => Err(ApiError::BadInput(format!(
+                "`{name}` is {n}, more than the {max} records a page may hold"
+            ))
+            .extend()),
+            other => Ok(other.map(|n| n as usize)),
         }
+    };
+    let (mut first, last) = (size("first", page.first)?, size("last", page.last)?);
+    let (after, before) = (cursor("after", page.after)?, cursor("before", page.before)?);
+    if first.is_none() && last.is_none() {
+        first = Some(DEFAULT_PAGE_SIZE);
     }
-    let default_size = page.first.is_none() && page.last.is_none();
-    query_with(
-        page.after,
-        page.before,
-        page.first,
-        page.last,
-        |after: Option<OpaqueCursor<usize>>, before: Option<OpaqueCursor<usize>>, first, last| async move {
-            let total = items.len();
-            let mut end = before.map_or(total, |c| c.0.min(total));
-            let mut start = after.map_or(0, |c| (c.0 + 1).min(end));
-            if let Some(first) = first {
-                end = end.min(start + first);
-            }
-            if let Some(last) = last {
-                start = start.max(end.saturating_sub(last));
-            }
-            if default_size {
-                end = end.min(start + DEFAULT_PAGE_SIZE);
-            }
-            let edges = items
-                .into_iter()
-                .enumerate()
-                .skip(start)
-                .take(end - start)
-                .map(|(position, (node, relation))| ConnEdge { position, node, relation })
-                .collect();
-            Ok::<_, async_graphql::Error>(Conn {
-                edges,
-                has_previous_page: start > 0,
-                has_next_page: end < total,
-                total_count: total,
-            })
-        },
-    )
-    .await
+    let total = items.len();
+    // ApplyCursorsToEdges: the items strictly between the two cursors.
+    let upper = before.map_or(total, |b| b.min(total));
+    let lower = after.map_or(0, |a| a.saturating_add(1)).min(upper);
+    let (mut start, mut end) = (lower, upper);
+    if let Some(first) = first {
+        end = end.min(start.saturating_add(first));
+    }
+    if let Some(last) = last {
+        start = start.max(end.saturating_sub(last));
+    }
+    let has_previous_page = match last {
+        Some(_) => start > lower,
+        None => lower > 0,
+    };
+    let has_next_page = match first {
+        Some(_) => end < upper,
+        None => upper < total,
+    };
+    let edges = items
+        .into_iter()
+        .enumerate()
+        .skip(start)
+        .take(end - start)
+        .map(|(position, (node, relation))| ConnEdge {
+            position,
+            node,
+            relation,
+        })
+        .collect();
+    Ok(Conn {
+        edges,
+        has_previous_page,
+        has_next_page,
+        total_count: total,
+    })
+}
+
+/// The position an `after` or `before` cursor names.
+fn cursor(name: &str, value: Option<String>) -> ApiResult<Option<usize>> {
+    value
+        .map(|text| {
+            OpaqueCursor::<usize>::decode_cursor(&text)
+                .map(|c| c.0)
+                .map_err(|_| ApiError::InvalidCursor(name.to_string()).extend())
+        })
+        .transpose()
 }
 
 /// The loaders of the current request.

@@ -10,6 +10,9 @@ pub enum ApiError {
     /// A global id that this server did not issue.
     #[error("invalid id {0:?}: expected an opaque id returned by this API in an `id` field")]
     InvalidId(String),
+    /// An `after` or `before` that is not a cursor this server issued.
+    #[error("`{0}` is not a cursor of this connection: pass a `cursor` or `pageInfo` cursor returned by this API")]
+    InvalidCursor(String),
     /// An argument outside what the field accepts.
     #[error("{0}")]
     BadInput(String),
@@ -23,6 +26,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::InvalidId(_) => "INVALID_ID",
+            ApiError::InvalidCursor(_) => "INVALID_CURSOR",
             ApiError::BadInput(_) => "BAD_USER_INPUT",
             ApiError::Internal => "INTERNAL_SERVER_ERROR",
         }

@@ -1,13 +1,16 @@
 //! Limits on what one GraphQL document may ask for, checked before anything executes and
 //! refused with a GraphQL error carrying a stable `extensions.code`.
 //!
-//! [`check_tokens`] and [`check_document`] run before execution (see [`super::Api`]):
-//! token count on the raw text, then aliases, root fields, directives, page sizes and
-//! introspection on the parsed document. Depth and cost are async-graphql's validation limits, worded by
+//! [`check_tokens`], [`check_shape`] and [`check_pages`] run before execution (see
+//! [`super::Api`]): the token count on the raw text; aliases, root fields, directives and
+//! introspection on the parsed document, before validation; page sizes once the
+//! variables are coerced. Depth and cost are async-graphql's validation limits, worded by
 //! [`ExplainLimits`].
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
+use apollo_compiler::ast;
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{
@@ -87,29 +90,12 @@ pub fn check_tokens(limits: &Limits, query: &str) -> ServerResult<()> {
     Ok(())
 }
 
-/// The checks on the parsed document, before validation: page sizes, aliases, root
-/// fields, directives and introspection.
-pub fn check_document(
-    options: &SchemaOptions,
-    document: &ExecutableDocument,
-    variables: &Variables,
-) -> ServerResult<()> {
+/// The checks on the document's shape, after parsing and before validation: aliases,
+/// root fields (counted after fragments are expanded), directives and introspection.
+/// Linear in the document: each fragment is counted once, however often it is spread.
+pub fn check_shape(options: &SchemaOptions, document: &ast::Document) -> ServerResult<()> {
     let limits = &options.limits;
-    let counts = Counts::of(document, variables);
-    // Page sizes are refused here, before execution, rather than by the connection
-    // field: a field error there would have to null its parent object.
-    if let Some((_, size, argument)) = counts
-        .largest_page
-        .filter(|(n, _, _)| *n > limits.max_page_size as i64)
-    {
-        return Err(refuse(
-            "BAD_USER_INPUT",
-            format!(
-                "`{argument}` is {size}, more than the {} records a page may hold",
-                limits.max_page_size
-            ),
-        ));
-    }
+    let counts = Counts::of(document);
     for (count, max, code, what) in [
         (counts.aliases, limits.max_aliases, "ALIAS_LIMIT", "aliases"),
         (
@@ -140,6 +126,72 @@ pub fn check_document(
         ));
     }
     Ok(())
+}
+
+/// The page sizes (`first`, `last`), once the variables are known. Refused here, before
+/// execution, rather than by the connection field: a field error there would null its
+/// parent object.
+pub fn check_pages(
+    options: &SchemaOptions,
+    document: &ExecutableDocument,
+    variables: &Variables,
+) -> ServerResult<()> {
+    let max = options.limits.max_page_size;
+    let mut largest: Option<(i64, String, String)> = None;
+    let sets = document
+        .operations
+        .iter()
+        .map(|(_, op)| &op.node.selection_set.node)
+        .chain(
+            document
+                .fragments
+                .values()
+                .map(|f| &f.node.selection_set.node),
+        );
+    for set in sets {
+        largest_page(set, variables, &mut largest);
+    }
+    match largest {
+        Some((size, written, argument)) if size > max as i64 => Err(refuse(
+            "BAD_USER_INPUT",
+            format!("`{argument}` is {written}, more than the {max} records a page may hold"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn largest_page(
+    set: &SelectionSet,
+    variables: &Variables,
+    largest: &mut Option<(i64, String, String)>,
+) {
+    for selection in &set.items {
+        match &selection.node {
+            Selection::Field(field) => {
+                for (argument, value) in &field.node.arguments {
+                    let argument = argument.node.as_str();
+                    if argument != "first" && argument != "last" {
+                        continue;
+                    }
+                    let resolved = value
+                        .node
+                        .clone()
+                        .into_const_with(|name| variables.get(&name).cloned().ok_or(()));
+                    if let Ok(async_graphql::Value::Number(n)) = resolved {
+                        let size = n.as_i64().unwrap_or(i64::MAX);
+                        if largest.as_ref().is_none_or(|(m, _, _)| size > *m) {
+                            *largest = Some((size, n.to_string(), argument.to_string()));
+                        }
+                    }
+                }
+                largest_page(&field.node.selection_set.node, variables, largest);
+            }
+            Selection::FragmentSpread(_) => {}
+            Selection::InlineFragment(inline) => {
+                largest_page(&inline.node.selection_set.node, variables, largest)
+            }
+        }
+    }
 }
 
 /// async-graphql's own wording when validation finds the depth or the cost over its limit.
@@ -200,68 +252,94 @@ impl Extension for ExplainLimits {
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Counts {
     aliases: usize,
+    /// The most root fields of one operation, fragments expanded.
     root_fields: usize,
     directives: usize,
     /// `__schema` and `__type` fields.
     introspection: usize,
-    /// The largest `first`/`last`: its value, as written, and the argument's name.
-    largest_page: Option<(i64, String, String)>,
 }
 
 impl Counts {
-    fn of(document: &ExecutableDocument, variables: &Variables) -> Self {
+    fn of(document: &ast::Document) -> Self {
         let mut counts = Counts::default();
-        for (_, operation) in document.operations.iter() {
-            counts.directives += operation.node.directives.len();
-            counts.root_fields = counts
-                .root_fields
-                .max(operation.node.selection_set.node.items.len());
-            counts.walk(&operation.node.selection_set.node, variables);
-        }
-        for fragment in document.fragments.values() {
-            counts.directives += fragment.node.directives.len();
-            counts.walk(&fragment.node.selection_set.node, variables);
+        let fragments: HashMap<&str, &ast::FragmentDefinition> = document
+            .definitions
+            .iter()
+            .filter_map(|d| d.as_fragment_definition())
+            .map(|f| (f.name.as_str(), &**f))
+            .collect();
+        let mut root_counts = HashMap::new();
+        for definition in &document.definitions {
+            match definition {
+                ast::Definition::OperationDefinition(op) => {
+                    counts.directives += op.directives.len();
+                    let roots = root_fields(&op.selection_set, &fragments, &mut root_counts);
+                    counts.root_fields = counts.root_fields.max(roots);
+                    counts.walk(&op.selection_set);
+                }
+                ast::Definition::FragmentDefinition(fragment) => {
+                    counts.directives += fragment.directives.len();
+                    counts.walk(&fragment.selection_set);
+                }
+                _ => {}
+            }
         }
         counts
     }
 
-    fn walk(&mut self, set: &SelectionSet, variables: &Variables) {
-        for selection in &set.items {
-            match &selection.node {
-                Selection::Field(field) => {
-                    self.aliases += usize::from(field.node.alias.is_some());
-                    let name = field.node.name.node.as_str();
+    fn walk(&mut self, set: &[ast::Selection]) {
+        for selection in set {
+            match selection {
+                ast::Selection::Field(field) => {
+                    self.aliases += usize::from(field.alias.is_some());
+                    let name = field.name.as_str();
                     self.introspection += usize::from(name == "__schema" || name == "__type");
-                    self.directives += field.node.directives.len();
-                    for (argument, value) in &field.node.arguments {
-                        let argument = argument.node.as_str();
-                        if argument != "first" && argument != "last" {
-                            continue;
-                        }
-                        let resolved = value
-                            .node
-                            .clone()
-                            .into_const_with(|name| variables.get(&name).cloned().ok_or(()));
-                        if let Ok(async_graphql::Value::Number(n)) = resolved {
-                            let size = n.as_i64().unwrap_or(i64::MAX);
-                            if self.largest_page.as_ref().is_none_or(|(m, _, _)| size > *m) {
-                                self.largest_page =
-                                    Some((size, n.to_string(), argument.to_string()));
-                            }
-                        }
-                    }
-                    self.walk(&field.node.selection_set.node, variables);
+                    self.directives += field.directives.len();
+                    self.walk(&field.selection_set);
                 }
-                Selection::FragmentSpread(spread) => {
-                    self.directives += spread.node.directives.len()
+                ast::Selection::FragmentSpread(spread) => {
+                    self.directives += spread.directives.len()
                 }
-                Selection::InlineFragment(inline) => {
-                    self.directives += inline.node.directives.len();
-                    self.walk(&inline.node.selection_set.node, variables);
+                ast::Selection::InlineFragment(inline) => {
+                    self.directives += inline.directives.len();
+                    self.walk(&inline.selection_set);
                 }
             }
         }
     }
+}
+
+/// The fields a selection set selects directly, fragments expanded. Each fragment is
+/// counted once and remembered (`memo`), so a chain of fragments that spread each other
+/// twice costs its length, not two to its length; a fragment in a cycle counts nothing
+/// here (validation refuses the cycle).
+fn root_fields<'a>(
+    set: &'a [ast::Selection],
+    fragments: &HashMap<&'a str, &'a ast::FragmentDefinition>,
+    memo: &mut HashMap<&'a str, Option<usize>>,
+) -> usize {
+    set.iter().fold(0usize, |sum, selection| {
+        sum.saturating_add(match selection {
+            ast::Selection::Field(_) => 1,
+            ast::Selection::InlineFragment(inline) => {
+                root_fields(&inline.selection_set, fragments, memo)
+            }
+            ast::Selection::FragmentSpread(spread) => {
+                let name = spread.fragment_name.as_str();
+                match memo.get(name) {
+                    Some(known) => known.unwrap_or(0),
+                    None => {
+                        memo.insert(name, None);
+                        let count = fragments
+                            .get(name)
+                            .map_or(0, |f| root_fields(&f.selection_set, fragments, memo));
+                        memo.insert(name, Some(count));
+                        count
+                    }
+                }
+            }
+        })
+    })
 }
 
 /// The number of GraphQL lexical tokens in `text`, counting no further than `max + 1`.
@@ -341,29 +419,47 @@ mod tests {
         );
     }
 
+    fn counts(text: &str) -> Counts {
+        Counts::of(&ast::Document::parse(text, "test.graphql").unwrap())
+    }
+
     #[test]
     fn counts_aliases_root_fields_and_directives() {
-        let document = async_graphql::parser::parse_query(
-            "query @a { x: trends { y: totalCount @include(if: true) } events { ...F } }
-             fragment F on EventConnection @b { z: totalCount @skip(if: false) }",
-        )
-        .unwrap();
         assert_eq!(
-            Counts::of(&document, &Variables::default()),
+            counts(
+                "query @a { x: trends { y: totalCount @include(if: true) } events { ...F } }
+                 fragment F on EventConnection @b { z: totalCount @skip(if: false) }"
+            ),
             Counts {
                 aliases: 3,
                 root_fields: 2,
                 directives: 4,
                 introspection: 0,
-                largest_page: None,
             }
         );
-        let document =
-            async_graphql::parser::parse_query("{ __typename a: __schema { b: __type { name } } }")
-                .unwrap();
         assert_eq!(
-            Counts::of(&document, &Variables::default()).introspection,
+            counts("{ __typename a: __schema { b: __type { name } } }").introspection,
             2
+        );
+    }
+
+    #[test]
+    fn root_fields_are_counted_after_fragments_are_expanded() {
+        assert_eq!(
+            counts("{ a ...R ... on Query { b c } } fragment R on Query { d e }").root_fields,
+            5
+        );
+        // A chain of fragments each spreading the previous one twice: 2^30 root fields,
+        // counted in 31 steps.
+        let mut text = String::from("fragment F0 on Query { __typename }\n");
+        for n in 1..=30 {
+            text += &format!("fragment F{n} on Query {{ ...F{m} ...F{m} }}\n", m = n - 1);
+        }
+        text += "{ ...F30 }";
+        assert_eq!(counts(&text).root_fields, 1 << 30);
+        assert_eq!(
+            counts("{ ...A } fragment A on Query { ...A x }").root_fields,
+            1
         );
     }
 

@@ -11,6 +11,7 @@ pub mod limits;
 mod loaders;
 mod node;
 mod place;
+mod prepare;
 mod query;
 mod service;
 mod statistic;
@@ -69,7 +70,13 @@ pub fn build_schema(options: &SchemaOptions) -> WicSchema {
 
 /// The SDL of the schema: what `schema.graphql` must hold.
 pub fn sdl() -> String {
-    build_schema(&SchemaOptions::default()).sdl()
+    sdl_of(&build_schema(&SchemaOptions::default()))
+}
+
+/// The SDL of `schema`, with `@specifiedBy` on the scalars that have it (as introspection
+/// shows them).
+fn sdl_of(schema: &WicSchema) -> String {
+    schema.sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }
 
 /// SHA-256 of the SDL, hex: tells clients which contract a running server speaks.

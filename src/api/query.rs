@@ -128,21 +128,29 @@ impl QueryRoot {
             ))
             .extend());
         }
-        let parsed = ids
+        // A malformed id is `null` with an error at its own index; the others still load.
+        let parsed: Vec<_> = ids.iter().map(|id| parse_global_id(id)).collect();
+        let slugs: Vec<String> = parsed
             .iter()
-            .map(|id| parse_global_id(id))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(to_gql)?;
-        let slugs: Vec<String> = parsed.iter().map(|(_, s)| s.clone()).collect();
+            .filter_map(|p| p.as_ref().ok().map(|(_, s)| s.clone()))
+            .collect();
         let found = loaders(ctx).records(slugs).await.map_err(to_gql)?;
         Ok(parsed
             .into_iter()
-            .map(|(kind, slug)| {
-                found
+            .enumerate()
+            .map(|(index, parsed)| match parsed {
+                Ok((kind, slug)) => found
                     .get(&slug)
                     .filter(|r| r.kind() == kind)
                     .cloned()
-                    .and_then(Node::from_record)
+                    .and_then(Node::from_record),
+                Err(error) => {
+                    let mut error =
+                        ctx.set_error_path(to_gql(error).into_server_error(ctx.item.pos));
+                    error.path.push(async_graphql::PathSegment::Index(index));
+                    ctx.add_error(error);
+                    None
+                }
             })
             .collect())
     }

@@ -7,160 +7,135 @@
 //! use async-graphql's own validation limits, and only a refused request meets an
 //! extension, to word its refusal.
 //!
-//! Validation is the other large fixed cost of a small query (a ninth of Q1's server
-//! time): async-graphql checks some twenty rules on every request. Its outcome depends
-//! only on the document, the operation name and the variables, so a request that passed
-//! with no error at all is remembered beside its parsed document, and an identical
-//! request later runs on a twin schema that skips the rules (`ValidationMode::Fast`; it
-//! still computes depth and cost). Anything not seen before is validated in full.
+//! Validation is apollo-compiler's ([`super::prepare`]): every rule of the
+//! specification, once per document text; the validated document is cached (within a
+//! byte budget) and each request only coerces its own variables against it.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{
-    EmptyMutation, EmptySubscription, Request, Response, Schema, ServerResult, ValidationMode,
-    Variables,
-};
+use async_graphql::{EmptyMutation, EmptySubscription, Request, Response, Schema, ValidationMode};
 use quick_cache::sync::Cache;
+use quick_cache::Weighter;
 
 use super::limits::{self, ExplainLimits};
+use super::prepare::{Prepared, RequestErrors, Validator};
 use super::{QueryRoot, SchemaOptions, WicSchema};
 
 /// The served schema and the checks that run before it.
 #[derive(Clone)]
 pub struct Api {
+    /// The schema that executes: async-graphql's rules are skipped (apollo-compiler has
+    /// checked every rule, see [`super::prepare`]); depth and cost are still computed.
     schema: WicSchema,
-    /// The same schema and limits with the validation rules skipped: only for requests
-    /// that already passed them (see the module documentation).
-    prevalidated: WicSchema,
     /// The same schema with depth and cost checked by [`ExplainLimits`] instead: run only
     /// when `schema` refused a request for either, to say by how much. It never
     /// executes a field.
     explainer: WicSchema,
+    validator: Arc<Validator>,
     options: SchemaOptions,
-    /// Parsed documents by their text. Clients repeat a few operations, and parsing
-    /// (pest) was a sixth of a small query's time; a clone of the parsed tree is cheaper.
-    documents: Arc<Cache<String, Arc<CachedDocument>>>,
+    /// Validated documents by their text. Clients repeat a few operations, and parsing
+    /// and validating cost more than executing a small query. Bounded by an estimate of
+    /// the bytes held, not by a count.
+    documents: Arc<Cache<String, Arc<Prepared>, DocumentWeight>>,
 }
 
-/// A parsed document, and the operation names and variables with which it passed
-/// validation and ran without any error.
-struct CachedDocument {
-    document: ExecutableDocument,
-    validated: Mutex<Vec<(Option<String>, Variables)>>,
-}
-
-/// How many (operation, variables) pairs are remembered per document; later ones are
-/// simply validated every time.
-const VALIDATED_PER_DOCUMENT: usize = 16;
-
-impl CachedDocument {
-    fn passed(&self, request: &Request) -> bool {
-        let validated = self.validated.lock().expect("validated list poisoned");
-        holds(&validated, &request.operation_name, &request.variables)
-    }
-
-    fn remember(&self, operation_name: Option<String>, variables: Variables) {
-        let mut validated = self.validated.lock().expect("validated list poisoned");
-        if validated.len() < VALIDATED_PER_DOCUMENT
-            && !holds(&validated, &operation_name, &variables)
-        {
-            validated.push((operation_name, variables));
-        }
-    }
-}
-
-fn holds(
-    validated: &[(Option<String>, Variables)],
-    operation_name: &Option<String>,
-    variables: &Variables,
-) -> bool {
-    validated
-        .iter()
-        .any(|(name, vars)| name == operation_name && vars == variables)
-}
-
-/// How many parsed documents are kept, and the longest text that is cached.
-const CACHED_DOCUMENTS: usize = 1_000;
+/// The longest text that is cached, and the budget of the whole cache: its weight is an
+/// estimate of the bytes a document holds (text and both syntax trees).
 const LONGEST_CACHED_DOCUMENT: usize = 16 * 1024;
+const DOCUMENT_CACHE_BYTES: u64 = 32 * 1024 * 1024;
+/// Syntax trees are larger than their text; measured at about 20 bytes of tree per byte
+/// of text on the benchmark's queries.
+const TREE_BYTES_PER_TEXT_BYTE: u64 = 24;
+
+#[derive(Clone)]
+struct DocumentWeight;
+
+impl Weighter<String, Arc<Prepared>> for DocumentWeight {
+    fn weight(&self, key: &String, _: &Arc<Prepared>) -> u64 {
+        (key.len() as u64 + 64) * TREE_BYTES_PER_TEXT_BYTE
+    }
+}
 
 impl Api {
     pub fn new(options: &SchemaOptions) -> Self {
-        let limited = || {
-            builder(options)
-                .limit_depth(options.limits.max_depth)
-                .limit_complexity(options.limits.max_complexity)
-        };
-        let schema = limited().finish();
-        let prevalidated = limited().validation_mode(ValidationMode::Fast).finish();
+        let schema = builder(options)
+            .limit_depth(options.limits.max_depth)
+            .limit_complexity(options.limits.max_complexity)
+            .validation_mode(ValidationMode::Fast)
+            .finish();
         let explainer = builder(options)
             .extension(ExplainLimits(options.limits))
+            .validation_mode(ValidationMode::Fast)
             .finish();
+        let validator = Arc::new(Validator::new(&super::sdl_of(&schema), options.suggestions));
+        let estimated = (DOCUMENT_CACHE_BYTES / (1024 * TREE_BYTES_PER_TEXT_BYTE)) as usize;
         Api {
             schema,
-            prevalidated,
             explainer,
+            validator,
             options: *options,
-            documents: Arc::new(Cache::new(CACHED_DOCUMENTS)),
+            documents: Arc::new(Cache::with_weighter(
+                estimated,
+                DOCUMENT_CACHE_BYTES,
+                DocumentWeight,
+            )),
         }
     }
 
-    /// Runs `request` if it is within the limits; otherwise answers with the refusal
-    /// (a GraphQL error with its `extensions.code`) without executing anything.
+    /// Runs `request` if it is valid and within the limits; otherwise answers with the
+    /// request errors (each with its `extensions.code`) without executing anything.
     pub async fn execute(&self, mut request: Request) -> Response {
-        let document = match self.check(&mut request) {
-            Ok(document) => document,
-            Err(refusal) => return Response::from_errors(vec![refusal]),
+        let prepared = match self.prepare(&mut request) {
+            Ok(prepared) => prepared,
+            Err(errors) => return Response::from_errors(errors),
         };
-        let Some(document) = document else {
-            // Not parsed: execution reports the syntax error.
-            return self.schema.execute(request).await;
-        };
-        if document.passed(&request) {
-            return self.prevalidated.execute(request).await;
-        }
-        // Kept to remember a success, or for the explainer should validation refuse.
+        // Kept for the explainer, should depth or cost refuse the request.
         let (variables, operation_name) =
             (request.variables.clone(), request.operation_name.clone());
         let response = self.schema.execute(request).await;
-        if response.errors.is_empty() {
-            document.remember(operation_name, variables);
-            response
-        } else if limits::is_validation_limit_refusal(&response) {
-            let mut request = Request::new("").variables(variables);
-            request.operation_name = operation_name;
-            request.set_parsed_query(document.document.clone());
-            self.explainer.execute(request).await
-        } else {
-            response
+        if !limits::is_validation_limit_refusal(&response) {
+            return response;
         }
+        let mut again = Request::new("").variables(variables);
+        again.operation_name = operation_name;
+        again.set_parsed_query(prepared.document.clone());
+        self.explainer.execute(again).await
     }
 
-    /// The limits on the document; the parsed document is handed to the request, so it is
-    /// not parsed again, and returned. A document that does not parse passes: execution
-    /// reports the syntax error.
-    fn check(&self, request: &mut Request) -> ServerResult<Option<Arc<CachedDocument>>> {
-        limits::check_tokens(&self.options.limits, &request.query)?;
-        let Some(document) = self.parse(&request.query) else {
-            return Ok(None);
-        };
-        limits::check_document(&self.options, &document.document, &request.variables)?;
-        request.set_parsed_query(document.document.clone());
-        Ok(Some(document))
+    /// Whether the selected operation of `query` is a query, for GET; `None` when the
+    /// document is invalid or selects nothing (execution then says why).
+    pub fn is_query(&self, query: &str, operation_name: Option<&str>) -> Option<bool> {
+        let prepared = self.document(query).ok()?;
+        self.validator.is_query(&prepared, operation_name)
     }
 
-    fn parse(&self, query: &str) -> Option<Arc<CachedDocument>> {
-        if let Some(document) = self.documents.get(query) {
-            return Some(document);
+    /// Every check before execution: the token count, the rules, the variables, the
+    /// limits. The validated document is handed to the request, so it is not parsed again.
+    fn prepare(&self, request: &mut Request) -> Result<Arc<Prepared>, RequestErrors> {
+        limits::check_tokens(&self.options.limits, &request.query).map_err(|e| vec![e])?;
+        let prepared = self.document(&request.query)?;
+        let operation_name = request.operation_name.as_deref();
+        request.variables =
+            self.validator
+                .variables(&prepared, operation_name, &request.variables)?;
+        limits::check_pages(&self.options, &prepared.document, &request.variables)
+            .map_err(|e| vec![e])?;
+        request.set_parsed_query(prepared.document.clone());
+        Ok(prepared)
+    }
+
+    fn document(&self, query: &str) -> Result<Arc<Prepared>, RequestErrors> {
+        if let Some(prepared) = self.documents.get(query) {
+            return Ok(prepared);
         }
-        let document = Arc::new(CachedDocument {
-            document: async_graphql::parser::parse_query(query).ok()?,
-            validated: Mutex::default(),
-        });
+        let prepared = Arc::new(
+            self.validator
+                .prepare(query, |ast| limits::check_shape(&self.options, ast))?,
+        );
         if query.len() <= LONGEST_CACHED_DOCUMENT {
-            self.documents.insert(query.to_string(), document.clone());
+            self.documents.insert(query.to_string(), prepared.clone());
         }
-        Some(document)
+        Ok(prepared)
     }
 }
 

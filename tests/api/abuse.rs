@@ -449,7 +449,7 @@ async fn malformed_input_is_refused_and_the_server_keeps_serving() {
             "{ trends(first: 99999999999999999999) { totalCount } }".into(),
             json!({}),
             None,
-            refused(400, "BAD_USER_INPUT"),
+            refused(400, "GRAPHQL_VALIDATION_FAILED"),
         ),
         (
             "a huge integer variable",

@@ -92,6 +92,21 @@ impl TestApp {
             .expect("JSON response")
     }
 
+    /// POSTs `query` accepting `application/graphql-response+json`: the status and the
+    /// whole JSON response.
+    pub async fn post_status(&self, query: &str, variables: Value) -> (u16, Value) {
+        let response = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .header("accept", "application/graphql-response+json")
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON response"))
+    }
+
     /// POSTs a raw JSON body; the whole JSON response.
     pub async fn post_json(&self, body: Value) -> Value {
         self.client
