@@ -96,70 +96,9 @@ pub struct ServeArgs {
     #[arg(long, env = "WIC_GQL_TRUSTED_DOCUMENTS", value_name = "FILE")]
     pub trusted_documents: Option<PathBuf>,
     #[command(flatten)]
-    pub limits: LimitArgs,
-}
-
-/// The limits of `wic-gql serve`; each refusal carries a stable `extensions.code`.
-#[derive(Debug, Args)]
-pub struct LimitArgs {
-    /// Deepest field nesting (DEPTH_LIMIT).
-    #[arg(long, env = "WIC_GQL_MAX_DEPTH", default_value_t = Limits::default().max_depth)]
-    pub max_depth: usize,
-    /// Highest query cost: one per field, connections times their `first`/`last`, 10
-    /// when neither is given (COMPLEXITY_LIMIT).
-    #[arg(long, env = "WIC_GQL_MAX_COMPLEXITY", default_value_t = Limits::default().max_complexity)]
-    pub max_complexity: usize,
-    /// Largest `first`/`last` a connection accepts (BAD_USER_INPUT).
-    #[arg(long, env = "WIC_GQL_MAX_PAGE_SIZE", default_value_t = Limits::default().max_page_size)]
-    pub max_page_size: usize,
-    /// Most aliases in a document (ALIAS_LIMIT).
-    #[arg(long, env = "WIC_GQL_MAX_ALIASES", default_value_t = Limits::default().max_aliases)]
-    pub max_aliases: usize,
-    /// Most fields directly under an operation (ROOT_FIELD_LIMIT).
-    #[arg(long, env = "WIC_GQL_MAX_ROOT_FIELDS", default_value_t = Limits::default().max_root_fields)]
-    pub max_root_fields: usize,
-    /// Most directives in a document (DIRECTIVE_LIMIT).
-    #[arg(long, env = "WIC_GQL_MAX_DIRECTIVES", default_value_t = Limits::default().max_directives)]
-    pub max_directives: usize,
-    /// Most lexical tokens in a document (TOKEN_LIMIT).
-    #[arg(long, env = "WIC_GQL_MAX_TOKENS", default_value_t = Limits::default().max_tokens)]
-    pub max_tokens: usize,
-    /// Largest request body in bytes (PAYLOAD_TOO_LARGE, status 413).
-    #[arg(long, env = "WIC_GQL_MAX_BODY_BYTES", default_value_t = HttpLimits::default().max_body_bytes)]
-    pub max_body_bytes: usize,
-    /// Most operations in a batched POST (a JSON array); 0 turns batching off
-    /// (BATCHING_NOT_ALLOWED).
-    #[arg(long, env = "WIC_GQL_MAX_BATCH", default_value_t = HttpLimits::default().max_batch)]
-    pub max_batch: usize,
-    /// Longest execution of one request in milliseconds (TIMEOUT, status 503).
-    #[arg(long, env = "WIC_GQL_TIMEOUT_MS", default_value_t = HttpLimits::default().timeout_ms)]
-    pub timeout_ms: u64,
-    /// Most GraphQL requests in flight; more get an immediate 503 (OVERLOADED).
-    #[arg(long, env = "WIC_GQL_MAX_CONCURRENT", default_value_t = HttpLimits::default().max_concurrent as u32,
-          value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_concurrent: u32,
-}
-
-impl LimitArgs {
-    fn split(&self) -> (Limits, HttpLimits) {
-        (
-            Limits {
-                max_depth: self.max_depth,
-                max_complexity: self.max_complexity,
-                max_page_size: self.max_page_size,
-                max_aliases: self.max_aliases,
-                max_root_fields: self.max_root_fields,
-                max_directives: self.max_directives,
-                max_tokens: self.max_tokens,
-            },
-            HttpLimits {
-                max_body_bytes: self.max_body_bytes,
-                max_batch: self.max_batch,
-                timeout_ms: self.timeout_ms,
-                max_concurrent: self.max_concurrent as usize,
-            },
-        )
-    }
+    pub limits: Limits,
+    #[command(flatten)]
+    pub http_limits: HttpLimits,
 }
 
 /// Arguments of `wic-gql dump`.
@@ -241,7 +180,7 @@ fn write_summary(report: &SeedReport, out: &mut impl Write) -> Result<(), CliErr
 }
 
 async fn run_serve(args: ServeArgs, out: &mut impl Write) -> Result<(), CliError> {
-    let (limits, http_limits) = args.limits.split();
+    let (limits, http_limits) = (args.limits, args.http_limits);
     let settings = Settings {
         host: args.host,
         port: args.port,

@@ -38,17 +38,33 @@ impl fmt::Display for Mode {
     }
 }
 
-/// Limits of the HTTP layer, beyond those on GraphQL documents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Limits of the HTTP layer, beyond those on GraphQL documents; each is a flag and an
+/// environment variable of `wic-gql serve`, declared here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Args)]
 pub struct HttpLimits {
-    /// Largest request body, in bytes.
+    /// Largest request body in bytes (PAYLOAD_TOO_LARGE, status 413).
+    #[arg(long, env = "WIC_GQL_MAX_BODY_BYTES", default_value_t = HttpLimits::default().max_body_bytes)]
     pub max_body_bytes: usize,
-    /// Longest time one request may execute, in milliseconds.
+    /// Longest execution of one request in milliseconds (TIMEOUT, status 503).
+    #[arg(long, env = "WIC_GQL_TIMEOUT_MS", default_value_t = HttpLimits::default().timeout_ms)]
     pub timeout_ms: u64,
-    /// Most GraphQL requests in flight at once; more get 503 at once, not a queue.
+    /// Most GraphQL requests in flight; more get an immediate 503 (OVERLOADED), not a
+    /// queue.
+    #[arg(long, env = "WIC_GQL_MAX_CONCURRENT", default_value_t = HttpLimits::default().max_concurrent,
+          value_parser = at_least_one)]
     pub max_concurrent: usize,
-    /// The most operations one batched POST may hold; 0 turns batching off.
+    /// Most operations in a batched POST (a JSON array); 0 turns batching off
+    /// (BATCHING_NOT_ALLOWED).
+    #[arg(long, env = "WIC_GQL_MAX_BATCH", default_value_t = HttpLimits::default().max_batch)]
     pub max_batch: usize,
+}
+
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 impl Default for HttpLimits {
@@ -125,27 +141,14 @@ impl Settings {
 
     /// One line stating the mode and every limit, for the startup log.
     pub fn describe(&self) -> String {
-        let l = &self.limits;
-        let h = &self.http_limits;
         format!(
-            "mode={} playground={} introspection={} cors_origins={:?} max_depth={} max_complexity={} \
-             max_page_size={} max_aliases={} max_root_fields={} max_directives={} max_tokens={} \
-             max_body_bytes={} max_batch={} timeout_ms={} max_concurrent={}",
+            "mode={} playground={} introspection={} cors_origins={:?} {:?} {:?}",
             self.mode,
             self.playground_enabled(),
             self.schema_options().introspection,
             self.cors_origins,
-            l.max_depth,
-            l.max_complexity,
-            l.max_page_size,
-            l.max_aliases,
-            l.max_root_fields,
-            l.max_directives,
-            l.max_tokens,
-            h.max_body_bytes,
-            h.max_batch,
-            h.timeout_ms,
-            h.max_concurrent,
+            self.limits,
+            self.http_limits,
         )
     }
 

@@ -19,24 +19,37 @@ use async_graphql::{
 
 use super::SchemaOptions;
 
-/// The limits in force; every one is a flag and an environment variable of `wic-gql serve`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The limits in force; every one is a flag and an environment variable of `wic-gql serve`
+/// (this struct is where they are declared), and every refusal has its `extensions.code`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Args)]
 pub struct Limits {
-    /// Deepest field nesting.
+    /// Deepest field nesting (DEPTH_LIMIT).
+    #[arg(long, env = "WIC_GQL_MAX_DEPTH", default_value_t = Limits::default().max_depth)]
     pub max_depth: usize,
-    /// Highest cost: one per field, connections multiplied by their `first`/`last`
-    /// (or [`UNBOUNDED_LIST_ESTIMATE`] when neither is given).
+    /// Highest query cost: one per field, connections times their `first`/`last`, 10
+    /// when neither is given (COMPLEXITY_LIMIT).
+    #[arg(long, env = "WIC_GQL_MAX_COMPLEXITY", default_value_t = Limits::default().max_complexity)]
     pub max_complexity: usize,
-    /// Largest `first`/`last` (and `nodes(ids:)` length).
+    /// Largest `first`/`last` a connection accepts, and `nodes(ids:)` length
+    /// (BAD_USER_INPUT).
+    #[arg(long, env = "WIC_GQL_MAX_PAGE_SIZE", default_value_t = Limits::default().max_page_size)]
     pub max_page_size: usize,
-    /// Most aliased fields in a document.
+    /// Most aliases in a document (ALIAS_LIMIT).
+    #[arg(long, env = "WIC_GQL_MAX_ALIASES", default_value_t = Limits::default().max_aliases)]
     pub max_aliases: usize,
-    /// Most fields directly under an operation.
+    /// Most fields directly under an operation, fragments expanded (ROOT_FIELD_LIMIT).
+    #[arg(long, env = "WIC_GQL_MAX_ROOT_FIELDS", default_value_t = Limits::default().max_root_fields)]
     pub max_root_fields: usize,
-    /// Most directives in a document.
+    /// Most directives in a document (DIRECTIVE_LIMIT).
+    #[arg(long, env = "WIC_GQL_MAX_DIRECTIVES", default_value_t = Limits::default().max_directives)]
     pub max_directives: usize,
-    /// Most lexical tokens in a document.
+    /// Most lexical tokens in a document (TOKEN_LIMIT).
+    #[arg(long, env = "WIC_GQL_MAX_TOKENS", default_value_t = Limits::default().max_tokens)]
     pub max_tokens: usize,
+    /// Most fields in one operation, at every depth, once its fragments are expanded
+    /// (FIELD_LIMIT).
+    #[arg(long, env = "WIC_GQL_MAX_FIELDS", default_value_t = Limits::default().max_fields)]
+    pub max_fields: usize,
 }
 
 impl Default for Limits {
@@ -49,6 +62,7 @@ impl Default for Limits {
             max_root_fields: 20,
             max_directives: 50,
             max_tokens: 10_000,
+            max_fields: 2_000,
         }
     }
 }
@@ -109,6 +123,12 @@ pub fn check_shape(options: &SchemaOptions, document: &ast::Document) -> ServerR
             limits.max_directives,
             "DIRECTIVE_LIMIT",
             "directives",
+        ),
+        (
+            counts.fields,
+            limits.max_fields,
+            "FIELD_LIMIT",
+            "fields in one operation once its fragments are expanded",
         ),
     ] {
         if count > max {
@@ -254,6 +274,8 @@ struct Counts {
     aliases: usize,
     /// The most root fields of one operation, fragments expanded.
     root_fields: usize,
+    /// The most fields of one operation at every depth, fragments expanded.
+    fields: usize,
     directives: usize,
     /// `__schema` and `__type` fields.
     introspection: usize,
@@ -268,13 +290,15 @@ impl Counts {
             .filter_map(|d| d.as_fragment_definition())
             .map(|f| (f.name.as_str(), &**f))
             .collect();
-        let mut root_counts = HashMap::new();
+        let (mut root_memo, mut deep_memo) = (HashMap::new(), HashMap::new());
         for definition in &document.definitions {
             match definition {
                 ast::Definition::OperationDefinition(op) => {
                     counts.directives += op.directives.len();
-                    let roots = root_fields(&op.selection_set, &fragments, &mut root_counts);
+                    let roots = expanded(&op.selection_set, &fragments, &mut root_memo, false);
                     counts.root_fields = counts.root_fields.max(roots);
+                    let fields = expanded(&op.selection_set, &fragments, &mut deep_memo, true);
+                    counts.fields = counts.fields.max(fields);
                     counts.walk(&op.selection_set);
                 }
                 ast::Definition::FragmentDefinition(fragment) => {
@@ -309,20 +333,26 @@ impl Counts {
     }
 }
 
-/// The fields a selection set selects directly, fragments expanded. Each fragment is
-/// counted once and remembered (`memo`), so a chain of fragments that spread each other
-/// twice costs its length, not two to its length; a fragment in a cycle counts nothing
-/// here (validation refuses the cycle).
-fn root_fields<'a>(
+/// How many fields a selection set selects, fragments expanded: only its own (`deep`
+/// false: the root fields of an operation), or at every depth (`deep`: the size of the
+/// response tree for one object per field). Each fragment is counted once and remembered
+/// (`memo`), so a chain of fragments that spread each other twice costs its length, not
+/// two to its length; a fragment in a cycle counts nothing here (validation refuses the
+/// cycle). Counts saturate.
+fn expanded<'a>(
     set: &'a [ast::Selection],
     fragments: &HashMap<&'a str, &'a ast::FragmentDefinition>,
     memo: &mut HashMap<&'a str, Option<usize>>,
+    deep: bool,
 ) -> usize {
     set.iter().fold(0usize, |sum, selection| {
         sum.saturating_add(match selection {
+            ast::Selection::Field(field) if deep => {
+                1usize.saturating_add(expanded(&field.selection_set, fragments, memo, deep))
+            }
             ast::Selection::Field(_) => 1,
             ast::Selection::InlineFragment(inline) => {
-                root_fields(&inline.selection_set, fragments, memo)
+                expanded(&inline.selection_set, fragments, memo, deep)
             }
             ast::Selection::FragmentSpread(spread) => {
                 let name = spread.fragment_name.as_str();
@@ -332,7 +362,7 @@ fn root_fields<'a>(
                         memo.insert(name, None);
                         let count = fragments
                             .get(name)
-                            .map_or(0, |f| root_fields(&f.selection_set, fragments, memo));
+                            .map_or(0, |f| expanded(&f.selection_set, fragments, memo, deep));
                         memo.insert(name, Some(count));
                         count
                     }
@@ -433,6 +463,7 @@ mod tests {
             Counts {
                 aliases: 3,
                 root_fields: 2,
+                fields: 5,
                 directives: 4,
                 introspection: 0,
             }
@@ -457,6 +488,11 @@ mod tests {
         }
         text += "{ ...F30 }";
         assert_eq!(counts(&text).root_fields, 1 << 30);
+        assert_eq!(counts(&text).fields, 1 << 30);
+        assert_eq!(
+            counts("{ trends { ...T } } fragment T on TrendConnection { nodes { slug } }").fields,
+            3
+        );
         assert_eq!(
             counts("{ ...A } fragment A on Query { ...A x }").root_fields,
             1

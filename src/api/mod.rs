@@ -28,7 +28,7 @@ pub use loaders::Loaders;
 pub use node::Node;
 pub use place::Place;
 pub use query::QueryRoot;
-pub use service::Api;
+pub use service::{Api, Outcome};
 pub use statistic::Statistic;
 pub use topic::Topic;
 pub use trend::Trend;

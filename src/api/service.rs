@@ -21,6 +21,16 @@ use super::limits::{self, ExplainLimits};
 use super::prepare::{Prepared, RequestErrors, Validator};
 use super::{QueryRoot, SchemaOptions, WicSchema};
 
+/// What became of a request.
+#[derive(Debug)]
+pub enum Outcome {
+    /// A request error: refused before execution (syntax, validation, variables, limits);
+    /// the response has no `data`.
+    Refused(RequestErrors),
+    /// Executed: `data`, and field errors if any.
+    Executed(Response),
+}
+
 /// The served schema and the checks that run before it.
 #[derive(Clone)]
 pub struct Api {
@@ -82,24 +92,32 @@ impl Api {
         }
     }
 
-    /// Runs `request` if it is valid and within the limits; otherwise answers with the
-    /// request errors (each with its `extensions.code`) without executing anything.
-    pub async fn execute(&self, mut request: Request) -> Response {
+    /// Runs `request` if it is valid and within the limits; otherwise says why not, with
+    /// request errors (each with its `extensions.code`), having executed nothing.
+    pub async fn run(&self, mut request: Request) -> Outcome {
         let prepared = match self.prepare(&mut request) {
             Ok(prepared) => prepared,
-            Err(errors) => return Response::from_errors(errors),
+            Err(errors) => return Outcome::Refused(errors),
         };
         // Kept for the explainer, should depth or cost refuse the request.
         let (variables, operation_name) =
             (request.variables.clone(), request.operation_name.clone());
         let response = self.schema.execute(request).await;
         if !limits::is_validation_limit_refusal(&response) {
-            return response;
+            return Outcome::Executed(response);
         }
         let mut again = Request::new("").variables(variables);
         again.operation_name = operation_name;
         again.set_parsed_query(prepared.document.clone());
-        self.explainer.execute(again).await
+        Outcome::Refused(self.explainer.execute(again).await.errors)
+    }
+
+    /// [`Api::run`], with a refusal as a response with no data (for in-process use).
+    pub async fn execute(&self, request: Request) -> Response {
+        match self.run(request).await {
+            Outcome::Executed(response) => response,
+            Outcome::Refused(errors) => Response::from_errors(errors),
+        }
     }
 
     /// Whether the selected operation of `query` is a query, for GET; `None` when the

@@ -13,7 +13,7 @@ use super::negotiate::{negotiate, ResponseType};
 use super::params::{self, Params};
 use super::persisted::sha256_hex;
 use super::AppState;
-use crate::api;
+use crate::api::{self, Outcome};
 
 /// `POST /graphql`: a JSON body (`Content-Type: application/json`), any operation.
 pub async fn post(
@@ -48,7 +48,7 @@ pub async fn post(
     let mut results = Vec::with_capacity(operations.len());
     for params in &operations {
         results.push(match execute(&state, params, false).await {
-            Ok(response) => serde_json::to_value(&response).unwrap_or(Value::Null),
+            Ok(outcome) => serde_json::from_str(&body_of(&outcome)).unwrap_or(Value::Null),
             Err(error) => serde_json::json!({ "errors": [{ "message": error.to_string(), "extensions": { "code": error.code() } }] }),
         });
     }
@@ -120,11 +120,7 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), HttpError> {
 }
 
 /// Resolves the document, refuses a mutation over GET, and runs the operation.
-async fn execute(
-    state: &AppState,
-    params: &Params,
-    over_get: bool,
-) -> Result<async_graphql::Response, HttpError> {
+async fn execute(state: &AppState, params: &Params, over_get: bool) -> Result<Outcome, HttpError> {
     let query = state.documents.resolve(params)?;
     if over_get {
         if let Some(kind) = non_query_operation(&query, params.operation_name.as_deref()) {
@@ -145,44 +141,15 @@ async fn execute(
     let request = api::with_loaders(request, &state.graph);
     // Boxed once: the execution future is kilobytes, and the timeout, the unwind guard and
     // the handler's own state would otherwise each copy it (memmove was 4 % of Q1's time).
-    let mut response = run_bounded(state, Box::pin(state.api.execute(request))).await?;
-    if is_request_error(&response) {
-        tag_request_errors(&mut response, &query);
-    }
-    Ok(response)
-}
-
-/// Gives request errors that async-graphql reports without a code the conventional ones:
-/// `GRAPHQL_PARSE_FAILED` or `GRAPHQL_VALIDATION_FAILED`.
-fn tag_request_errors(response: &mut async_graphql::Response, query: &str) {
-    let uncoded = |e: &async_graphql::ServerError| {
-        e.extensions
-            .as_ref()
-            .is_none_or(|x| x.get("code").is_none())
-    };
-    // Refusals by the limits already carry their code: never re-parse a huge document.
-    if !response.errors.iter().any(uncoded) {
-        return;
-    }
-    let code = if async_graphql::parser::parse_query(query).is_err() {
-        "GRAPHQL_PARSE_FAILED"
-    } else {
-        "GRAPHQL_VALIDATION_FAILED"
-    };
-    for error in &mut response.errors {
-        let extensions = error.extensions.get_or_insert_with(Default::default);
-        if extensions.get("code").is_none() {
-            extensions.set("code", code);
-        }
-    }
+    run_bounded(state, Box::pin(state.api.run(request))).await
 }
 
 /// Runs `execution` within the concurrency cap and the timeout, turning a panic into a
 /// masked 500 instead of a dropped connection.
 async fn run_bounded(
     state: &AppState,
-    execution: impl std::future::Future<Output = async_graphql::Response>,
-) -> Result<async_graphql::Response, HttpError> {
+    execution: impl std::future::Future<Output = Outcome>,
+) -> Result<Outcome, HttpError> {
     use async_graphql::futures_util::FutureExt;
     let limits = &state.http_limits;
     let _permit = state
@@ -235,38 +202,39 @@ fn non_query_operation(query: &str, operation_name: Option<&str>) -> Option<&'st
     }
 }
 
-/// Whether the request failed before execution (parsing, validation, variables): no
-/// `data`, and no error has a path into the response.
-fn is_request_error(response: &async_graphql::Response) -> bool {
-    response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|e| e.path.is_empty())
+/// The JSON of an outcome: a request error has no `data` (GraphQL spec, "Response
+/// Format": the entry is absent when an error was raised before execution).
+fn body_of(outcome: &Outcome) -> String {
+    #[derive(serde::Serialize)]
+    struct Refusal<'a> {
+        errors: &'a [async_graphql::ServerError],
+    }
+    let body = match outcome {
+        Outcome::Refused(errors) => serde_json::to_string(&Refusal { errors }),
+        Outcome::Executed(response) => serde_json::to_string(response),
+    };
+    body.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "cannot serialize a GraphQL response");
+        r#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#
+            .into()
+    })
 }
 
 /// The HTTP response for an executed operation. `cache` is given for GET: the
 /// `Cache-Control` to send and the request headers to check `If-None-Match` against.
-fn render(
-    response: async_graphql::Response,
-    ty: ResponseType,
-    cache: Option<(&str, &HeaderMap)>,
-) -> HttpResponse {
-    let request_error = is_request_error(&response);
-    let (status, body) = if request_error && ty == ResponseType::GraphqlResponseJson {
-        let errors = serde_json::json!({ "errors": response.errors });
-        (StatusCode::BAD_REQUEST, errors.to_string())
-    } else {
-        let body = serde_json::to_string(&response).unwrap_or_else(|e| {
-            tracing::error!(error = %e, "cannot serialize a GraphQL response");
-            r#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#.into()
-        });
-        (StatusCode::OK, body)
+fn render(outcome: Outcome, ty: ResponseType, cache: Option<(&str, &HeaderMap)>) -> HttpResponse {
+    let body = body_of(&outcome);
+    let (status, clean) = match &outcome {
+        Outcome::Refused(_) if ty == ResponseType::GraphqlResponseJson => {
+            (StatusCode::BAD_REQUEST, false)
+        }
+        Outcome::Refused(_) => (StatusCode::OK, false),
+        Outcome::Executed(response) => (StatusCode::OK, response.errors.is_empty()),
     };
     let mut builder = HttpResponse::build(status);
     builder.insert_header((header::CONTENT_TYPE, ty.content_type()));
     match cache {
-        Some((cache_control, headers))
-            if status == StatusCode::OK && response.errors.is_empty() =>
-        {
+        Some((cache_control, headers)) if clean => {
             let etag = format!("\"{}\"", &sha256_hex(&body)[..32]);
             builder
                 .insert_header((header::ETAG, etag.clone()))

@@ -528,3 +528,62 @@ async fn a_cached_document_is_checked_against_each_requests_variables() {
         }
     }
 }
+
+/// A chain of fragments each spreading the previous one twice: a kilobyte that expands
+/// to 2^N fields. Counted once per fragment, it is refused before validation and before
+/// async-graphql's depth and cost walks (which follow every spread), at the root and
+/// nested alike; fields reached through an inline fragment on `Query` count as root
+/// fields.
+#[tokio::test]
+async fn fragment_fan_out_is_refused_by_its_expanded_size() {
+    let app = spawn(Mode::Production).await;
+    let chain = |on: &str, n: usize| {
+        let mut text = format!("fragment F0 on {on} {{ __typename }}\n");
+        for i in 1..=n {
+            text += &format!("fragment F{i} on {on} {{ ...F{p} ...F{p} }}\n", p = i - 1);
+        }
+        text
+    };
+    for (what, query, expected) in [
+        (
+            "a fan-out at the root",
+            format!("{{ ...F30 }}\n{}", chain("Query", 30)),
+            refused(400, "ROOT_FIELD_LIMIT"),
+        ),
+        (
+            "a fan-out under a field",
+            format!(
+                "{{ trends {{ ...F30 }} }}\n{}",
+                chain("TrendConnection", 30)
+            ),
+            refused(400, "FIELD_LIMIT"),
+        ),
+        (
+            "root fields behind an inline fragment",
+            format!(
+                "{{ ... on Query {{ {} }} }}",
+                repeated(|i| format!("a{i}: __typename"), 21)
+            ),
+            refused(400, "ROOT_FIELD_LIMIT"),
+        ),
+    ] {
+        assert!(query.len() < 2048, "{what}: {} bytes", query.len());
+        assert_refused(
+            &app,
+            post_query(&app, &query, json!({})).await,
+            expected,
+            what,
+        )
+        .await;
+    }
+    // Within the limits, the same shape runs.
+    let query = format!("{{ trends {{ ...F4 }} }}\n{}", chain("TrendConnection", 4));
+    let (status, body) = post_query(&app, &query, json!({})).await;
+    assert_eq!(
+        (status.as_u16(), body),
+        (
+            200,
+            json!({ "data": { "trends": { "__typename": "TrendConnection" } } })
+        )
+    );
+}
