@@ -261,6 +261,22 @@ fn cursor(name: &str, value: Option<String>) -> ApiResult<Option<usize>> {
         .transpose()
 }
 
+/// Stops here for good once the request's [`Deadline`] has passed. A warm request reads
+/// only the graph's cache and never waits on a load, so the HTTP layer's timeout (a timer
+/// polled beside the request) would otherwise not fire until the request ended; waiting
+/// forever lets the runtime turn its timers, and the timeout answers.
+async fn cooperate(ctx: &Context<'_>) {
+    if let Some(deadline) = ctx.data_opt::<Deadline>() {
+        if std::time::Instant::now() >= deadline.0 {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// When the request's time is up (the HTTP layer's timeout), for [`cooperate`].
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline(pub std::time::Instant);
+
 /// The loaders of the current request.
 pub fn loaders<'a>(ctx: &'a Context<'_>) -> &'a Loaders {
     ctx.data_unchecked::<Loaders>()
@@ -269,6 +285,7 @@ pub fn loaders<'a>(ctx: &'a Context<'_>) -> &'a Loaders {
 /// Loads one record by slug through the request's loader. A string that cannot be a
 /// slug names nothing, and never reaches the store's key encoding.
 pub async fn load_record(ctx: &Context<'_>, slug: &str) -> ApiResult<Option<Arc<Record>>> {
+    cooperate(ctx).await;
     if !crate::graph::is_slug(slug) {
         return Ok(None);
     }
@@ -284,6 +301,7 @@ pub async fn related(
     direction: Direction,
     relations: &[Relation],
 ) -> ApiResult<Vec<(EdgeRef, Arc<Record>)>> {
+    cooperate(ctx).await;
     let loaders = loaders(ctx);
     let edges = loaders
         .edges(&record.slug, direction)

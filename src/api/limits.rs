@@ -463,7 +463,7 @@ mod tests {
             Counts {
                 aliases: 3,
                 root_fields: 2,
-                fields: 5,
+                fields: 4,
                 directives: 4,
                 introspection: 0,
             }

@@ -87,6 +87,12 @@ pub fn schema_hash() -> String {
         .collect()
 }
 
+/// Attaches the time after which `request` stops resolving, so that the caller's timeout
+/// fires even when nothing the request does waits (see `connection::Deadline`).
+pub fn with_deadline(request: Request, deadline: std::time::Instant) -> Request {
+    request.data(connection::Deadline(deadline))
+}
+
 /// Attaches fresh per-request DataLoaders over `graph` to `request`.
 pub fn with_loaders(request: Request, graph: &Graph) -> Request {
     request.data(Loaders::new(graph.clone()))

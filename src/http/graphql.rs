@@ -139,6 +139,9 @@ async fn execute(state: &AppState, params: &Params, over_get: bool) -> Result<Ou
         .map_err(|e| HttpError::InvalidParameter(format!("`extensions` cannot be read: {e}")))?;
     }
     let request = api::with_loaders(request, &state.graph);
+    let deadline =
+        std::time::Instant::now() + std::time::Duration::from_millis(state.http_limits.timeout_ms);
+    let request = api::with_deadline(request, deadline);
     // Boxed once: the execution future is kilobytes, and the timeout, the unwind guard and
     // the handler's own state would otherwise each copy it (memmove was 4 % of Q1's time).
     run_bounded(state, Box::pin(state.api.run(request))).await
