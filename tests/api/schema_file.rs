@@ -46,3 +46,28 @@ fn every_type_and_field_has_a_description() {
         previous = trimmed;
     }
 }
+
+/// A second printer: graphql-js prints the live server's introspection and the committed
+/// file, and the two must agree (`tools/schema-check/print-live.mjs`). This catches what
+/// the first printer would hide, such as a directive the live schema has and the SDL drops.
+#[tokio::test]
+async fn graphql_js_prints_the_live_schema_as_the_committed_file() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tools = crate::helpers::npm_ci("tools/schema-check");
+    let app = crate::helpers::spawn_app().await;
+    let output = tokio::process::Command::new("node")
+        .arg(tools.join("print-live.mjs"))
+        .arg(format!("{}/graphql", app.address))
+        .arg(root.join("schema.graphql"))
+        .output()
+        .await
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let (live, committed) = stdout.split_once("\n----\n").unwrap_or((&stdout, ""));
+    assert!(
+        output.status.success(),
+        "graphql-js prints the live schema differently from schema.graphql:\n{}\nlive:\n{live}\ncommitted:\n{committed}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(live.contains("scalar Date @specifiedBy(url: "), "{live}");
+}
