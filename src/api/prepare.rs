@@ -69,6 +69,10 @@ impl Validator {
             .parse_ast(text, "request.graphql")
             .map_err(|e| self.diagnostics(&e.errors, "GRAPHQL_PARSE_FAILED"))?;
         check(&ast).map_err(|e| vec![e])?;
+        let duplicates = duplicate_input_fields(&lines, &ast);
+        if !duplicates.is_empty() {
+            return Err(duplicates);
+        }
         let valid = ast
             .to_executable_validate(&self.schema)
             .map_err(|e| self.diagnostics(&e.errors, "GRAPHQL_VALIDATION_FAILED"))?;
@@ -198,6 +202,77 @@ fn graphql_error(code: &str, error: apollo_compiler::response::GraphQLError) -> 
         })
         .collect();
     refused
+}
+
+/// The spec's "Input Object Field Uniqueness" rule, which apollo-compiler 1.33 does not
+/// check in executable documents: `{ year: 2017, year: 2018 }` is refused.
+fn duplicate_input_fields(lines: &LineIndex, document: &ast::Document) -> RequestErrors {
+    fn value(lines: &LineIndex, node: &Node<ast::Value>, errors: &mut RequestErrors) {
+        match &**node {
+            ast::Value::List(items) => items.iter().for_each(|v| value(lines, v, errors)),
+            ast::Value::Object(fields) => {
+                for (i, (name, v)) in fields.iter().enumerate() {
+                    if fields[..i].iter().any(|(other, _)| other == name) {
+                        let pos = node.location().map(|span| lines.pos(span.offset()));
+                        errors.push(refusal(
+                            "GRAPHQL_VALIDATION_FAILED",
+                            format!("There can be only one input field named \"{name}\"."),
+                            pos,
+                        ));
+                    }
+                    value(lines, v, errors);
+                }
+            }
+            _ => {}
+        }
+    }
+    fn directives(lines: &LineIndex, list: &ast::DirectiveList, errors: &mut RequestErrors) {
+        for directive in list.iter() {
+            for argument in &directive.arguments {
+                value(lines, &argument.value, errors);
+            }
+        }
+    }
+    fn selections(lines: &LineIndex, set: &[ast::Selection], errors: &mut RequestErrors) {
+        for selection in set {
+            match selection {
+                ast::Selection::Field(field) => {
+                    for argument in &field.arguments {
+                        value(lines, &argument.value, errors);
+                    }
+                    directives(lines, &field.directives, errors);
+                    selections(lines, &field.selection_set, errors);
+                }
+                ast::Selection::FragmentSpread(spread) => {
+                    directives(lines, &spread.directives, errors)
+                }
+                ast::Selection::InlineFragment(inline) => {
+                    directives(lines, &inline.directives, errors);
+                    selections(lines, &inline.selection_set, errors);
+                }
+            }
+        }
+    }
+    let mut errors = Vec::new();
+    for definition in &document.definitions {
+        match definition {
+            ast::Definition::OperationDefinition(op) => {
+                for variable in &op.variables {
+                    if let Some(default) = &variable.default_value {
+                        value(lines, default, &mut errors);
+                    }
+                }
+                directives(lines, &op.directives, &mut errors);
+                selections(lines, &op.selection_set, &mut errors);
+            }
+            ast::Definition::FragmentDefinition(fragment) => {
+                directives(lines, &fragment.directives, &mut errors);
+                selections(lines, &fragment.selection_set, &mut errors);
+            }
+            _ => {}
+        }
+    }
+    errors
 }
 
 /// The rule a diagnostic reports. apollo-compiler names its rules only through this hidden
@@ -574,6 +649,21 @@ mod tests {
             " Did you mean \"a\", \"b\", or \"c\"?"
         );
         assert_eq!(edit_distance("ab", "ba"), 1);
+    }
+
+    #[test]
+    fn input_object_fields_are_unique() {
+        let errors = validator()
+            .prepare(
+                "{ records(first: 1, filter: { year: 2017, year: 2018 }) { totalCount } }",
+                |_| Ok(()),
+            )
+            .err()
+            .unwrap();
+        assert_eq!(
+            errors[0].message,
+            "There can be only one input field named \"year\"."
+        );
     }
 
     #[test]

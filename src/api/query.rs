@@ -90,459 +90,287 @@ async fn list<T: FromRecord>(
     paginate(ctx, items, page).await
 }
 
+/// Writes the query root: the lookups by slug and the lists of one record type, each from
+/// one line of the invocation below (every lookup and every list has the same
+/// arguments), and the other fields written out in full.
+macro_rules! query_root {
+    (
+        $(#[$root_meta:meta])*
+        lookups {
+            $( $(#[$lookup_meta:meta])* $lookup:ident -> $lookup_ty:ty, $slug_desc:literal; )*
+        }
+        lists {
+            $(
+                $(#[$list_meta:meta])*
+                $list:ident -> $list_ty:ident of $kind:ident
+                $( by $kind_arg:ident as $kind_variant:ident, $kind_desc:literal )?,
+                $filter_desc:literal;
+            )*
+        }
+    ) => {
+        $(#[$root_meta])*
+        #[Object(name = "Query")]
+        impl QueryRoot {
+            // The fields with arguments of their own are written out here, in the schema's
+            // order, so that their `complexity` expressions see the arguments (macro hygiene).
+            /// Any record by its global id.
+            async fn node(
+                &self,
+                ctx: &Context<'_>,
+                #[graphql(desc = "A global id from an `id` field.")] id: ID,
+            ) -> Option<Node> {
+                let found = async {
+                    let (kind, slug) = parse_global_id(&id).map_err(to_gql)?;
+                    Ok(load_record(ctx, &slug)
+                        .await?
+                        .filter(|r| r.kind() == kind)
+                        .and_then(Node::from_record))
+                };
+                null_on_error(ctx, found.await)
+            }
+
+            /// Records by global id, in the order given; `null` where an id matches nothing.
+            #[graphql(complexity = "ids.len().max(1).saturating_mul(child_complexity)")]
+            async fn nodes(
+                &self,
+                ctx: &Context<'_>,
+                #[graphql(
+                    desc = "Global ids from `id` fields (at most the server's page limit, 500 by default)."
+                )]
+                ids: Vec<ID>,
+            ) -> ApiResult<Vec<Option<Node>>> {
+                let max = super::connection::max_page_size(ctx);
+                if ids.len() > max {
+                    return Err(ApiError::BadInput(format!(
+                        "{} ids asked for, at most {max} allowed",
+                        ids.len()
+                    ))
+                    .extend());
+                }
+                // A malformed id is `null` with an error at its own index; the others still load.
+                let parsed: Vec<_> = ids.iter().map(|id| parse_global_id(id)).collect();
+                let slugs: Vec<String> = parsed
+                    .iter()
+                    .filter_map(|p| p.as_ref().ok().map(|(_, s)| s.clone()))
+                    .collect();
+                let found = loaders(ctx).records(slugs).await.map_err(to_gql)?;
+                Ok(parsed
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, parsed)| match parsed {
+                        Ok((kind, slug)) => found
+                            .get(&slug)
+                            .filter(|r| r.kind() == kind)
+                            .cloned()
+                            .and_then(Node::from_record),
+                        Err(error) => {
+                            let mut error =
+                                ctx.set_error_path(to_gql(error).into_server_error(ctx.item.pos));
+                            error.path.push(async_graphql::PathSegment::Index(index));
+                            ctx.add_error(error);
+                            None
+                        }
+                    })
+                    .collect())
+            }
+
+            /// Any record by slug.
+            async fn record(
+                &self,
+                ctx: &Context<'_>,
+                #[graphql(desc = "The record's slug.")] slug: String,
+            ) -> Option<Node> {
+                lookup(ctx, &slug).await
+            }
+
+            $(
+                $(#[$lookup_meta])*
+                async fn $lookup(
+                    &self,
+                    ctx: &Context<'_>,
+                    #[graphql(desc = $slug_desc)] slug: String,
+                ) -> Option<$lookup_ty> {
+                    lookup(ctx, &slug).await
+                }
+            )*
+
+            /// The source document every citation points into.
+            async fn source(&self, ctx: &Context<'_>) -> ApiResult<Option<Document>> {
+                let documents = loaders(ctx)
+                    .graph
+                    .records_of_kind(graph::RecordKind::Document)
+                    .map_err(to_gql)?;
+                Ok(documents
+                    .into_iter()
+                    .find(|r| matches!(&r.details, Details::Document(d) if d.source.is_some()))
+                    .map(Document))
+            }
+
+            /// Records of any of the given kinds (all kinds when absent).
+            #[allow(clippy::too_many_arguments)]
+            #[graphql(complexity = "super::limits::connection_cost(first, last, child_complexity)")]
+            async fn records(
+                &self,
+                ctx: &Context<'_>,
+                #[graphql(desc = "Only these kinds; all when absent.")] kinds: Option<Vec<RecordKind>>,
+                #[graphql(desc = "Conditions every record must meet.")] filter: Option<RecordFilter>,
+                #[graphql(desc = "The sort order; seed order when absent.")] order_by: Option<RecordOrder>,
+                #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
+                #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
+                #[graphql(
+                    desc = "Return at most this many items from the start (at most the server's page limit, 500 by default)."
+                )]
+                first: Option<i32>,
+                #[graphql(
+                    desc = "Return at most this many items from the end (at most the server's page limit, 500 by default)."
+                )]
+                last: Option<i32>,
+            ) -> ApiResult<Conn<Node>> {
+                let kinds: Vec<graph::RecordKind> = match kinds {
+                    Some(kinds) => kinds.into_iter().map(Into::into).collect(),
+                    None => graph::RecordKind::ALL.to_vec(),
+                };
+                list(
+                    ctx,
+                    &kinds,
+                    filter,
+                    order_by,
+                    Page::new(after, before, first, last),
+                    |_| true,
+                )
+                .await
+            }
+
+            $(
+                $(#[$list_meta])*
+                #[allow(clippy::too_many_arguments)]
+                #[graphql(complexity = "super::limits::connection_cost(first, last, child_complexity)")]
+                async fn $list(
+                    &self,
+                    ctx: &Context<'_>,
+                    $( #[graphql(desc = $kind_desc)] kind: Option<$kind_arg>, )?
+                    #[graphql(desc = $filter_desc)] filter: Option<RecordFilter>,
+                    #[graphql(desc = "The sort order; seed order when absent.")] order_by: Option<RecordOrder>,
+                    #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
+                    #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
+                    #[graphql(desc = "Return at most this many items from the start (at most the server's page limit, 500 by default).")]
+                    first: Option<i32>,
+                    #[graphql(desc = "Return at most this many items from the end (at most the server's page limit, 500 by default).")]
+                    last: Option<i32>,
+                ) -> ApiResult<Conn<$list_ty>> {
+                    #[allow(unused_variables)]
+                    let keep = |_: &Record| true;
+                    $(
+                        let wanted = kind.map(graph::$kind_arg::from);
+                        let keep = move |r: &Record| {
+                            wanted.is_none_or(|k| matches!(&r.details, Details::$kind_variant(d) if d.kind == k))
+                        };
+                    )?
+                    list(
+                        ctx,
+                        &[graph::RecordKind::$kind],
+                        filter,
+                        order_by,
+                        Page::new(after, before, first, last),
+                        keep,
+                    )
+                    .await
+                }
+            )*
+
+            /// Full-text search across every kind of record, best hits first, from the stored index.
+            #[graphql(complexity = "(first.max(1) as usize).saturating_mul(child_complexity)")]
+            async fn search(
+                &self,
+                ctx: &Context<'_>,
+                #[graphql(desc = "Words to look for; the last one also matches as a prefix.")]
+                query: String,
+                #[graphql(desc = "At most this many hits (at most 100).", default = 10)] first: i32,
+                #[graphql(desc = "Only records of these kinds; all when absent.")] kinds: Option<
+                    Vec<RecordKind>,
+                >,
+            ) -> ApiResult<Vec<SearchHit>> {
+                if !(0..=MAX_SEARCH_HITS).contains(&first) {
+                    return Err(ApiError::BadInput(format!(
+                        "`first` is {first}; expected 0 to {MAX_SEARCH_HITS}"
+                    ))
+                    .extend());
+                }
+                let kinds: Option<Vec<graph::RecordKind>> =
+                    kinds.map(|ks| ks.into_iter().map(Into::into).collect());
+                let hits = loaders(ctx)
+                    .graph
+                    .search(&query, kinds.as_deref(), first as usize)
+                    .map_err(to_gql)?;
+                Ok(hits
+                    .into_iter()
+                    .filter_map(|hit| {
+                        Some(SearchHit {
+                            node: Node::from_record(hit.record)?,
+                            score: hit.score,
+                            matched_terms: hit.matched_terms,
+                            field: hit.field.name().to_string(),
+                            snippet: hit.snippet,
+                        })
+                    })
+                    .collect())
+            }
+
+            /// What the database holds: counts by kind and of relations.
+            async fn stats(&self, ctx: &Context<'_>) -> ApiResult<Option<GraphStats>> {
+                let summary = loaders(ctx).graph.summary().map_err(to_gql)?;
+                Ok(summary.map(|s| GraphStats {
+                    records: s
+                        .records
+                        .into_iter()
+                        .map(|(kind, count)| KindCount { kind, count })
+                        .collect(),
+                    edges: s.edges,
+                    source_sha256: s.source_sha256,
+                }))
+            }
+        }
+    };
+}
+
+query_root! {
 /// The entry points into the graph: lookups by global id or slug, lists of every kind of
 /// record, the source document, full-text search and counts.
-#[Object(name = "Query")]
-impl QueryRoot {
-    /// Any record by its global id.
-    async fn node(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "A global id from an `id` field.")] id: ID,
-    ) -> Option<Node> {
-        let found = async {
-            let (kind, slug) = parse_global_id(&id).map_err(to_gql)?;
-            Ok(load_record(ctx, &slug)
-                .await?
-                .filter(|r| r.kind() == kind)
-                .and_then(Node::from_record))
-        };
-        null_on_error(ctx, found.await)
-    }
-
-    /// Records by global id, in the order given; `null` where an id matches nothing.
-    #[graphql(complexity = "ids.len().max(1).saturating_mul(child_complexity)")]
-    async fn nodes(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Global ids from `id` fields (at most the server's page limit, 500 by default)."
-        )]
-        ids: Vec<ID>,
-    ) -> ApiResult<Vec<Option<Node>>> {
-        let max = super::connection::max_page_size(ctx);
-        if ids.len() > max {
-            return Err(ApiError::BadInput(format!(
-                "{} ids asked for, at most {max} allowed",
-                ids.len()
-            ))
-            .extend());
-        }
-        // A malformed id is `null` with an error at its own index; the others still load.
-        let parsed: Vec<_> = ids.iter().map(|id| parse_global_id(id)).collect();
-        let slugs: Vec<String> = parsed
-            .iter()
-            .filter_map(|p| p.as_ref().ok().map(|(_, s)| s.clone()))
-            .collect();
-        let found = loaders(ctx).records(slugs).await.map_err(to_gql)?;
-        Ok(parsed
-            .into_iter()
-            .enumerate()
-            .map(|(index, parsed)| match parsed {
-                Ok((kind, slug)) => found
-                    .get(&slug)
-                    .filter(|r| r.kind() == kind)
-                    .cloned()
-                    .and_then(Node::from_record),
-                Err(error) => {
-                    let mut error =
-                        ctx.set_error_path(to_gql(error).into_server_error(ctx.item.pos));
-                    error.path.push(async_graphql::PathSegment::Index(index));
-                    ctx.add_error(error);
-                    None
-                }
-            })
-            .collect())
-    }
-
-    /// Any record by slug.
-    async fn record(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The record's slug.")] slug: String,
-    ) -> Option<Node> {
-        lookup(ctx, &slug).await
-    }
-
+lookups {
     /// An event by slug (`wic-2017`, `wic-founding-2022`).
-    async fn event(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The event's slug.")] slug: String,
-    ) -> Option<Event> {
-        lookup(ctx, &slug).await
-    }
-
+    event -> Event, "The event's slug.";
     /// A trend by slug (`trend-i` … `trend-v`).
-    async fn trend(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The trend's slug.")] slug: String,
-    ) -> Option<Trend> {
-        lookup(ctx, &slug).await
-    }
-
+    trend -> Trend, "The trend's slug.";
     /// An actor by slug (`oecd`, `wic`, `tencent`).
-    async fn actor(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The actor's slug.")] slug: String,
-    ) -> Option<Actor> {
-        lookup(ctx, &slug).await
-    }
-
+    actor -> Actor, "The actor's slug.";
     /// A place by slug (`wuzhen`, `beijing`).
-    async fn place(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The place's slug.")] slug: String,
-    ) -> Option<Place> {
-        lookup(ctx, &slug).await
-    }
-
+    place -> Place, "The place's slug.";
     /// A document by slug (`wuzhen-initiative-2015`).
-    async fn document(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The document's slug.")] slug: String,
-    ) -> Option<Document> {
-        lookup(ctx, &slug).await
-    }
-
+    document -> Document, "The document's slug.";
     /// A topic by slug (`artificial-intelligence`).
-    async fn topic(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The topic's slug.")] slug: String,
-    ) -> Option<Topic> {
-        lookup(ctx, &slug).await
-    }
-
+    topic -> Topic, "The topic's slug.";
     /// A statistic by slug.
-    async fn statistic(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The statistic's slug.")] slug: String,
-    ) -> Option<Statistic> {
-        lookup(ctx, &slug).await
-    }
-
-    /// The source document every citation points into.
-    async fn source(&self, ctx: &Context<'_>) -> ApiResult<Option<Document>> {
-        let documents = loaders(ctx)
-            .graph
-            .records_of_kind(graph::RecordKind::Document)
-            .map_err(to_gql)?;
-        Ok(documents
-            .into_iter()
-            .find(|r| matches!(&r.details, Details::Document(d) if d.source.is_some()))
-            .map(Document))
-    }
-
-    /// Records of any of the given kinds (all kinds when absent).
-    #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "super::limits::connection_cost(first, last, child_complexity)")]
-    async fn records(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Only these kinds; all when absent.")] kinds: Option<Vec<RecordKind>>,
-        #[graphql(desc = "Conditions every record must meet.")] filter: Option<RecordFilter>,
-        #[graphql(desc = "The sort order; seed order when absent.")] order_by: Option<RecordOrder>,
-        #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
-        #[graphql(
-            desc = "Return at most this many items from the start (at most the server's page limit, 500 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(
-            desc = "Return at most this many items from the end (at most the server's page limit, 500 by default)."
-        )]
-        last: Option<i32>,
-    ) -> ApiResult<Conn<Node>> {
-        let kinds: Vec<graph::RecordKind> = match kinds {
-            Some(kinds) => kinds.into_iter().map(Into::into).collect(),
-            None => graph::RecordKind::ALL.to_vec(),
-        };
-        list(
-            ctx,
-            &kinds,
-            filter,
-            order_by,
-            Page::new(after, before, first, last),
-            |_| true,
-        )
-        .await
-    }
-
+    statistic -> Statistic, "The statistic's slug.";
+}
+lists {
     /// Events, optionally of one kind.
-    #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "super::limits::connection_cost(first, last, child_complexity)")]
-    async fn events(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Only events of this kind.")] kind: Option<EventKind>,
-        #[graphql(desc = "Conditions every event must meet.")] filter: Option<RecordFilter>,
-        #[graphql(desc = "The sort order; seed order when absent.")] order_by: Option<RecordOrder>,
-        #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
-        #[graphql(
-            desc = "Return at most this many items from the start (at most the server's page limit, 500 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(
-            desc = "Return at most this many items from the end (at most the server's page limit, 500 by default)."
-        )]
-        last: Option<i32>,
-    ) -> ApiResult<Conn<Event>> {
-        let kind = kind.map(graph::EventKind::from);
-        list(
-            ctx,
-            &[graph::RecordKind::Event],
-            filter,
-            order_by,
-            Page::new(after, before, first, last),
-            |r| kind.is_none_or(|k| matches!(&r.details, Details::Event(e) if e.kind == k)),
-        )
-        .await
-    }
-
+    events -> Event of Event by EventKind as Event, "Only events of this kind.",
+        "Conditions every event must meet.";
     /// The trends, in the order of their numerals by default.
-    #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "super::limits::connection_cost(first, last, child_complexity)")]
-    async fn trends(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Conditions every trend must meet.")] filter: Option<RecordFilter>,
-        #[graphql(desc = "The sort order; seed order when absent.")] order_by: Option<RecordOrder>,
-        #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
-        #[graphql(
-            desc = "Return at most this many items from the start (at most the server's page limit, 500 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(
-            desc = "Return at most this many items from the end (at most the server's page limit, 500 by default)."
-        )]
-        last: Option<i32>,
-    ) -> ApiResult<Conn<Trend>> {
-        list(
-            ctx,
-            &[graph::RecordKind::Trend],
-            filter,
-            order_by,
-            Page::new(after, before, first, last),
-            |_| true,
-        )
-        .await
-    }
-
+    trends -> Trend of Trend, "Conditions every trend must meet.";
     /// Actors, optionally of one kind.
-    #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "super::limits::connection_cost(first, last, child_complexity)")]
-    async fn actors(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Only actors of this kind.")] kind: Option<ActorKind>,
-        #[graphql(desc = "Conditions every actor must meet.")] filter: Option<RecordFilter>,
-        #[graphql(desc = "The sort order; seed order when absent.")] order_by: Option<RecordOrder>,
-        #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
-        #[graphql(
-            desc = "Return at most this many items from the start (at most the server's page limit, 500 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(
-            desc = "Return at most this many items from the end (at most the server's page limit, 500 by default)."
-        )]
-        last: Option<i32>,
-    ) -> ApiResult<Conn<Actor>> {
-        let kind = kind.map(graph::ActorKind::from);
-        list(
-            ctx,
-            &[graph::RecordKind::Actor],
-            filter,
-            order_by,
-            Page::new(after, before, first, last),
-            |r| kind.is_none_or(|k| matches!(&r.details, Details::Actor(a) if a.kind == k)),
-        )
-        .await
-    }
-
+    actors -> Actor of Actor by ActorKind as Actor, "Only actors of this kind.",
+        "Conditions every actor must meet.";
     /// Places, optionally of one kind.
-    #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "super::limits::connection_cost(first, last, child_complexity)")]
-    async fn places(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Only places of this kind.")] kind: Option<PlaceKind>,
-        #[graphql(desc = "Conditions every place must meet.")] filter: Option<RecordFilter>,
-        #[graphql(desc = "The sort order; seed order when absent.")] order_by: Option<RecordOrder>,
-        #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
-        #[graphql(
-            desc = "Return at most this many items from the start (at most the server's page limit, 500 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(
-            desc = "Return at most this many items from the end (at most the server's page limit, 500 by default)."
-        )]
-        last: Option<i32>,
-    ) -> ApiResult<Conn<Place>> {
-        let kind = kind.map(graph::PlaceKind::from);
-        list(
-            ctx,
-            &[graph::RecordKind::Place],
-            filter,
-            order_by,
-            Page::new(after, before, first, last),
-            |r| kind.is_none_or(|k| matches!(&r.details, Details::Place(p) if p.kind == k)),
-        )
-        .await
-    }
-
+    places -> Place of Place by PlaceKind as Place, "Only places of this kind.",
+        "Conditions every place must meet.";
     /// Documents, optionally of one kind.
-    #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "super::limits::connection_cost(first, last, child_complexity)")]
-    async fn documents(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Only documents of this kind.")] kind: Option<DocumentKind>,
-        #[graphql(desc = "Conditions every document must meet.")] filter: Option<RecordFilter>,
-        #[graphql(desc = "The sort order; seed order when absent.")] order_by: Option<RecordOrder>,
-        #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
-        #[graphql(
-            desc = "Return at most this many items from the start (at most the server's page limit, 500 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(
-            desc = "Return at most this many items from the end (at most the server's page limit, 500 by default)."
-        )]
-        last: Option<i32>,
-    ) -> ApiResult<Conn<Document>> {
-        let kind = kind.map(graph::DocumentKind::from);
-        list(
-            ctx,
-            &[graph::RecordKind::Document],
-            filter,
-            order_by,
-            Page::new(after, before, first, last),
-            |r| kind.is_none_or(|k| matches!(&r.details, Details::Document(d) if d.kind == k)),
-        )
-        .await
-    }
-
+    documents -> Document of Document by DocumentKind as Document, "Only documents of this kind.",
+        "Conditions every document must meet.";
     /// Technologies, services and subjects, optionally of one kind.
-    #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "super::limits::connection_cost(first, last, child_complexity)")]
-    async fn topics(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Only topics of this kind.")] kind: Option<TopicKind>,
-        #[graphql(desc = "Conditions every topic must meet.")] filter: Option<RecordFilter>,
-        #[graphql(desc = "The sort order; seed order when absent.")] order_by: Option<RecordOrder>,
-        #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
-        #[graphql(
-            desc = "Return at most this many items from the start (at most the server's page limit, 500 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(
-            desc = "Return at most this many items from the end (at most the server's page limit, 500 by default)."
-        )]
-        last: Option<i32>,
-    ) -> ApiResult<Conn<Topic>> {
-        let kind = kind.map(graph::TopicKind::from);
-        list(
-            ctx,
-            &[graph::RecordKind::Topic],
-            filter,
-            order_by,
-            Page::new(after, before, first, last),
-            |r| kind.is_none_or(|k| matches!(&r.details, Details::Topic(t) if t.kind == k)),
-        )
-        .await
-    }
-
+    topics -> Topic of Topic by TopicKind as Topic, "Only topics of this kind.",
+        "Conditions every topic must meet.";
     /// The figures the source gives.
-    #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "super::limits::connection_cost(first, last, child_complexity)")]
-    async fn statistics(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Conditions every statistic must meet.")] filter: Option<RecordFilter>,
-        #[graphql(desc = "The sort order; seed order when absent.")] order_by: Option<RecordOrder>,
-        #[graphql(desc = "Return the items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the items before this cursor.")] before: Option<String>,
-        #[graphql(
-            desc = "Return at most this many items from the start (at most the server's page limit, 500 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(
-            desc = "Return at most this many items from the end (at most the server's page limit, 500 by default)."
-        )]
-        last: Option<i32>,
-    ) -> ApiResult<Conn<Statistic>> {
-        list(
-            ctx,
-            &[graph::RecordKind::Statistic],
-            filter,
-            order_by,
-            Page::new(after, before, first, last),
-            |_| true,
-        )
-        .await
-    }
-
-    /// Full-text search across every kind of record, best hits first, from the stored index.
-    #[graphql(complexity = "(first.max(1) as usize).saturating_mul(child_complexity)")]
-    async fn search(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Words to look for; the last one also matches as a prefix.")]
-        query: String,
-        #[graphql(desc = "At most this many hits (at most 100).", default = 10)] first: i32,
-        #[graphql(desc = "Only records of these kinds; all when absent.")] kinds: Option<
-            Vec<RecordKind>,
-        >,
-    ) -> ApiResult<Vec<SearchHit>> {
-        if !(0..=MAX_SEARCH_HITS).contains(&first) {
-            return Err(ApiError::BadInput(format!(
-                "`first` is {first}; expected 0 to {MAX_SEARCH_HITS}"
-            ))
-            .extend());
-        }
-        let kinds: Option<Vec<graph::RecordKind>> =
-            kinds.map(|ks| ks.into_iter().map(Into::into).collect());
-        let hits = loaders(ctx)
-            .graph
-            .search(&query, kinds.as_deref(), first as usize)
-            .map_err(to_gql)?;
-        Ok(hits
-            .into_iter()
-            .filter_map(|hit| {
-                Some(SearchHit {
-                    node: Node::from_record(hit.record)?,
-                    score: hit.score,
-                    matched_terms: hit.matched_terms,
-                    field: hit.field.name().to_string(),
-                    snippet: hit.snippet,
-                })
-            })
-            .collect())
-    }
-
-    /// What the database holds: counts by kind and of relations.
-    async fn stats(&self, ctx: &Context<'_>) -> ApiResult<Option<GraphStats>> {
-        let summary = loaders(ctx).graph.summary().map_err(to_gql)?;
-        Ok(summary.map(|s| GraphStats {
-            records: s
-                .records
-                .into_iter()
-                .map(|(kind, count)| KindCount { kind, count })
-                .collect(),
-            edges: s.edges,
-            source_sha256: s.source_sha256,
-        }))
-    }
+    statistics -> Statistic of Statistic, "Conditions every statistic must meet.";
+}
 }
