@@ -8,6 +8,10 @@ reports, per contestant and query, requests/s, p50/p99 latency, server CPU time 
 and the ratios the targets name. Results go to bench/results/ as Markdown, JSON and an SVG
 chart.
 
+A query with a `qN.variables.json` beside it (Q5) is sent with a different variable set on
+every request: wrk cycles through the sets (a Lua `request` function), and every
+contestant's answer to every set is checked first.
+
     bench/run.py            # the full run (several minutes), then the scale curve (bench/scale.py)
     bench/run.py --quick    # a few seconds per measurement: CI runs this so it never rots
 
@@ -40,13 +44,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "bench")
 # Where cargo puts release binaries (CARGO_TARGET_DIR when set, as cargo reads it).
 RELEASE = os.path.join(os.path.abspath(os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")), "release")
-QUERIES = ["q0", "q1", "q2", "q3", "q4"]
+QUERIES = ["q0", "q1", "q2", "q3", "q4", "q5", "q6"]
 QUERY_NAMES = {
     "q0": "Q0 { __typename }",
     "q1": "Q1 event by slug",
     "q2": "Q2 depth 4",
     "q3": "Q3 large page",
     "q4": "Q4 search",
+    "q5": "Q5 Q2 with variables",
+    "q6": "Q6 search, fragments",
 }
 CONTESTANTS = ["F0", "F1", "wic-gql", "apollo", "postgraphile"]
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -129,11 +135,44 @@ class Server:
             os.killpg(self.process.pid, signal.SIGKILL)
 
 
-def wrk(url, body, seconds, connections, cpu, workdir):
+def lua_string(data):
+    """`data` (bytes) as a Lua string literal: printable ASCII as is (`"` and `\\` escaped),
+    every other byte as a decimal escape."""
+    def escape(byte):
+        if byte in b'"\\':
+            return "\\" + chr(byte)
+        return chr(byte) if 32 <= byte < 127 else f"\\{byte:03d}"
+    return '"' + "".join(escape(b) for b in data) + '"'
+
+
+def wrk_script(bodies):
+    """The wrk script that POSTs `bodies`: one fixed request, or a different one on every
+    request, cycling through them in order (each formatted once, in `init`)."""
+    if len(bodies) == 1:
+        return ('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+                f"wrk.body = {lua_string(bodies[0])}\n")
+    return "\n".join([
+        "local bodies = {",
+        *[f"  {lua_string(body)}," for body in bodies],
+        "}",
+        "local requests, last = {}, 0",
+        "function init(args)",
+        "  for i, body in ipairs(bodies) do",
+        '    requests[i] = wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)',
+        "  end",
+        "end",
+        "function request()",
+        "  last = last % #requests + 1",
+        "  return requests[last]",
+        "end",
+        "",
+    ])
+
+
+def wrk(url, bodies, seconds, connections, cpu, workdir):
     script = os.path.join(workdir, "post.lua")
     with open(script, "w") as f:
-        f.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n')
-        f.write(f"wrk.body = {json.dumps(body.decode())}\n")
+        f.write(wrk_script(bodies))
     output = subprocess.run(
         ["taskset", "-c", str(cpu), "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", "-s", script, url],
         check=True, capture_output=True, text=True,
@@ -155,6 +194,15 @@ def wrk(url, body, seconds, connections, cpu, workdir):
         "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
         "socket_errors": sum(int(x) for x in socket_errors.groups()) if socket_errors else 0,
     }
+
+
+def request_bodies(query_file, variables_file):
+    """The request bodies of one query: `{"query": ...}`, or one body per variable set of
+    `variables_file` (a JSON list of objects) when it exists."""
+    query = open(query_file).read()
+    if not os.path.exists(variables_file):
+        return [json.dumps({"query": query}).encode()]
+    return [json.dumps({"query": query, "variables": v}).encode() for v in json.load(open(variables_file))]
 
 
 def same_json(a, b):
@@ -206,7 +254,9 @@ def main():
         with open(export, "w") as out:
             run([binary, "export", "--db", os.path.join(work, "wic.db")], stdout=out)
 
-        bodies = {q: json.dumps({"query": open(os.path.join(BENCH, "queries", f"{q}.graphql")).read()}).encode() for q in QUERIES}
+        queries = os.path.join(BENCH, "queries")
+        variables = {q: os.path.join(queries, f"{q}.variables.json") for q in QUERIES}
+        bodies = {q: request_bodies(os.path.join(queries, f"{q}.graphql"), variables[q]) for q in QUERIES}
         started = {}
 
         def start(name):
@@ -218,9 +268,11 @@ def main():
                 answers = os.path.join(work, "answers")
                 os.makedirs(answers, exist_ok=True)
                 for q in QUERIES:
-                    _, expected = post(started["wic-gql"].url, bodies[q])
-                    open(os.path.join(answers, f"{q}.request.json"), "wb").write(bodies[q])
-                    open(os.path.join(answers, f"{q}.response.json"), "wb").write(expected)
+                    for i, body in enumerate(bodies[q]):
+                        _, expected = post(started["wic-gql"].url, body)
+                        stem = q if len(bodies[q]) == 1 else f"{q}-{i:02d}"
+                        open(os.path.join(answers, f"{stem}.request.json"), "wb").write(body)
+                        open(os.path.join(answers, f"{stem}.response.json"), "wb").write(expected)
                 return Server(name, [os.path.join(RELEASE, "wic-gql-bench-floor"), "--port", "0", "--answers", answers], server_cpu)
             if name == "F1":
                 return Server(name, [os.path.join(RELEASE, "wic-gql-bench-handwritten"), "--port", "0",
@@ -264,35 +316,41 @@ def main():
             started[name] = server
             servers.append(server)
 
-        # Check every answer before timing anything.
-        answers = {}
+        # Check every answer (to every variable set) before timing anything.
+        requests = {}
         for name, server in started.items():
             for q in QUERIES:
-                body = bodies[q]
+                requests[(name, q)] = bodies[q]
                 if name == "postgraphile":
-                    body = json.dumps({"query": open(os.path.join(BENCH, "contestants", "postgraphile", "queries", f"{q}.graphql")).read()}).encode()
-                status, answer = post(server.url, body)
-                answers[(name, q)] = body
-                if name == "wic-gql":
-                    expected[q] = answer
-                ok = status == 200 and "errors" not in json.loads(answer)
-                if name in ("F0", "F1", "apollo"):
-                    ok = ok and same_json(json.loads(answer), json.loads(expected[q]))
-                if name == "postgraphile" and q == "q0":
-                    ok = ok and facts_checked(server, started["wic-gql"])
-                if not ok:
-                    raise SystemExit(f"{name} answered {q} wrongly (status {status}): {answer[:300]!r}")
-            log(f"{name}: all five answers checked")
+                    own = os.path.join(BENCH, "contestants", "postgraphile", "queries", f"{q}.graphql")
+                    requests[(name, q)] = request_bodies(own, variables[q])
+                for i, body in enumerate(requests[(name, q)]):
+                    status, answer = post(server.url, body)
+                    if name == "wic-gql":
+                        expected[(q, i)] = answer
+                    ok = status == 200 and "errors" not in json.loads(answer)
+                    if name in ("F0", "F1", "apollo"):
+                        ok = ok and same_json(json.loads(answer), json.loads(expected[(q, i)]))
+                    if not ok:
+                        sent = json.loads(body)
+                        which = f"{q} with variables {sent['variables']}" if "variables" in sent else q
+                        raise SystemExit(f"{name} answered {which} wrongly (status {status}): {answer[:300]!r}")
+            # PostGraphile answers in its own schema: its facts are compared by its check.
+            if name == "postgraphile" and not facts_checked(server, started["wic-gql"]):
+                raise SystemExit("postgraphile's answers differ from wic-gql's in their facts (check.mjs above)")
+            count = sum(len(requests[(name, q)]) for q in QUERIES)
+            log(f"{name}: all {count} answers to {len(QUERIES)} queries checked")
 
         results = {name: {q: [] for q in QUERIES} for name in started}
         for round_number in range(args.rounds):
             for q in QUERIES:
                 for name, server in started.items():
-                    post(server.url, answers[(name, q)])  # warm this path
+                    for body in requests[(name, q)]:
+                        post(server.url, body)  # warm this path
                     if round_number == 0:
-                        wrk(server.url, answers[(name, q)], min(1, args.seconds), args.connections, load_cpu, work)
+                        wrk(server.url, requests[(name, q)], min(1, args.seconds), args.connections, load_cpu, work)
                     before = server.cpu_seconds()
-                    measured = wrk(server.url, answers[(name, q)], args.seconds, args.connections, load_cpu, work)
+                    measured = wrk(server.url, requests[(name, q)], args.seconds, args.connections, load_cpu, work)
                     measured["cpu_us_per_request"] = round((server.cpu_seconds() - before) / max(1, measured["requests"]) * 1e6, 1)
                     results[name][q].append(measured)
                     log(f"round {round_number + 1} {q} {name}: {measured['rps']:.0f} req/s p50 {measured['p50_ms']:.2f} ms")
@@ -330,7 +388,8 @@ def missing_prerequisite(name):
 
 
 def facts_checked(server, wic):
-    """PostGraphile answers in its own schema: its check.mjs compares the facts of Q0-Q4."""
+    """PostGraphile answers in its own schema: its check.mjs compares the facts of Q0-Q6
+    (Q5 for every variable set)."""
     here = os.path.join(BENCH, "contestants", "postgraphile")
     result = subprocess.run(["node", "check.mjs", server.url, wic.url], cwd=here, capture_output=True, text=True)
     log(result.stdout.strip())
@@ -361,7 +420,7 @@ def summarize(results, skipped, args, server_cpu, load_cpu):
                            "met": value >= target, "label": label})
 
     ratio("q1", "wic-gql", "F0", 0.6, "Q1 at least 0.6x the HTTP floor")
-    for q in ("q2", "q3"):
+    for q in ("q2", "q3", "q5", "q6"):
         ratio(q, "wic-gql", "F1", 0.7, f"{q.upper()} at least 0.7x hand-written")
     for q in QUERIES:
         ratio(q, "wic-gql", "apollo", 10, f"{q.upper()} at least 10x Apollo Server")

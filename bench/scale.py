@@ -99,7 +99,7 @@ def measure(sizes, seconds, server_cpu, load_cpu, work):
             row["rss_start_kib"] = memory_kib(server.process.pid)[0]
             for q in QUERIES:
                 answer(server, q)
-                warm = wrk(server.url, bodies[q], seconds, 1, load_cpu, work)
+                warm = wrk(server.url, [bodies[q]], seconds, 1, load_cpu, work)
                 cold_ms = statistics.median(cold[q])
                 row["queries"][q] = {"cold_ms": cold_ms, "cold_samples_ms": cold[q], "p50_ms": warm["p50_ms"],
                                      "p99_ms": warm["p99_ms"], "rps": warm["rps"], "non_2xx": warm["non_2xx"]}

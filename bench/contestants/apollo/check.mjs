@@ -2,12 +2,13 @@
 //
 //   node check.mjs APOLLO_URL WIC_GQL_URL
 //
-// Sends each of ../../queries/q*.graphql as a JSON POST `{query}` to both servers and
+// Sends each of ../../queries/q*.graphql as a JSON POST `{query}` to both servers (a query
+// with a qN.variables.json beside it once per variable set, as `{query, variables}`) and
 // compares the response bodies as JSON: same keys and values, list items in the same order,
 // numbers equal (a `score` within 1e-9 relative). A URL without a path gets `/graphql`.
 // Prints `qN ok` or the first difference per query; exits with 1 on any difference.
 
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 
 const [apolloArg, wicArg] = process.argv.slice(2);
 if (!apolloArg || !wicArg) {
@@ -30,11 +31,11 @@ const queries = readdirSync(queriesDir)
   .sort((a, b) => Number(a.slice(1, -8)) - Number(b.slice(1, -8)))
   .map((f) => new URL(f, queriesDir));
 
-async function post(url, query) {
+async function post(url, query, variables) {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify({ query }),
+    body: JSON.stringify(variables ? { query, variables } : { query }),
   });
   const text = await response.text();
   let body;
@@ -83,11 +84,22 @@ function diff(a, b, path, key) {
   return a === b ? null : `${path}: apollo ${show(a)}, wic-gql ${show(b)}`;
 }
 
-let failures = 0;
-for (const file of queries) {
+/** The requests of one query file: its variable sets, or one request without variables. */
+function requests(file) {
   const name = file.pathname.split('/').pop().slice(0, -8);
   const query = readFileSync(file, 'utf8');
-  const [ours, theirs] = await Promise.all([post(apollo, query), post(wic, query)]);
+  const variablesFile = new URL(`${name}.variables.json`, queriesDir);
+  if (!existsSync(variablesFile)) return [{ name, query }];
+  return JSON.parse(readFileSync(variablesFile, 'utf8')).map((variables) => ({
+    name: `${name} ${JSON.stringify(variables)}`,
+    query,
+    variables,
+  }));
+}
+
+let failures = 0;
+for (const { name, query, variables } of queries.flatMap(requests)) {
+  const [ours, theirs] = await Promise.all([post(apollo, query, variables), post(wic, query, variables)]);
   let problem = null;
   if (ours.status !== theirs.status) {
     problem = `HTTP status: apollo ${ours.status}, wic-gql ${theirs.status}`;

@@ -4,9 +4,10 @@
 //
 // Each URL is a server's base (`http://127.0.0.1:PORT`, as both print on start) or its
 // GraphQL endpoint (`.../graphql`). Sends queries/qN.graphql to PostGraphile and
-// ../../queries/qN.graphql to wic-gql, and compares what README.md says "equivalent"
-// means for each. Prints `qN ok` or the difference per query (and notes on what differs
-// by design); exits 1 on any mismatch.
+// ../../queries/qN.graphql to wic-gql (Q5 once per variable set of
+// ../../queries/q5.variables.json, the same variables to both), and compares what
+// README.md says "equivalent" means for each. Prints `qN ok` or the difference per query
+// (and notes on what differs by design); exits 1 on any mismatch.
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,12 +26,12 @@ const endpoint = (url) => {
 const PG = endpoint(pgUrlArg);
 const WIC = endpoint(wicUrlArg);
 
-async function run(url, file) {
+async function run(url, file, variables) {
   const query = readFileSync(file, "utf8");
   const response = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", accept: "application/json" },
-    body: JSON.stringify({ query }),
+    body: JSON.stringify(variables ? { query, variables } : { query }),
   });
   const text = await response.text();
   let body;
@@ -45,11 +46,12 @@ async function run(url, file) {
   return body.data;
 }
 
-const both = (n) =>
+const both = (n, variables) =>
   Promise.all([
-    run(PG, join(here, "queries", `q${n}.graphql`)),
-    run(WIC, join(here, "..", "..", "queries", `q${n}.graphql`)),
+    run(PG, join(here, "queries", `q${n}.graphql`), variables),
+    run(WIC, join(here, "..", "..", "queries", `q${n}.graphql`), variables),
   ]);
+const q5VariableSets = JSON.parse(readFileSync(join(here, "..", "..", "queries", "q5.variables.json"), "utf8"));
 
 // Objects with sorted keys, so that equal facts print equally.
 function canonical(value) {
@@ -231,6 +233,69 @@ const checks = {
     if (top10.length) notes.push(top10.join("\n  ").replace(/\n {6}/g, " "));
     if (!p.length || p[0] !== w[0]) return [`top hit ${p[0]} vs ${w[0]}`, ...notes];
     return { notes: [`top hit ${p[0]}`, ...notes] };
+  },
+
+  // Q5: Q2 with the slug and the two page sizes in variables, for every variable set: the
+  // same trends in the same order, each with the same first actors in the same order, each
+  // with the same trend numerals in the same order.
+  async q5() {
+    const problems = [];
+    for (const variables of q5VariableSets) {
+      const [pg, wic] = await both(5, variables);
+      const p = (pg.recordBySlug?.trends.nodes ?? []).map(({ to }) => ({
+        numeral: to.numeral,
+        actors: to.actors.nodes.map(({ from }) => ({
+          slug: from.slug,
+          trends: from.trends.nodes.map((e) => e.to.numeral),
+        })),
+      }));
+      const w = (wic.event?.trends.nodes ?? []).map((t) => ({
+        numeral: t.numeral,
+        actors: t.actors.nodes.map((a) => ({ slug: a.slug, trends: a.trends.nodes.map((n) => n.numeral) })),
+      }));
+      if (!isDeepStrictEqual(p, w)) problems.push(`${show(variables)}:\n    postgraphile ${show(p)}\n    wic-gql      ${show(w)}`);
+    }
+    return problems.length ? problems : { notes: [`${q5VariableSets.length} variable sets`] };
+  },
+
+  // Q6: search hits with each type's fields. PostGraphile has one record type, so every
+  // hit carries every type's fields (null or empty where they do not apply). The engines
+  // rank differently: the hits both return are compared, fact by fact, and the top 10 as
+  // sets (reported, not a failure); at least one hit of each of the three types must be
+  // among the compared ones.
+  async q6() {
+    const [pg, wic] = await both(6);
+    const lower = (s) => (s == null ? null : String(s).toLowerCase());
+    const facts = new Map();
+    for (const hit of wic.search) {
+      const n = hit.node;
+      const fact = { kind: n.__typename.toLowerCase() };
+      if (n.__typename === "Actor") Object.assign(fact, { category: lower(n.actorKind), trends: n.trends.nodes.map((t) => t.numeral) });
+      if (n.__typename === "Topic") fact.category = lower(n.topicKind);
+      if (n.__typename === "Trend") Object.assign(fact, { numeral: n.numeral, statement: n.statement });
+      facts.set(n.slug, fact);
+    }
+    const problems = [];
+    const compared = [];
+    for (const n of pg.searchRecords.nodes) {
+      if (!facts.has(n.slug)) continue;
+      const kind = n.kind.toLowerCase();
+      const fact = { kind };
+      if (kind === "actor") Object.assign(fact, { category: lower(n.category), trends: n.actorTrends.nodes.map((e) => e.to.numeral) });
+      if (kind === "topic") fact.category = lower(n.category);
+      if (kind === "trend") Object.assign(fact, { numeral: n.numeral, statement: n.statement });
+      if (!isDeepStrictEqual(fact, facts.get(n.slug))) {
+        problems.push(`${n.slug}: postgraphile ${show(fact)}, wic-gql ${show(facts.get(n.slug))}`);
+      }
+      compared.push(kind);
+    }
+    for (const kind of ["actor", "topic", "trend"]) {
+      if (!compared.includes(kind)) problems.push(`no ${kind} among the hits both return`);
+    }
+    const notes = [`${compared.length} hits compared (${["actor", "topic", "trend"].map((k) => `${compared.filter((c) => c === k).length} ${k}`).join(", ")})`];
+    const top10 = setDiff("top 10", pg.searchRecords.nodes.map((n) => n.slug), wic.search.map((h) => h.node.slug));
+    if (top10.length) notes.push(top10.join("\n  ").replace(/\n {6}/g, " "));
+    return problems.length ? [...problems, ...notes] : { notes };
   },
 };
 

@@ -4,6 +4,9 @@
 //!
 //! `wic-gql-bench-floor --port PORT --answers DIR [--workers N]`: DIR holds pairs
 //! `NAME.request.json` (the exact request body) and `NAME.response.json` (the body to send).
+//! A query whose variables change on every request (Q5) has one pair per variable set
+//! (`q5-00`, `q5-01`, ...): the floor picks the answer matching the variables by looking up
+//! the whole body, without parsing it, which is the least a server can do to tell them apart.
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -9,10 +9,13 @@
 //! - `graphql_serialize`: serde_json writing that tree;
 //! - `handwritten`: F1's answer (the same reads, JSON written straight from the records).
 //!
-//! Both answers are checked byte for byte before anything is timed.
+//! Q5 has variables that change on every request: each iteration takes the next of the
+//! variable sets of `bench/queries/q5.variables.json`, as the HTTP benchmark's requests do.
+//! Both answers are checked byte for byte before anything is timed (for Q5, for every set).
 
 use std::sync::Arc;
 
+use async_graphql::Variables;
 use criterion::{criterion_group, criterion_main, Criterion};
 use wic_gql::api::{self, Api, Limits, SchemaOptions};
 use wic_gql::graph::{Graph, GraphError};
@@ -26,7 +29,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 type Answer = fn(&Graph) -> Result<Vec<u8>, GraphError>;
 
-const QUERIES: [(&str, &str, Answer); 5] = [
+/// The queries without variables.
+const QUERIES: [(&str, &str, Answer); 6] = [
     (
         "q0_typename",
         include_str!("../../../queries/q0.graphql"),
@@ -52,7 +56,16 @@ const QUERIES: [(&str, &str, Answer); 5] = [
         include_str!("../../../queries/q4.graphql"),
         answers::q4,
     ),
+    (
+        "q6_search_fragments",
+        include_str!("../../../queries/q6.graphql"),
+        answers::q6,
+    ),
 ];
+
+/// Q5, and the variable sets it cycles through.
+const Q5: &str = include_str!("../../../queries/q5.graphql");
+const Q5_VARIABLES: &str = include_str!("../../../queries/q5.variables.json");
 
 fn bench_layer(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
@@ -70,12 +83,13 @@ fn bench_layer(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let execute = |query: &str| {
+    let execute_with = |query: &str, variables: Variables| {
         runtime.block_on(api.execute(api::with_loaders(
-            async_graphql::Request::new(query),
+            async_graphql::Request::new(query).variables(variables),
             &graph,
         )))
     };
+    let execute = |query: &str| execute_with(query, Variables::default());
 
     let mut group = c.benchmark_group("layer");
     for (name, query, handwritten) in QUERIES {
@@ -103,6 +117,62 @@ fn bench_layer(c: &mut Criterion) {
             b.iter(|| handwritten(&graph).unwrap())
         });
     }
+
+    // Q5: the next variable set on every iteration.
+    let sets: Vec<serde_json::Value> = serde_json::from_str(Q5_VARIABLES).unwrap();
+    let sets: Vec<(Variables, answers::Q5Variables)> = sets
+        .into_iter()
+        .map(|set| {
+            (
+                Variables::from_json(set.clone()),
+                serde_json::from_value(set).unwrap(),
+            )
+        })
+        .collect();
+    let responses: Vec<_> = sets
+        .iter()
+        .map(|(variables, typed)| {
+            let _ = execute_with(Q5, variables.clone());
+            let response = execute_with(Q5, variables.clone());
+            assert!(
+                response.errors.is_empty(),
+                "q5 {typed:?}: {:?}",
+                response.errors
+            );
+            let served = serde_json::to_vec(&response).unwrap();
+            let handwritten = answers::q5(&graph, typed).unwrap().unwrap();
+            assert_eq!(
+                String::from_utf8(handwritten).unwrap(),
+                String::from_utf8(served).unwrap(),
+                "q5 {typed:?}: the hand-written answer differs from wic-gql's"
+            );
+            response
+        })
+        .collect();
+    let next = |i: &mut usize| {
+        *i = (*i + 1) % sets.len();
+        *i
+    };
+    let name = "q5_variables";
+    group.bench_function(format!("{name}/graphql"), |b| {
+        let mut i = 0;
+        b.iter(|| {
+            let variables = sets[next(&mut i)].0.clone();
+            serde_json::to_vec(&execute_with(Q5, variables)).unwrap()
+        })
+    });
+    group.bench_function(format!("{name}/graphql_execute"), |b| {
+        let mut i = 0;
+        b.iter(|| execute_with(Q5, sets[next(&mut i)].0.clone()))
+    });
+    group.bench_function(format!("{name}/graphql_serialize"), |b| {
+        let mut i = 0;
+        b.iter(|| serde_json::to_vec(&responses[next(&mut i)]).unwrap())
+    });
+    group.bench_function(format!("{name}/handwritten"), |b| {
+        let mut i = 0;
+        b.iter(|| answers::q5(&graph, &sets[next(&mut i)].1).unwrap().unwrap())
+    });
     group.finish();
 }
 

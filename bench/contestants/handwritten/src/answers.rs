@@ -1,4 +1,4 @@
-//! The five answers, each read from the store and written as wic-gql writes it: the same
+//! The seven answers, each read from the store and written as wic-gql writes it: the same
 //! keys in the same order, the same enum spellings, the same number formatting (serde_json
 //! is what async-graphql serializes with), the same page sizes and orders.
 //!
@@ -13,14 +13,18 @@ use std::fmt::Display;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 use wic_gql::graph::{
-    ActorKind, Citation, Details, Direction, DocumentKind, Edge, Graph, GraphError, Qualifier,
-    Record, RecordKind, Relation, TopicKind,
+    is_slug, ActorKind, Citation, Details, Direction, DocumentKind, Edge, Graph, GraphError,
+    Qualifier, Record, RecordKind, Relation, TopicKind,
 };
 
 /// The page size of a connection asked for without `first` or `last` (wic-gql's default).
 const DEFAULT_PAGE: usize = 100;
+
+/// The largest `first` wic-gql serves (its `--max-page-size` default); Q5's variables must
+/// be within 0 and this.
+pub const MAX_PAGE: i32 = 500;
 
 /// A relation followed from a record, as one connection field of the schema declares it:
 /// which way, which relation types, and the kind of record it lists.
@@ -130,10 +134,15 @@ impl Level {
 
     /// The first page of the connection `hop` from `slug`: each edge with its far end.
     fn page<'s>(&'s self, slug: &str, hop: &'s Hop) -> Vec<(&'s Edge, &'s Record)> {
+        self.first(slug, hop, DEFAULT_PAGE)
+    }
+
+    /// The first `first` items of the connection `hop` from `slug` (`first: N`).
+    fn first<'s>(&'s self, slug: &str, hop: &'s Hop, first: usize) -> Vec<(&'s Edge, &'s Record)> {
         self.edges_of(slug, hop)
             .filter_map(|e| Some((e, &**self.records.get(e.far_end(hop.direction))?)))
             .filter(|(_, r)| r.kind() == hop.kind)
-            .take(DEFAULT_PAGE)
+            .take(first)
             .collect()
     }
 }
@@ -151,8 +160,12 @@ fn edges(
     Ok(anchors.into_iter().zip(lists).collect())
 }
 
-/// The record at `slug` if it is of `kind`, as a lookup field reads it.
+/// The record at `slug` if it is of `kind`, as a lookup field reads it: a string that
+/// cannot be a slug names nothing and is not looked up.
 fn lookup(graph: &Graph, slug: &str, kind: RecordKind) -> Result<Option<Arc<Record>>, GraphError> {
+    if !is_slug(slug) {
+        return Ok(None);
+    }
     let found = graph.records_shared(&[slug.to_owned()])?;
     Ok(found.into_iter().flatten().find(|r| r.kind() == kind))
 }
@@ -359,6 +372,40 @@ pub fn q1(graph: &Graph) -> Result<Vec<u8>, GraphError> {
 //        trends { nodes { numeral } } } } } } } }`
 
 pub fn q2(graph: &Graph) -> Result<Vec<u8>, GraphError> {
+    event_trends_actors(graph, "wic-2017", DEFAULT_PAGE, DEFAULT_PAGE)
+}
+
+// ---------------------------------------------------------------------------------------
+// Q5 `query Q5($slug: String!, $trends: Int!, $actors: Int!) { event(slug: $slug) {
+//        trends(first: $trends) { nodes { numeral actors(first: $actors) { nodes { slug
+//        trends { nodes { numeral } } } } } } } }`: Q2 with the slug and two page sizes
+//        in variables.
+
+/// Q5's variables, as the request body's `variables` object carries them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Q5Variables {
+    pub slug: String,
+    pub trends: i32,
+    pub actors: i32,
+}
+
+/// Q5's answer, or `None` when a page size is outside 0..=[`MAX_PAGE`] (wic-gql answers
+/// those with an error, which the benchmark never asks for).
+pub fn q5(graph: &Graph, variables: &Q5Variables) -> Option<Result<Vec<u8>, GraphError>> {
+    let size = |n: i32| (0..=MAX_PAGE).contains(&n).then_some(n as usize);
+    let (trends, actors) = (size(variables.trends)?, size(variables.actors)?);
+    Some(event_trends_actors(graph, &variables.slug, trends, actors))
+}
+
+/// Q2 and Q5: the event's first `trends` trends, each with its first `actors` actors, each
+/// with its trends (a default page).
+fn event_trends_actors(
+    graph: &Graph,
+    slug: &str,
+    trends: usize,
+    actors: usize,
+) -> Result<Vec<u8>, GraphError> {
     #[derive(Serialize)]
     struct Q2<'a> {
         event: Option<Event<'a>>,
@@ -378,22 +425,23 @@ pub fn q2(graph: &Graph) -> Result<Vec<u8>, GraphError> {
         trends: Nodes<Numeral<'a>>,
     }
 
-    let Some(event) = lookup(graph, "wic-2017", RecordKind::Event)? else {
+    let Some(event) = lookup(graph, slug, RecordKind::Event)? else {
         return to_json(Q2 { event: None });
     };
+    let (trends_first, actors_first) = (trends, actors);
     // Level 1: the event's trends.
     let level1 = Level::load(graph, [(event.slug.as_str(), &EVENT_TRENDS)])?;
-    let trends = level1.page(&event.slug, &EVENT_TRENDS);
-    // Level 2: each trend's actors.
+    let trends = level1.first(&event.slug, &EVENT_TRENDS, trends_first);
+    // Level 2: the actors of each trend of the page.
     let level2 = Level::load(
         graph,
         trends.iter().map(|(_, t)| (t.slug.as_str(), &TREND_ACTORS)),
     )?;
     let actors: Vec<Vec<(&Edge, &Record)>> = trends
         .iter()
-        .map(|(_, t)| level2.page(&t.slug, &TREND_ACTORS))
+        .map(|(_, t)| level2.first(&t.slug, &TREND_ACTORS, actors_first))
         .collect();
-    // Level 3: each actor's trends.
+    // Level 3: the trends of each actor of those pages.
     let level3 = Level::load(
         graph,
         actors
@@ -708,4 +756,95 @@ pub fn q4(graph: &Graph) -> Result<Vec<u8>, GraphError> {
         })
         .collect();
     to_json(Q4 { search })
+}
+
+// ---------------------------------------------------------------------------------------
+// Q6 `{ search(query: "internet", first: 10) { score node { __typename slug
+//        ... on Actor { actorKind: kind trends { nodes { numeral } } }
+//        ... on Topic { topicKind: kind } ... on Trend { numeral statement } } } }`:
+//        search hits whose fields depend on their type.
+
+pub fn q6(graph: &Graph) -> Result<Vec<u8>, GraphError> {
+    #[derive(Serialize)]
+    struct Q6<'a> {
+        search: Vec<Hit<'a>>,
+    }
+    #[derive(Serialize)]
+    struct Hit<'a> {
+        score: f64,
+        node: Node<'a>,
+    }
+    #[derive(Serialize)]
+    struct Node<'a> {
+        #[serde(rename = "__typename")]
+        typename: &'static str,
+        slug: &'a str,
+        #[serde(flatten)]
+        fields: Fields<'a>,
+    }
+    /// The fields of each type's inline fragment; none for the other types.
+    #[derive(Serialize)]
+    #[serde(untagged)]
+    enum Fields<'a> {
+        Actor {
+            #[serde(rename = "actorKind")]
+            kind: &'static str,
+            trends: Nodes<Numeral<'a>>,
+        },
+        Topic {
+            #[serde(rename = "topicKind")]
+            kind: &'static str,
+        },
+        Trend {
+            numeral: &'a str,
+            statement: &'a str,
+        },
+        Other {},
+    }
+
+    let hits = graph.search("internet", None, 10)?;
+    // The second level: the trends of every actor among the hits.
+    let level = Level::load(
+        graph,
+        hits.iter()
+            .filter(|hit| hit.record.kind() == RecordKind::Actor)
+            .map(|hit| (hit.record.slug.as_str(), &ACTOR_TRENDS)),
+    )?;
+    let search = hits
+        .iter()
+        .map(|hit| {
+            let r = &hit.record;
+            let fields = match &r.details {
+                Details::Actor(a) => Fields::Actor {
+                    kind: actor_kind(a.kind),
+                    trends: Nodes {
+                        nodes: level
+                            .page(&r.slug, &ACTOR_TRENDS)
+                            .into_iter()
+                            .map(|(_, t)| Numeral {
+                                numeral: numeral(t),
+                            })
+                            .collect(),
+                    },
+                },
+                Details::Topic(t) => Fields::Topic {
+                    kind: topic_kind(t.kind),
+                },
+                Details::Trend(t) => Fields::Trend {
+                    numeral: &t.numeral,
+                    statement: &t.statement,
+                },
+                _ => Fields::Other {},
+            };
+            Hit {
+                score: hit.score,
+                node: Node {
+                    typename: typename(r.kind()),
+                    slug: &r.slug,
+                    fields,
+                },
+            }
+        })
+        .collect();
+    to_json(Q6 { search })
 }

@@ -1,10 +1,11 @@
-//! F1, the hand-written path: the benchmark's five queries answered by plain Rust over the
+//! F1, the hand-written path: the benchmark's seven queries answered by plain Rust over the
 //! same sled store as wic-gql, with no GraphQL layer. It shows what parsing, validating and
 //! executing a GraphQL document costs on top of the reads and the JSON writing.
 //!
 //! `wic-gql-bench-handwritten --port PORT --db PATH [--workers N]` serves `POST /graphql` on
 //! 127.0.0.1. The body must be `{"query": "..."}` holding exactly the text of one of
-//! `bench/queries/q0.graphql` … `q4.graphql`; anything else gets 400. Each answer is read
+//! `bench/queries/q0.graphql` … `q6.graphql`, with `"variables": {"slug": ..., "trends": N,
+//! "actors": N}` for `q5.graphql`; anything else gets 400. Each answer is read
 //! from the store for that request, batched per nesting level as wic-gql's DataLoaders do,
 //! and written with serde_json, byte for byte as wic-gql writes it.
 
@@ -22,32 +23,41 @@ use wic_gql_bench_handwritten::answers;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// The five benchmark queries, as the benchmark sends them.
-const QUERIES: [&str; 5] = [
+/// The seven benchmark queries, as the benchmark sends them.
+const QUERIES: [&str; 7] = [
     include_str!("../../../queries/q0.graphql"),
     include_str!("../../../queries/q1.graphql"),
     include_str!("../../../queries/q2.graphql"),
     include_str!("../../../queries/q3.graphql"),
     include_str!("../../../queries/q4.graphql"),
+    include_str!("../../../queries/q5.graphql"),
+    include_str!("../../../queries/q6.graphql"),
 ];
 
-/// The request body.
+/// The request body: the query, and Q5's variables (the only query that has any).
 #[derive(Deserialize)]
 struct Request {
     query: String,
+    variables: Option<answers::Q5Variables>,
 }
 
 async fn graphql(graph: web::Data<Graph>, body: web::Bytes) -> HttpResponse {
     let Ok(request) = serde_json::from_slice::<Request>(&body) else {
         return HttpResponse::BadRequest().body("expected a JSON body {\"query\": ...}");
     };
-    let answer = match QUERIES.iter().position(|q| *q == request.query) {
-        Some(0) => answers::q0(),
-        Some(1) => answers::q1(&graph),
-        Some(2) => answers::q2(&graph),
-        Some(3) => answers::q3(&graph),
-        Some(4) => answers::q4(&graph),
-        _ => return HttpResponse::BadRequest().body("not one of the benchmark's queries"),
+    let position = QUERIES.iter().position(|q| *q == request.query);
+    let answer = match (position, &request.variables) {
+        (Some(0), None) => answers::q0(),
+        (Some(1), None) => answers::q1(&graph),
+        (Some(2), None) => answers::q2(&graph),
+        (Some(3), None) => answers::q3(&graph),
+        (Some(4), None) => answers::q4(&graph),
+        (Some(5), Some(variables)) => match answers::q5(&graph, variables) {
+            Some(answer) => answer,
+            None => return HttpResponse::BadRequest().body("a page size out of range"),
+        },
+        (Some(6), None) => answers::q6(&graph),
+        _ => return HttpResponse::BadRequest().body("not one of the benchmark's requests"),
     };
     match answer {
         Ok(bytes) => HttpResponse::Ok()
