@@ -5,17 +5,13 @@
 //! [`super::Api`]): the token count on the raw text; aliases, root fields, directives and
 //! introspection on the parsed document, before validation; page sizes once the
 //! variables are coerced. Depth and cost are async-graphql's validation limits, worded by
-//! [`ExplainLimits`].
+//! [`word_limit_refusal`].
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use apollo_compiler::ast;
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{
-    ErrorExtensionValues, Response, ServerError, ServerResult, ValidationResult, Variables,
-};
+use async_graphql::{ErrorExtensionValues, Response, ServerError, ServerResult, Variables};
 
 use super::SchemaOptions;
 
@@ -214,57 +210,31 @@ fn largest_page(
     }
 }
 
-/// async-graphql's own wording when validation finds the depth or the cost over its limit.
-const DEPTH_REFUSED: &str = "Query is nested too deep.";
-const COST_REFUSED: &str = "Query is too complex.";
-
-/// Whether `response` is async-graphql's refusal for depth or cost.
-pub fn is_validation_limit_refusal(response: &Response) -> bool {
-    matches!(&response.errors[..], [error] if error.message == DEPTH_REFUSED || error.message == COST_REFUSED)
-}
-
-/// Words a depth or cost refusal with the measured value and a stable code. Only the
-/// explaining schema of [`super::Api`] has it; it refuses every request it sees, so that
-/// schema never executes a field.
-pub struct ExplainLimits(pub Limits);
-
-impl ExtensionFactory for ExplainLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ExplainLimits(self.0))
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for ExplainLimits {
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
-        let limits = &self.0;
-        Err(vec![if result.depth > limits.max_depth {
-            refuse(
-                "DEPTH_LIMIT",
-                format!(
-                    "the query is nested {} levels deep; this server allows {}",
-                    result.depth, limits.max_depth
-                ),
-            )
-        } else if result.complexity > limits.max_complexity {
-            refuse(
-                "COMPLEXITY_LIMIT",
-                format!(
-                    "the query costs {} (one per field, connections times their `first`/`last`); this server allows {}",
-                    result.complexity, limits.max_complexity
-                ),
-            )
-        } else {
-            refuse(
-                "COMPLEXITY_LIMIT",
-                "the query is over this server's depth or cost limit".into(),
-            )
-        }])
+/// async-graphql's refusal for depth or cost (its validation, patched to carry the code,
+/// the measured value and the limit), worded with the numbers; `None` for any other
+/// response.
+pub fn word_limit_refusal(response: &Response) -> Option<ServerError> {
+    let [error] = &response.errors[..] else {
+        return None;
+    };
+    let extensions = error.extensions.as_ref()?;
+    let number = |key: &str| match extensions.get(key) {
+        Some(async_graphql::Value::Number(n)) => n.as_u64(),
+        _ => None,
+    };
+    let (measured, limit) = (number("measured")?, number("limit")?);
+    match extensions.get("code")? {
+        async_graphql::Value::String(code) if code == "DEPTH_LIMIT" => Some(refuse(
+            "DEPTH_LIMIT",
+            format!("the query is nested {measured} levels deep; this server allows {limit}"),
+        )),
+        async_graphql::Value::String(code) if code == "COMPLEXITY_LIMIT" => Some(refuse(
+            "COMPLEXITY_LIMIT",
+            format!(
+                "the query costs {measured} (one per field, connections times their `first`/`last`); this server allows {limit}"
+            ),
+        )),
+        _ => None,
     }
 }
 

@@ -17,7 +17,7 @@ use async_graphql::{EmptyMutation, EmptySubscription, Request, Response, Schema,
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
 
-use super::limits::{self, ExplainLimits};
+use super::limits;
 use super::prepare::{Prepared, RequestErrors, Validator};
 use super::{QueryRoot, SchemaOptions, WicSchema};
 
@@ -37,10 +37,6 @@ pub struct Api {
     /// The schema that executes: async-graphql's rules are skipped (apollo-compiler has
     /// checked every rule, see [`super::prepare`]); depth and cost are still computed.
     schema: WicSchema,
-    /// The same schema with depth and cost checked by [`ExplainLimits`] instead: run only
-    /// when `schema` refused a request for either, to say by how much. It never
-    /// executes a field.
-    explainer: WicSchema,
     validator: Arc<Validator>,
     options: SchemaOptions,
     /// Validated documents by their text. Clients repeat a few operations, and parsing
@@ -73,15 +69,10 @@ impl Api {
             .limit_complexity(options.limits.max_complexity)
             .validation_mode(ValidationMode::Fast)
             .finish();
-        let explainer = builder(options)
-            .extension(ExplainLimits(options.limits))
-            .validation_mode(ValidationMode::Fast)
-            .finish();
         let validator = Arc::new(Validator::new(&super::sdl_of(&schema), options.suggestions));
         let estimated = (DOCUMENT_CACHE_BYTES / (1024 * TREE_BYTES_PER_TEXT_BYTE)) as usize;
         Api {
             schema,
-            explainer,
             validator,
             options: *options,
             documents: Arc::new(Cache::with_weighter(
@@ -95,21 +86,14 @@ impl Api {
     /// Runs `request` if it is valid and within the limits; otherwise says why not, with
     /// request errors (each with its `extensions.code`), having executed nothing.
     pub async fn run(&self, mut request: Request) -> Outcome {
-        let prepared = match self.prepare(&mut request) {
-            Ok(prepared) => prepared,
-            Err(errors) => return Outcome::Refused(errors),
-        };
-        // Kept for the explainer, should depth or cost refuse the request.
-        let (variables, operation_name) =
-            (request.variables.clone(), request.operation_name.clone());
-        let response = self.schema.execute(request).await;
-        if !limits::is_validation_limit_refusal(&response) {
-            return Outcome::Executed(response);
+        if let Err(errors) = self.prepare(&mut request) {
+            return Outcome::Refused(errors);
         }
-        let mut again = Request::new("").variables(variables);
-        again.operation_name = operation_name;
-        again.set_parsed_query(prepared.document.clone());
-        Outcome::Refused(self.explainer.execute(again).await.errors)
+        let response = self.schema.execute(request).await;
+        match limits::word_limit_refusal(&response) {
+            Some(refusal) => Outcome::Refused(vec![refusal]),
+            None => Outcome::Executed(response),
+        }
     }
 
     /// [`Api::run`], with a refusal as a response with no data (for in-process use).
@@ -129,7 +113,7 @@ impl Api {
 
     /// Every check before execution: the token count, the rules, the variables, the
     /// limits. The validated document is handed to the request, so it is not parsed again.
-    fn prepare(&self, request: &mut Request) -> Result<Arc<Prepared>, RequestErrors> {
+    fn prepare(&self, request: &mut Request) -> Result<(), RequestErrors> {
         limits::check_tokens(&self.options.limits, &request.query).map_err(|e| vec![e])?;
         let prepared = self.document(&request.query)?;
         let operation_name = request.operation_name.as_deref();
@@ -139,7 +123,7 @@ impl Api {
         limits::check_pages(&self.options, &prepared.document, &request.variables)
             .map_err(|e| vec![e])?;
         request.set_parsed_query(prepared.document.clone());
-        Ok(prepared)
+        Ok(())
     }
 
     fn document(&self, query: &str) -> Result<Arc<Prepared>, RequestErrors> {

@@ -15,6 +15,19 @@ use crate::{
     CacheControl, ServerError, Variables, parser::types::ExecutableDocument, registry::Registry,
 };
 
+/// wic-gql patch: a refusal by the depth or cost limit says so in its extensions
+/// (`code`, the `measured` value and the `limit`), so that a server can word it without
+/// matching on the message.
+fn limit_refusal(message: &str, code: &str, measured: usize, limit: usize) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    let mut extensions = crate::ErrorExtensionValues::default();
+    extensions.set("code", code);
+    extensions.set("measured", measured);
+    extensions.set("limit", limit);
+    error.extensions = Some(extensions);
+    error
+}
+
 /// Validation results.
 #[derive(Debug, Copy, Clone)]
 pub struct ValidationResult {
@@ -104,16 +117,27 @@ pub(crate) fn check_rules(
     };
 
     // check limit
-    if let Some(limit_complexity) = limit_complexity
-        && complexity > limit_complexity
-    {
-        return Err(vec![ServerError::new("Query is too complex.", None)]);
-    }
-
+    // wic-gql patch: depth first, then cost (a deep document is refused for its depth).
     if let Some(limit_depth) = limit_depth
         && depth > limit_depth
     {
-        return Err(vec![ServerError::new("Query is nested too deep.", None)]);
+        return Err(vec![limit_refusal(
+            "Query is nested too deep.",
+            "DEPTH_LIMIT",
+            depth,
+            limit_depth,
+        )]);
+    }
+
+    if let Some(limit_complexity) = limit_complexity
+        && complexity > limit_complexity
+    {
+        return Err(vec![limit_refusal(
+            "Query is too complex.",
+            "COMPLEXITY_LIMIT",
+            complexity,
+            limit_complexity,
+        )]);
     }
 
     if !errors.is_empty() {
