@@ -8,9 +8,44 @@
 // (GraphQL over HTTP, §6.4.2). Anything else is 200 with `{data, errors?}` from graphql-js's
 // `execute`: a field error nulls the field, or its nearest nullable parent.
 
-import { buildSchema, execute, parse, validate } from 'graphql';
+import {
+  GraphQLError,
+  MaxIntrospectionDepthRule,
+  buildSchema,
+  execute,
+  parse,
+  specifiedRules,
+  validate,
+} from 'graphql';
 
 import { bindResolvers, createGraph } from '../../bench/contestants/apollo/graph.mjs';
+
+/**
+ * The specification's rule "Operation Type Existence" (§5.2.1, September 2025 edition),
+ * which graphql-js 16 does not have: `mutation { __typename }` against a schema without a
+ * mutation type is invalid, not a field error at execution.
+ */
+function OperationTypeExistenceRule(context) {
+  return {
+    OperationDefinition(node) {
+      if (!context.getSchema().getRootType(node.operation)) {
+        context.reportError(
+          new GraphQLError(`The schema has no ${node.operation} root type.`, { nodes: node }),
+        );
+      }
+    },
+  };
+}
+
+/**
+ * The validation rules of the specification: graphql-js's, without its
+ * MaxIntrospectionDepthRule (a protection of its own, not a rule of the specification),
+ * with Operation Type Existence.
+ */
+export const rules = [
+  ...specifiedRules.filter((rule) => rule !== MaxIntrospectionDepthRule),
+  OperationTypeExistenceRule,
+];
 
 /**
  * The reference over `sdl` (the text of `schema.graphql`) and `exported` (the parsed JSON
@@ -28,7 +63,7 @@ export function createReference(sdl, exported) {
     } catch (error) {
       return requestError([error]);
     }
-    const invalid = validate(schema, document);
+    const invalid = validate(schema, document, rules);
     if (invalid.length > 0) return requestError(invalid);
     const result = await execute({
       schema,

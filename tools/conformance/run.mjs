@@ -30,7 +30,7 @@ import { parseArgs } from 'node:util';
 import { validate, parse } from 'graphql';
 
 import { generate } from './generate.mjs';
-import { createReference } from './reference.mjs';
+import { createReference, rules } from './reference.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -89,7 +89,7 @@ function readCorpus(dir) {
 
 const handWritten = readCorpus(opts.corpus);
 const generated = generate(reference.schema, reference.graph, { seed, count }).map((doc) => {
-  const errors = validate(reference.schema, parse(doc.query));
+  const errors = validate(reference.schema, parse(doc.query), rules);
   if (errors.length) {
     console.error(`generator bug: ${doc.name} is invalid: ${errors[0].message}\n${doc.query}`);
     process.exit(2);

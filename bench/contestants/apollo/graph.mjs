@@ -450,15 +450,26 @@ export function createGraph(exported, { maxPageSize = 500 } = {}) {
 
   /** async-graphql's `OpaqueCursor<usize>`: base64url (no padding) of the JSON index. */
   const encodeCursor = (i) => Buffer.from(String(i), 'utf8').toString('base64url');
-  function decodeCursor(cursor) {
-    if (!/^[A-Za-z0-9_-]*$/.test(cursor) || cursor.length % 4 === 1) {
-      throw new ResolverError(`invalid cursor ${JSON.stringify(cursor)}`, 'BAD_USER_INPUT');
-    }
-    const text = Buffer.from(cursor, 'base64url').toString('utf8');
-    if (!/^(0|[1-9][0-9]*)$/.test(text)) {
-      throw new ResolverError(`invalid cursor ${JSON.stringify(cursor)}`, 'BAD_USER_INPUT');
-    }
-    return Number(text);
+  /** The largest `usize`, the most a cursor's index may be. */
+  const USIZE_MAX = 2n ** 64n - 1n;
+  /**
+   * The index in a cursor, as `OpaqueCursor<usize>::decode_cursor` reads it: canonical
+   * base64url without padding, then a JSON unsigned integer (`serde_json`: whitespace
+   * around it allowed, no sign, no leading zero, no fraction) that fits a `usize`.
+   */
+  function decodeCursor(name, cursor) {
+    const invalid = () =>
+      new ResolverError(
+        `\`${name}\` is not a cursor of this connection: pass a \`cursor\` or \`pageInfo\` cursor returned by this API`,
+        'INVALID_CURSOR',
+      );
+    if (!/^[A-Za-z0-9_-]*$/.test(cursor) || cursor.length % 4 === 1) throw invalid();
+    const bytes = Buffer.from(cursor, 'base64url');
+    if (bytes.toString('base64url') !== cursor) throw invalid();
+    const m = /^[ \t\n\r]*(0|[1-9][0-9]*)[ \t\n\r]*$/.exec(bytes.toString('latin1'));
+    if (!m || BigInt(m[1]) > USIZE_MAX) throw invalid();
+    // Any index past the end of a list means the same as the end.
+    return Number(m[1]);
   }
 
   /**
@@ -479,25 +490,24 @@ export function createGraph(exported, { maxPageSize = 500 } = {}) {
     if (last != null && last < 0) {
       throw badInput('`last` is negative; expected 0 or more');
     }
-    const beforeIndex = before != null ? decodeCursor(before) : null;
-    const afterIndex = after != null ? decodeCursor(after) : null;
+    const beforeIndex = before != null ? decodeCursor('before', before) : null;
+    const afterIndex = after != null ? decodeCursor('after', after) : null;
     const total = items.length;
     // The window the cursors leave (ApplyCursorsToEdges), then `first` and `last` on it.
     const windowEnd = beforeIndex == null ? total : Math.min(beforeIndex, total);
     const windowStart = afterIndex == null ? 0 : Math.min(afterIndex + 1, windowEnd);
     const windowSize = windowEnd - windowStart;
+    // Without `first` and `last`, the page is the default page, as if `first` were its size.
+    if (first == null && last == null) first = DEFAULT_PAGE_SIZE;
     let start = windowStart;
     let end = windowEnd;
     if (first != null) end = Math.min(end, start + first);
     if (last != null) start = Math.max(start, Math.max(0, end - last));
-    const defaultSize = first == null && last == null;
-    if (defaultSize) end = Math.min(end, start + DEFAULT_PAGE_SIZE);
     // The Relay connection spec's PageInfo algorithm: with `last`, whether the window holds
-    // more than `last` items; without, whether items precede the page (after `after`: the
-    // spec's MAY, which wic-gql takes). Likewise `first`, and `before` or the default page,
-    // for the next page.
-    const hasPreviousPage = last != null ? windowSize > last : start > 0;
-    const hasNextPage = first != null ? windowSize > first : end < total;
+    // more than `last` items; without, whether items precede `after` (the spec's MAY, which
+    // wic-gql takes). Likewise `first`, and `before`, for the next page.
+    const hasPreviousPage = last != null ? windowSize > last : windowStart > 0;
+    const hasNextPage = first != null ? windowSize > first : windowEnd < total;
     const edges = [];
     const nodes = [];
     for (let i = start; i < end; i++) {
