@@ -5,7 +5,8 @@
 // They use aliases, named fragments, inline fragments on the `Node` interface, `@skip` and
 // `@include` with literals and variables, nested connections with `first`/`after`/`last`/
 // `before` (cursors of real positions), search with words from the data, and lookups by
-// real slugs and ids (now and then a slug of another type, or one that names nothing).
+// real slugs and ids (now and then a slug of another type, or one that names nothing, and
+// now and then a field error: a malformed id, a cursor never issued, a negative size).
 //
 // Every document is valid by construction — in particular, two fields that share a
 // response key are the same leaf field with the same return type, so field merging never
@@ -242,7 +243,10 @@ class DocumentBuilder {
     let size = UNBOUNDED_LIST_ESTIMATE;
     const roll = this.random();
     const n = this.int(0, 4);
-    if (roll < 0.25) {
+    if (this.chance(0.02)) {
+      // Now and then a field error: a cursor this API never issued, or a negative size.
+      args.push(this.chance(0.5) ? `after: ${this.value('String', 'x')}` : `first: ${this.value('Int', -1)}`);
+    } else if (roll < 0.25) {
       // The default page.
     } else if (roll < 0.5) {
       args.push(`first: ${this.value('Int', n)}`);
