@@ -396,7 +396,13 @@ class DocumentBuilder {
         extra.push(`orderBy: ${this.value('RecordOrder', order, { literal: `{ field: ${order.field}, direction: ${order.direction} }` })}`);
       }
       if (this.chance(0.2)) {
-        const filter = this.chance(0.5) ? { year: this.pick([2014, 2015, 2017, 2022]) } : { text: this.searchText() };
+        const roll = this.random();
+        const filter =
+          roll < 0.4
+            ? { year: this.pick([2014, 2015, 2016, 2017, 2022]) }
+            : roll < 0.7
+              ? { text: this.searchText() }
+              : { from: this.pick(['2014-11-19', '2016-01-01', '2017-12-03']), to: this.pick(['2017-12-05', '2022-07-12', '2030-01-01']) };
         extra.push(`filter: ${this.value('RecordFilter', filter)}`);
       }
       const c = this.connection(field, '', '', 1, budget, extra);
