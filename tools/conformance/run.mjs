@@ -256,6 +256,8 @@ async function worker() {
 }
 await Promise.all(Array.from({ length: concurrency }, worker));
 
+const lines = [];
+const say = (line) => lines.push(line);
 let passed = 0;
 let failed = 0;
 let documented = 0;
@@ -268,21 +270,23 @@ for (const { doc, want, got, reasons } of outcomes) {
     documented++;
   } else if (reasons.length === 0) {
     failed++;
-    console.log(`STALE DEVIATION ${doc.name}: agrees with the reference now; remove it from deviations.json`);
+    say(`STALE DEVIATION ${doc.name}: agrees with the reference now; remove it from deviations.json`);
   } else {
     failed++;
-    console.log(`DISAGREE ${doc.name}: ${reasons.join('; ')}`);
-    console.log(`  document:  ${clip(doc.query.replace(/\s+/g, ' ').trim())}`);
-    if (doc.variables !== undefined) console.log(`  variables: ${clip(JSON.stringify(doc.variables))}`);
-    if (doc.operationName !== undefined) console.log(`  operation: ${doc.operationName}`);
-    console.log(`  expected:  ${showAnswer(want)}`);
-    console.log(`  wic-gql:   ${showAnswer(got)}`);
+    say(`DISAGREE ${doc.name}: ${reasons.join('; ')}`);
+    say(`  document:  ${clip(doc.query.replace(/\s+/g, ' ').trim())}`);
+    if (doc.variables !== undefined) say(`  variables: ${clip(JSON.stringify(doc.variables))}`);
+    if (doc.operationName !== undefined) say(`  operation: ${doc.operationName}`);
+    say(`  expected:  ${showAnswer(want)}`);
+    say(`  wic-gql:   ${showAnswer(got)}`);
   }
 }
 const corpusCount = (c) => docs.filter((d) => d.corpus === c).length;
-console.log(
+say(
   `\n${corpusCount('a')} hand-written and ${corpusCount('b')} generated documents (seed ${seed}); ` +
     `${documented} documented deviation(s) counted as passed`,
 );
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+say(`${passed} passed, ${failed} failed`);
+// Written at once, and the exit waits for it: a pipe takes at most 64 KiB at a time, and
+// `process.exit` drops whatever is still queued.
+process.stdout.write(`${lines.join('\n')}\n`, () => process.exit(failed === 0 ? 0 : 1));
