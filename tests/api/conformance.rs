@@ -28,7 +28,12 @@ fn export(dir: &Path) -> PathBuf {
         "seed failed: {}",
         String::from_utf8_lossy(&seeded.stderr)
     );
-    let exported = wic_gql().arg("export").arg("--db").arg(&db).output().unwrap();
+    let exported = wic_gql()
+        .arg("export")
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
     assert!(
         exported.status.success(),
         "export failed: {}",
