@@ -134,10 +134,43 @@ async function ask({ query, variables, operationName }) {
   });
   const text = await response.text();
   try {
-    return { status: response.status, body: JSON.parse(text) };
+    return { status: response.status, body: JSON.parse(text), duplicate: duplicateKey(text) };
   } catch {
     return { status: response.status, body: { unparsable: text } };
   }
+}
+
+/**
+ * The first key that occurs twice in one object of the JSON `text`, or null. JSON.parse
+ * keeps one of them silently, so a response that repeats a key (two fields merged wrong)
+ * would otherwise compare equal.
+ */
+function duplicateKey(text) {
+  const stack = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    const top = stack[stack.length - 1];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (top?.keys && top.expectKey) {
+        const key = JSON.parse(text.slice(i, j + 1));
+        if (top.keys.has(key)) return key;
+        top.keys.add(key);
+        top.expectKey = false;
+      }
+      i = j;
+    } else if (c === '{') {
+      stack.push({ keys: new Set(), expectKey: true });
+    } else if (c === '[') {
+      stack.push({ keys: null, expectKey: false });
+    } else if (c === '}' || c === ']') {
+      stack.pop();
+    } else if (c === ',' && top?.keys) {
+      top.expectKey = true;
+    }
+  }
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -191,6 +224,7 @@ function errorsDiffer(data, want, got) {
 /** Why `got` (wic-gql) differs from `want` (the reference): a list of reasons, empty if not. */
 function differences(want, got) {
   const reasons = [];
+  if (got.duplicate != null) reasons.push(`the key ${JSON.stringify(got.duplicate)} twice in one object`);
   if (want.status !== got.status) reasons.push(`status ${got.status}, expected ${want.status}`);
   const wantData = 'data' in want.body;
   const gotData = 'data' in got.body;
