@@ -6,6 +6,7 @@ mod abuse;
 mod browser;
 mod citations;
 mod clients;
+mod conformance;
 mod connections;
 mod graph_facts;
 mod graphql_http;
