@@ -16,11 +16,13 @@ use apollo_compiler::executable::{
 };
 use apollo_compiler::parser::{Parser, SourceSpan};
 use apollo_compiler::response::JsonMap;
+use apollo_compiler::schema::ExtendedType;
 use apollo_compiler::validation::{DiagnosticData, DiagnosticList, Valid};
 use apollo_compiler::{Node, Schema};
 use async_graphql::parser::types as gql;
 use async_graphql::{ErrorExtensionValues, Name, Pos, Positioned, ServerError, Variables};
 use async_graphql_value::Value as SyntaxValue;
+use std::collections::{HashMap, HashSet};
 
 /// The schema as apollo-compiler validates against it, built from the SDL that
 /// async-graphql generates (the one schema definition).
@@ -28,7 +30,13 @@ pub struct Validator {
     schema: Valid<Schema>,
     /// Whether an unknown field's error suggests the names it may have meant.
     suggestions: bool,
+    /// The custom scalars' input rules, by scalar name: apollo-compiler accepts any value
+    /// for a custom scalar, so a malformed one is refused here, as a request error.
+    scalars: HashMap<String, ScalarCheck>,
 }
+
+/// Whether a value is a valid input for a custom scalar; `Err` says why not.
+pub type ScalarCheck = fn(&async_graphql::Value) -> Result<(), String>;
 
 /// A document that passed every validation rule, in both forms.
 pub struct Prepared {
@@ -47,12 +55,19 @@ impl Validator {
     /// # Panics
     /// If apollo-compiler cannot read the SDL async-graphql generated: a bug caught by
     /// every test that starts the server.
-    pub fn new(sdl: &str, suggestions: bool) -> Self {
+    pub fn new(sdl: &str, suggestions: bool, scalars: &[(&str, ScalarCheck)]) -> Self {
+        // apollo-compiler 1.33's built-in `__Type` predates the September 2025 edition's
+        // `isOneOf`, which async-graphql answers.
+        let sdl = format!("{sdl}\nextend type __Type {{ isOneOf: Boolean }}\n");
         let schema = Schema::parse_and_validate(sdl, "schema.graphql")
             .unwrap_or_else(|e| panic!("the generated SDL does not validate: {}", e.errors));
         Validator {
             schema,
             suggestions,
+            scalars: scalars
+                .iter()
+                .map(|(name, check)| (name.to_string(), *check))
+                .collect(),
         }
     }
 
@@ -76,6 +91,10 @@ impl Validator {
         let valid = ast
             .to_executable_validate(&self.schema)
             .map_err(|e| self.diagnostics(&e.errors, "GRAPHQL_VALIDATION_FAILED"))?;
+        let errors = self.check_values(&lines, &valid);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
         let document = Converter { lines: &lines }.document(&valid);
         Ok(Prepared { document, valid })
     }
@@ -106,6 +125,25 @@ impl Validator {
                 })?;
         let json = serde_json::to_value(coerced.into_inner())
             .map_err(|e| vec![refusal("BAD_REQUEST", e.to_string(), None)])?;
+        let mut errors = Vec::new();
+        for definition in &operation.variables {
+            if let Some(value) = json.get(definition.name.as_str()) {
+                let value = async_graphql::Value::from_json(value.clone()).unwrap_or_default();
+                self.check_scalars(&definition.ty, &value, &mut |reason| {
+                    errors.push(refusal(
+                        "GRAPHQL_VALIDATION_FAILED",
+                        format!(
+                            "Variable \"${}\" got invalid value: {reason}",
+                            definition.name
+                        ),
+                        None,
+                    ))
+                });
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
         Ok(Variables::from_json(json))
     }
 
@@ -125,6 +163,67 @@ impl Validator {
             };
             vec![refusal("GRAPHQL_VALIDATION_FAILED", message, None)]
         })
+    }
+
+    /// The rules on input values that apollo-compiler 1.33 leaves out: custom scalars'
+    /// literals, and variables inside list and input-object literals
+    /// (VariablesInAllowedPosition, which it checks for arguments only). Each operation's
+    /// selections are walked once, fragments it spreads once each.
+    fn check_values(&self, lines: &LineIndex, document: &ExecutableDocument) -> RequestErrors {
+        let mut errors = Vec::new();
+        for operation in document.operations.iter() {
+            let mut walk = ValueWalk {
+                validator: self,
+                lines,
+                document,
+                variables: &operation.variables,
+                seen: HashSet::new(),
+                errors: &mut errors,
+            };
+            for variable in &operation.variables {
+                if let Some(default) = &variable.default_value {
+                    walk.value(&variable.ty, default, 0, false);
+                }
+            }
+            walk.selections(&operation.selection_set);
+        }
+        errors
+    }
+
+    /// Runs the custom scalars' rules over a (coerced) input value of type `ty`.
+    fn check_scalars(
+        &self,
+        ty: &ast::Type,
+        value: &async_graphql::Value,
+        refuse: &mut dyn FnMut(String),
+    ) {
+        use async_graphql::Value as V;
+        match (ty, value) {
+            (_, V::Null) => {}
+            (ast::Type::List(item) | ast::Type::NonNullList(item), V::List(items)) => {
+                for v in items {
+                    self.check_scalars(item, v, refuse);
+                }
+            }
+            (ast::Type::List(item) | ast::Type::NonNullList(item), single) => {
+                self.check_scalars(item, single, refuse)
+            }
+            (ast::Type::Named(name) | ast::Type::NonNullNamed(name), value) => {
+                if let Some(check) = self.scalars.get(name.as_str()) {
+                    if let Err(reason) = check(value) {
+                        refuse(reason);
+                    }
+                } else if let (Some(ExtendedType::InputObject(input)), V::Object(fields)) =
+                    (self.schema.types.get(name), value)
+                {
+                    for (field, v) in fields {
+                        if let Some(definition) = input.fields.get(field.as_str()) {
+                            self.check_scalars(&definition.ty, v, refuse);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// apollo-compiler's diagnostics as request errors with `code`.
@@ -273,6 +372,142 @@ fn duplicate_input_fields(lines: &LineIndex, document: &ast::Document) -> Reques
         }
     }
     errors
+}
+
+/// One operation's walk over its argument values (see [`Validator::check_values`]).
+struct ValueWalk<'a> {
+    validator: &'a Validator,
+    lines: &'a LineIndex<'a>,
+    document: &'a ExecutableDocument,
+    variables: &'a [Node<ast::VariableDefinition>],
+    /// Fragments already walked for this operation.
+    seen: HashSet<&'a str>,
+    errors: &'a mut RequestErrors,
+}
+
+impl<'a> ValueWalk<'a> {
+    fn selections(&mut self, set: &'a ApolloSelectionSet) {
+        for selection in &set.selections {
+            match selection {
+                ApolloSelection::Field(field) => {
+                    for argument in &field.arguments {
+                        if let Some(definition) = field.definition.argument_by_name(&argument.name)
+                        {
+                            let has_default = definition.default_value.is_some();
+                            self.value(&definition.ty, &argument.value, 0, has_default);
+                        }
+                    }
+                    self.selections(&field.selection_set);
+                }
+                ApolloSelection::InlineFragment(inline) => self.selections(&inline.selection_set),
+                ApolloSelection::FragmentSpread(spread) => {
+                    let name = spread.fragment_name.as_str();
+                    if self.seen.insert(name) {
+                        if let Some(fragment) = self.document.fragments.get(name) {
+                            self.selections(&fragment.selection_set);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `value` in a position of type `ty`, `depth` levels inside an argument's literal;
+    /// `has_default` when the position has a default value.
+    fn value(&mut self, ty: &ast::Type, value: &Node<ast::Value>, depth: usize, has_default: bool) {
+        let pos = value.location().map(|span| self.lines.pos(span.offset()));
+        match &**value {
+            ast::Value::Variable(name) if depth > 0 => {
+                let Some(variable) = self.variables.iter().find(|v| &v.name == name) else {
+                    return;
+                };
+                if !variable_allowed(variable, ty, has_default) {
+                    self.errors.push(refusal(
+                        "GRAPHQL_VALIDATION_FAILED",
+                        format!(
+                            "Variable \"${name}\" of type \"{}\" used in position expecting type \"{ty}\".",
+                            variable.ty
+                        ),
+                        pos,
+                    ));
+                }
+            }
+            ast::Value::List(items) => {
+                for item in items {
+                    self.value(ty.item_type(), item, depth + 1, false);
+                }
+            }
+            ast::Value::Object(fields) => {
+                let input = match self.validator.schema.types.get(ty.inner_named_type()) {
+                    Some(ExtendedType::InputObject(input)) => input,
+                    _ => return,
+                };
+                for (name, v) in fields {
+                    if let Some(definition) = input.fields.get(name) {
+                        let has_default = definition.default_value.is_some();
+                        self.value(&definition.ty, v, depth + 1, has_default);
+                    }
+                }
+            }
+            ast::Value::Variable(_) | ast::Value::Null => {}
+            literal => {
+                let name = ty.inner_named_type().as_str();
+                if let Some(check) = self.validator.scalars.get(name) {
+                    let constant = literal_value(literal);
+                    if let Err(reason) = check(&constant) {
+                        self.errors.push(refusal(
+                            "GRAPHQL_VALIDATION_FAILED",
+                            format!("Expected value of type \"{name}\", found {literal}; {reason}"),
+                            pos,
+                        ));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The spec's IsVariableUsageAllowed.
+fn variable_allowed(
+    variable: &ast::VariableDefinition,
+    location: &ast::Type,
+    location_has_default: bool,
+) -> bool {
+    if location.is_non_null() && !variable.ty.is_non_null() {
+        let variable_has_default =
+            matches!(variable.default_value.as_deref(), Some(v) if !matches!(v, ast::Value::Null));
+        if !variable_has_default && !location_has_default {
+            return false;
+        }
+        return types_compatible(&variable.ty, &location.clone().nullable());
+    }
+    types_compatible(&variable.ty, location)
+}
+
+/// The spec's AreTypesCompatible.
+fn types_compatible(variable: &ast::Type, location: &ast::Type) -> bool {
+    match (variable, location) {
+        (_, ast::Type::NonNullNamed(_) | ast::Type::NonNullList(_)) => {
+            variable.is_non_null()
+                && types_compatible(&variable.clone().nullable(), &location.clone().nullable())
+        }
+        (ast::Type::NonNullNamed(_) | ast::Type::NonNullList(_), _) => {
+            types_compatible(&variable.clone().nullable(), location)
+        }
+        (ast::Type::List(v), ast::Type::List(l)) => types_compatible(v, l),
+        (ast::Type::Named(v), ast::Type::Named(l)) => v == l,
+        _ => false,
+    }
+}
+
+/// A literal with no variable in it, as a constant.
+fn literal_value(value: &ast::Value) -> async_graphql::Value {
+    Converter {
+        lines: &LineIndex::new(""),
+    }
+    .value(value)
+    .into_const()
+    .unwrap_or_default()
 }
 
 /// The rule a diagnostic reports. apollo-compiler names its rules only through this hidden
@@ -604,7 +839,7 @@ mod tests {
     use super::*;
 
     fn validator() -> Validator {
-        Validator::new(&crate::api::sdl(), true)
+        Validator::new(&crate::api::sdl(), true, &crate::api::types::SCALARS)
     }
 
     #[test]

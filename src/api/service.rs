@@ -69,7 +69,11 @@ impl Api {
             .limit_complexity(options.limits.max_complexity)
             .validation_mode(ValidationMode::Fast)
             .finish();
-        let validator = Arc::new(Validator::new(&super::sdl_of(&schema), options.suggestions));
+        let validator = Arc::new(Validator::new(
+            &super::sdl_of(&schema),
+            options.suggestions,
+            &super::types::SCALARS,
+        ));
         let estimated = (DOCUMENT_CACHE_BYTES / (1024 * TREE_BYTES_PER_TEXT_BYTE)) as usize;
         Api {
             schema,
@@ -89,11 +93,20 @@ impl Api {
         if let Err(errors) = self.prepare(&mut request) {
             return Outcome::Refused(errors);
         }
-        let response = self.schema.execute(request).await;
-        match limits::word_limit_refusal(&response) {
-            Some(refusal) => Outcome::Refused(vec![refusal]),
-            None => Outcome::Executed(response),
+        let mut response = self.schema.execute(request).await;
+        if let Some(refusal) = limits::word_limit_refusal(&response) {
+            return Outcome::Refused(vec![refusal]);
         }
+        // Our resolvers' errors carry their codes; an error without one is async-graphql's
+        // own refusal of an argument's value at execution (a `null` variable in a non-null
+        // argument, say).
+        for error in &mut response.errors {
+            let extensions = error.extensions.get_or_insert_with(Default::default);
+            if extensions.get("code").is_none() {
+                extensions.set("code", "BAD_USER_INPUT");
+            }
+        }
+        Outcome::Executed(response)
     }
 
     /// [`Api::run`], with a refusal as a response with no data (for in-process use).

@@ -12,6 +12,14 @@ use crate::graph;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Date(pub NaiveDate);
 
+/// The custom scalars' input rules, for validation before execution
+/// (`super::prepare`): the same parse as execution's.
+pub const SCALARS: [(&str, super::prepare::ScalarCheck); 1] = [("Date", |value| {
+    Date::parse(value.clone())
+        .map(|_| ())
+        .map_err(|e| e.into_server_error(Default::default()).message)
+})];
+
 /// A calendar date in ISO 8601 form, `YYYY-MM-DD` (`2017-12-03`).
 #[Scalar(
     name = "Date",

@@ -347,6 +347,11 @@ impl<'a, T> ContextBase<'a, T> {
 
     #[doc(hidden)]
     pub fn set_error_path(&self, error: ServerError) -> ServerError {
+        // wic-gql patch: an error keeps the path where it arose; a list or an object it
+        // propagates through does not replace it with its own, shorter one.
+        if !error.path.is_empty() {
+            return error;
+        }
         if let Some(node) = self.path_node {
             let mut path = Vec::new();
             node.for_each(|current_node| {
@@ -582,10 +587,17 @@ impl<'a, T> ContextBase<'a, T> {
         name: &str,
         default: Option<fn() -> Q>,
     ) -> ServerResult<(Pos, Q)> {
+        // wic-gql patch: an argument given as a variable the request did not provide is
+        // not given (spec, CoerceArgumentValues): its default applies. (Variables come
+        // coerced, with their own defaults filled in.)
         let value = arguments
             .iter()
             .find(|(n, _)| n.node.as_str() == name)
             .map(|(_, value)| value)
+            .filter(|value| match &value.node {
+                InputValue::Variable(variable) => self.query_env.variables.contains_key(variable),
+                _ => true,
+            })
             .cloned();
         if value.is_none()
             && let Some(default) = default

@@ -357,7 +357,13 @@ impl<'a> Fields<'a> {
                                     outer_ctx.add_error(err);
                                     Ok((field.node.response_key().node.clone(), Value::Null))
                                 }
-                                other => other,
+                                Err(mut err) => {
+                                    if err.path.is_empty() {
+                                        err = outer_ctx.with_field(field).set_error_path(err);
+                                    }
+                                    Err(err)
+                                }
+                                ok => ok,
                             }
                         }
                     });

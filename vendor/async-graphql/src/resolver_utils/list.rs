@@ -56,8 +56,12 @@ pub async fn resolve_list<'a, T: OutputType + 'a>(
                     .map_err(|err| ctx_idx.set_error_path(err))
             });
         }
-        Ok(Value::List(
-            futures_util::future::try_join_all(futures).await?,
-        ))
+        // wic-gql patch: when items fail, the error reported is the first item's in list
+        // order (as a sequential executor reports it), not the first to finish.
+        let items: Result<Vec<_>, _> = futures_util::future::join_all(futures)
+            .await
+            .into_iter()
+            .collect();
+        Ok(Value::List(items?))
     }
 }

@@ -103,7 +103,17 @@ impl<'a> VisitorContext<'a> {
         name: &str,
         default: Option<fn() -> T>,
     ) -> ServerResult<T> {
-        let value = field.get_argument(name).cloned();
+        // wic-gql patch: an argument given as a variable the request did not provide is not
+        // given: its default applies (as in `Context::param_value`).
+        let value = field
+            .get_argument(name)
+            .filter(|value| match &value.node {
+                async_graphql_value::Value::Variable(variable) => self
+                    .variables
+                    .is_some_and(|variables| variables.contains_key(variable)),
+                _ => true,
+            })
+            .cloned();
 
         if value.is_none()
             && let Some(default) = default

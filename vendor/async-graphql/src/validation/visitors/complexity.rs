@@ -68,7 +68,10 @@ impl<'ctx> Visitor<'ctx> for ComplexityCalculate<'ctx, '_> {
                 Ok(n) => {
                     *self.complexity_stack.last_mut().unwrap() += n;
                 }
-                Err(err) => ctx.report_error(vec![field.pos], err.to_string()),
+                // wic-gql patch: an argument that cannot be read here (a `null` variable
+                // in a non-null argument) is a field error at execution, with its path,
+                // not a validation error; it is costed as a plain field.
+                Err(_) => *self.complexity_stack.last_mut().unwrap() += 1 + children_complex,
             }
             return;
         }
