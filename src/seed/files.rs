@@ -130,6 +130,8 @@ pub struct RelationSeed {
     pub to: Spanned<String>,
     pub role: Option<String>,
     pub cite: Spanned<Vec<Spanned<CiteSeed>>>,
+    /// Why the quotes do not name both ends, where that is deliberate.
+    pub implicit: Option<Spanned<String>>,
 }
 
 /// One parsed record of any kind.

@@ -340,7 +340,7 @@ fn the_seed_summary_gives_counts_by_kind_edges_and_time() {
         format!("seeded {} from {}", db.display(), seed_dir().display())
     );
     assert_eq!(
-        lines[1..10],
+        lines[1..11],
         [
             "  records        145",
             "    document       7",
@@ -351,10 +351,11 @@ fn the_seed_summary_gives_counts_by_kind_edges_and_time() {
             "    topic         84",
             "    statistic      7",
             "  edges          198",
+            "  warnings        39",
         ]
     );
     assert!(
-        lines[10].starts_with("  time ") && lines[10].ends_with(" ms"),
+        lines[11].starts_with("  time ") && lines[11].ends_with(" ms"),
         "{stdout}"
     );
 }
