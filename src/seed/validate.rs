@@ -389,6 +389,7 @@ pub fn validate(
             ParsedSeed::Document(d) => Details::Document(DocumentDetails {
                 kind: d.kind,
                 year: d.year,
+                descriptive_name: d.descriptive_name.unwrap_or(false),
                 source: d.file.as_ref().and(checker.source.clone()),
             }),
             ParsedSeed::Event(e) => {
@@ -418,6 +419,7 @@ pub fn validate(
             ),
             ParsedSeed::Actor(a) => Details::Actor(ActorDetails {
                 kind: a.kind,
+                kind_basis: a.kind_basis,
                 founded: a
                     .founded
                     .as_ref()

@@ -584,7 +584,7 @@ fn serve_refuses_data_of_another_format_until_it_is_reseeded() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("stored data has format version 2, this build reads version 3; re-seed the database with `wic-gql seed`"),
+        stderr.contains("stored data has format version 2, this build reads version 4; re-seed the database with `wic-gql seed`"),
         "{stderr}"
     );
     let seeded = wic_gql()

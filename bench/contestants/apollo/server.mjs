@@ -65,7 +65,9 @@ const KIND_TAG = new Map(KINDS.map((k, i) => [k, i]));
 const RELATIONS = [
   'held_in', 'part_of', 'headquartered_in', 'builds_on', 'projects', 'discusses', 'acts_in',
   'participates_in', 'organizes', 'establishes', 'initiated', 'names', 'describes',
-  'exemplifies', 'underlies', 'references', 'reports_on',
+  'exemplifies', 'underlies', 'references', 'reports_on', 'will_shape_platform_for',
+  'developed', 'triggered', 'pushed_forward', 'due_to', 'in_terms_of', 'narrower_than',
+  'acts_on', 'edition_of', 'appended_to',
 ];
 const RELATION_TAG = new Map(RELATIONS.map((r, i) => [r, i]));
 /** The largest `first`/`last` (wic-gql's `--max-page-size` default). */
