@@ -7,6 +7,7 @@ mod browser;
 mod citations;
 mod clients;
 mod connections;
+mod editorial_facts;
 mod graph_facts;
 mod graphql_http;
 mod helpers;
