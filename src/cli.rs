@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::api::Limits;
 use crate::config::{self, HttpLimits, Mode, Settings};
 use crate::graph::{Direction, Graph, GraphError, Record, RecordKind};
-use crate::seed::{self, SeedError, SeedFiles, SeedReport};
+use crate::seed::{self, Problem, SeedError, SeedFiles, SeedReport, Warnings};
 use crate::startup::{Application, StartupError};
 use crate::storage::{SledStore, StorageError};
 
@@ -49,6 +49,11 @@ pub struct SeedArgs {
     /// Only validate: report problems and counts, write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Refuse the seed while it has editorial warnings (a relation whose quotes do not
+    /// name its ends, a record with no relation, near-duplicate names, a role that is not
+    /// a verb phrase of its quote), as CI does.
+    #[arg(long)]
+    pub strict: bool,
     /// For benchmarks only: add made-up `synthetic-*` records (clusters shaped like the
     /// real conference, no citations) until the graph holds at least this many.
     #[arg(long, value_name = "RECORDS")]
@@ -143,20 +148,29 @@ fn run_seed(args: SeedArgs, out: &mut impl Write) -> Result<(), CliError> {
         }
         None => (SeedFiles::embedded(), "the embedded seed data".to_string()),
     };
+    let warnings = if args.strict {
+        Warnings::Deny
+    } else {
+        Warnings::Allow
+    };
     if args.dry_run {
         let started = std::time::Instant::now();
-        let dataset = seed::synthetic::grow(files.validate()?, args.synthetic.unwrap_or(0));
+        let checked = files.check(warnings)?;
+        let dataset = seed::synthetic::grow(checked.dataset, args.synthetic.unwrap_or(0));
         let summary = seed::summarize(&dataset, String::new());
         let report = SeedReport {
             summary,
+            warnings: checked.warnings,
             elapsed: started.elapsed(),
         };
+        warn(&report.warnings);
         writeln!(out, "{origin} is valid (dry run, nothing written)")?;
         return write_summary(&report, out);
     }
     let graph = Graph::new(Arc::new(SledStore::open(&args.db)?));
-    let report = seed::seed_grown(&graph, &files, args.synthetic.unwrap_or(0))?;
+    let report = seed::seed_grown(&graph, &files, args.synthetic.unwrap_or(0), warnings)?;
     graph.flush()?;
+    warn(&report.warnings);
     let synthetic = if args.synthetic.is_some() {
         " and synthetic records"
     } else {
@@ -166,6 +180,13 @@ fn run_seed(args: SeedArgs, out: &mut impl Write) -> Result<(), CliError> {
     write_summary(&report, out)
 }
 
+/// Editorial warnings go to stderr, one a line, so the report on stdout stays the same.
+fn warn(warnings: &[Problem]) {
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
+}
+
 fn write_summary(report: &SeedReport, out: &mut impl Write) -> Result<(), CliError> {
     let total: u32 = report.summary.records.iter().map(|(_, n)| n).sum();
     writeln!(out, "  records      {total:>5}")?;
@@ -173,6 +194,7 @@ fn write_summary(report: &SeedReport, out: &mut impl Write) -> Result<(), CliErr
         writeln!(out, "    {kind:<10} {count:>5}")?;
     }
     writeln!(out, "  edges        {:>5}", report.summary.edges)?;
+    writeln!(out, "  warnings     {:>5}", report.warnings.len())?;
     writeln!(out, "  time         {:>5} ms", report.elapsed.as_millis())?;
     let rate = f64::from(total) / report.elapsed.as_secs_f64().max(1e-9);
     writeln!(out, "  rate         {rate:>5.0} records/s")?;

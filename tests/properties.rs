@@ -18,8 +18,9 @@ use serde_json::Value;
 use wic_gql::config::Settings;
 use wic_gql::graph::{
     ActorDetails, ActorKind, Citation, Dataset, Details, Direction, DocumentDetails, DocumentKind,
-    Edge, EventDetails, EventKind, Graph, PlaceDetails, PlaceKind, Qualifier, Record, Relation,
-    Section, SeedSummary, SourceText, StatisticDetails, TopicDetails, TopicKind, TrendDetails,
+    Edge, EventDetails, EventKind, Graph, KindBasis, PlaceDetails, PlaceKind, Qualifier, Record,
+    Relation, Section, SeedSummary, SourceText, StatisticDetails, TopicDetails, TopicKind,
+    TrendDetails,
 };
 use wic_gql::http::AppState;
 use wic_gql::seed::{seed, SeedError, SeedFiles};
@@ -226,16 +227,21 @@ fn details() -> impl Strategy<Value = Details> {
                 D::Agenda,
                 D::Plan,
                 D::Strategy,
-                D::Regulation
+                D::Regulation,
+                D::Note
             ]),
             any::<Option<i32>>(),
+            any::<bool>(),
             prop::option::of(source),
         )
-            .prop_map(|(kind, year, source)| Details::Document(DocumentDetails {
-                kind,
-                year,
-                source
-            })),
+            .prop_map(|(kind, year, descriptive_name, source)| Details::Document(
+                DocumentDetails {
+                    kind,
+                    year,
+                    descriptive_name,
+                    source
+                }
+            )),
         (
             select(vec![EventKind::Conference, EventKind::Founding]),
             date(),
@@ -274,9 +280,14 @@ fn details() -> impl Strategy<Value = Details> {
                 ActorKind::OrganizingBody,
                 ActorKind::StakeholderGroup,
             ]),
+            select(vec![KindBasis::Text, KindBasis::GeneralKnowledge]),
             prop::option::of(date()),
         )
-            .prop_map(|(kind, founded)| Details::Actor(ActorDetails { kind, founded })),
+            .prop_map(|(kind, kind_basis, founded)| Details::Actor(ActorDetails {
+                kind,
+                kind_basis,
+                founded
+            })),
         select(vec![
             PlaceKind::Locality,
             PlaceKind::Province,

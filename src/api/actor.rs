@@ -5,8 +5,8 @@ use async_graphql::Context;
 use super::connection::related_one;
 use super::error::ApiResult;
 use super::node::record_object;
-use super::types::{ActorKind, Date};
-use super::{Event, Place, Statistic, Trend};
+use super::types::{ActorKind, Date, KindBasis};
+use super::{Document, Event, Place, Statistic, Topic, Trend};
 use crate::graph::{Direction, Relation};
 
 record_object! {
@@ -16,6 +16,11 @@ record_object! {
         /// What sort of actor.
         async fn kind(&self) -> ActorKind {
             self.details().kind.into()
+        }
+
+        /// Whether `kind` is what the source says, or general knowledge.
+        async fn kind_basis(&self) -> KindBasis {
+            self.details().kind_basis.into()
         }
 
         /// The day the organization was established, where the source gives it.
@@ -45,6 +50,12 @@ record_object! {
         part_of: Actor = Outgoing(PartOf);
         /// Smaller groups within this group.
         subgroups: Actor = Incoming(PartOf);
+        /// The topics the actor acts on, each edge with what it does, in the text's words.
+        topics: Topic = Outgoing(ActsOn);
+        /// The documents the actor developed.
+        documents_developed: Document = Outgoing(Developed);
+        /// The conferences that were editions of this organization's conference.
+        editions: Event = Incoming(EditionOf);
         /// The figures the source gives about this actor.
         statistics: Statistic = Incoming(Describes);
     }

@@ -4,7 +4,7 @@ use async_graphql::SimpleObject;
 
 use super::node::record_object;
 use super::types::DocumentKind;
-use super::{Event, Node, Statistic};
+use super::{Actor, Event, Node, Statistic, Trend};
 
 /// A named section of the source document.
 #[derive(SimpleObject)]
@@ -27,6 +27,11 @@ record_object! {
         /// The year in the document's name or date, where the source gives one.
         async fn year(&self) -> Option<i32> {
             self.details().year
+        }
+
+        /// Whether `name` is a description, because the source gives the document no title.
+        async fn name_is_descriptive(&self) -> bool {
+            self.details().descriptive_name
         }
 
         /// Whether this is the source document every citation points into.
@@ -61,6 +66,14 @@ record_object! {
         referenced_by: Node = Incoming(References);
         /// The events this document reports on.
         reports_on: Event = Outgoing(ReportsOn);
+        /// The trends this document projects.
+        trends: Trend = Outgoing(Projects);
+        /// The actors that developed this document.
+        developed_by: Actor = Incoming(Developed);
+        /// The document this one was added to as a note.
+        appended_to: Document = Outgoing(AppendedTo);
+        /// The notes added to this document.
+        appendices: Document = Incoming(AppendedTo);
         /// The figures the source gives about this document.
         statistics: Statistic = Incoming(Describes);
     }

@@ -56,6 +56,8 @@ record_object! {
         organizers: Actor = Incoming(Organizes);
         /// The organizations the event established.
         establishes: Actor = Outgoing(Establishes);
+        /// The conference, now an organization, this event is an edition of.
+        edition_of: Actor = Outgoing(EditionOf);
         /// The figures the source gives about the event.
         statistics: Statistic = Incoming(Describes);
         /// The documents that report on the event.

@@ -31,6 +31,8 @@ record_object! {
         events: Event = Incoming(Projects);
         /// The actors that project this trend.
         projected_by: Actor = Incoming(Projects);
+        /// The documents that project this trend.
+        projected_in: Document = Incoming(Projects);
         /// The actors the trend names, each edge with the role the text gives it.
         actors: Actor = Incoming(ActsIn);
         /// The technologies, services and subjects the trend names.

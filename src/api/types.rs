@@ -80,6 +80,9 @@ pub enum DocumentKind {
     Strategy,
     /// Laws and regulations.
     Regulation,
+    /// A note added to another document, such as the paragraph on the WIC organization
+    /// that follows the 2017 report in the source.
+    Note,
 }
 
 /// What sort of event.
@@ -114,6 +117,16 @@ pub enum ActorKind {
     OrganizingBody,
     /// A group of people or of parties (Internet users, academia, ...).
     StakeholderGroup,
+}
+
+/// Where a record's kind comes from.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "graph::KindBasis")]
+pub enum KindBasis {
+    /// The source's own words say it ("established as an international organization").
+    Text,
+    /// General knowledge: the source names the actor but does not say what sort it is.
+    GeneralKnowledge,
 }
 
 /// The administrative level of a place.
@@ -166,7 +179,7 @@ pub enum RelationType {
     HeadquarteredIn,
     /// Event or document → earlier document it builds on.
     BuildsOn,
-    /// Event or actor → trend it projects.
+    /// Event, actor or document → trend it projects.
     Projects,
     /// Event → topic discussed there.
     Discusses,
@@ -186,12 +199,34 @@ pub enum RelationType {
     Describes,
     /// Topic → broader topic it is an example of.
     Exemplifies,
-    /// Technology → technology it underlies.
+    /// Technology → what it underlies (the role, where given, says what exactly).
     Underlies,
     /// Event, trend or document → document it refers to.
     References,
     /// Document → event it reports on.
     ReportsOn,
+    /// Technology → technologies it is going to shape a platform for (a future, as the
+    /// source says it).
+    WillShapePlatformFor,
+    /// Actor → document it developed or formulated (the role gives the text's verb).
+    Developed,
+    /// Topic → what it has triggered.
+    Triggered,
+    /// Topic → what it pushed forward.
+    PushedForward,
+    /// Topic → a cause the source gives for it ("due to").
+    DueTo,
+    /// Topic → what it is defined in terms of.
+    InTermsOf,
+    /// Topic → the broader topic it is a form, part, change or aspect of, as its name in
+    /// the source says.
+    NarrowerThan,
+    /// Actor → topic it acts on; the role gives what it does, in the text's words.
+    ActsOn,
+    /// Event → the conference (now an organization) it is an edition of.
+    EditionOf,
+    /// Document → the document it follows in the source, as an added note.
+    AppendedTo,
 }
 
 /// Which way to follow relations from a record.

@@ -100,6 +100,9 @@ pub enum Details {
 pub struct DocumentDetails {
     pub kind: DocumentKind,
     pub year: Option<i32>,
+    /// Whether `name` is a description of ours because the source gives the document no
+    /// title (its words, where it has them, but not a title).
+    pub descriptive_name: bool,
     /// The full text, for the source document only.
     pub source: Option<SourceText>,
 }
@@ -125,6 +128,8 @@ pub struct TrendDetails {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActorDetails {
     pub kind: ActorKind,
+    /// Where `kind` comes from: the text's own words, or general knowledge.
+    pub kind_basis: KindBasis,
     pub founded: Option<NaiveDate>,
 }
 
@@ -159,7 +164,7 @@ macro_rules! seed_enum {
 
 seed_enum!(
     /// What sort of text a document is.
-    DocumentKind { Report, Initiative, Agenda, Plan, Strategy, Regulation }
+    DocumentKind { Report, Initiative, Agenda, Plan, Strategy, Regulation, Note }
 );
 seed_enum!(
     /// What sort of event.
@@ -178,6 +183,10 @@ seed_enum!(
         OrganizingBody,
         StakeholderGroup,
     }
+);
+seed_enum!(
+    /// Where a record's kind comes from.
+    KindBasis { Text, GeneralKnowledge }
 );
 seed_enum!(
     /// The administrative level of a place.

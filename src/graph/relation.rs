@@ -26,11 +26,21 @@ pub enum Relation {
     Underlies,
     References,
     ReportsOn,
+    WillShapePlatformFor,
+    Developed,
+    Triggered,
+    PushedForward,
+    DueTo,
+    InTermsOf,
+    NarrowerThan,
+    ActsOn,
+    EditionOf,
+    AppendedTo,
 }
 
 impl Relation {
     /// Every relation type, in the order of their tags.
-    pub const ALL: [Relation; 17] = [
+    pub const ALL: [Relation; 27] = [
         Relation::HeldIn,
         Relation::PartOf,
         Relation::HeadquarteredIn,
@@ -48,6 +58,16 @@ impl Relation {
         Relation::Underlies,
         Relation::References,
         Relation::ReportsOn,
+        Relation::WillShapePlatformFor,
+        Relation::Developed,
+        Relation::Triggered,
+        Relation::PushedForward,
+        Relation::DueTo,
+        Relation::InTermsOf,
+        Relation::NarrowerThan,
+        Relation::ActsOn,
+        Relation::EditionOf,
+        Relation::AppendedTo,
     ];
 
     /// The byte that stands for this relation in keys.
@@ -75,6 +95,16 @@ impl Relation {
             Relation::Underlies => "underlies",
             Relation::References => "references",
             Relation::ReportsOn => "reports_on",
+            Relation::WillShapePlatformFor => "will_shape_platform_for",
+            Relation::Developed => "developed",
+            Relation::Triggered => "triggered",
+            Relation::PushedForward => "pushed_forward",
+            Relation::DueTo => "due_to",
+            Relation::InTermsOf => "in_terms_of",
+            Relation::NarrowerThan => "narrower_than",
+            Relation::ActsOn => "acts_on",
+            Relation::EditionOf => "edition_of",
+            Relation::AppendedTo => "appended_to",
         }
     }
 
@@ -86,7 +116,7 @@ impl Relation {
             Relation::PartOf => (&[Place, Actor], &[Place, Actor]),
             Relation::HeadquarteredIn => (&[Actor], &[Place]),
             Relation::BuildsOn => (&[Event, Document], &[Document]),
-            Relation::Projects => (&[Event, Actor], &[Trend]),
+            Relation::Projects => (&[Event, Actor, Document], &[Trend]),
             Relation::Discusses => (&[Event], &[Topic]),
             Relation::ActsIn => (&[Actor], &[Trend]),
             Relation::ParticipatesIn => (&[Actor], &[Event]),
@@ -99,6 +129,16 @@ impl Relation {
             Relation::Underlies => (&[Topic], &[Topic]),
             Relation::References => (&[Event, Trend, Document], &[Document]),
             Relation::ReportsOn => (&[Document], &[Event]),
+            Relation::WillShapePlatformFor => (&[Topic], &[Topic]),
+            Relation::Developed => (&[Actor], &[Document]),
+            Relation::Triggered => (&[Topic], &[Topic]),
+            Relation::PushedForward => (&[Topic], &[Topic]),
+            Relation::DueTo => (&[Topic], &[Topic]),
+            Relation::InTermsOf => (&[Topic], &[Topic]),
+            Relation::NarrowerThan => (&[Topic], &[Topic]),
+            Relation::ActsOn => (&[Actor], &[Topic]),
+            Relation::EditionOf => (&[Event], &[Actor]),
+            Relation::AppendedTo => (&[Document], &[Document]),
         }
     }
 
@@ -111,7 +151,7 @@ impl Relation {
 
     /// Whether an edge of this type must say what role its source plays.
     pub fn requires_role(self) -> bool {
-        self == Relation::ActsIn
+        matches!(self, Relation::ActsIn | Relation::ActsOn)
     }
 }
 

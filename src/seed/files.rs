@@ -6,7 +6,9 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::graph::{ActorKind, DocumentKind, EventKind, PlaceKind, Qualifier, Relation, TopicKind};
+use crate::graph::{
+    ActorKind, DocumentKind, EventKind, KindBasis, PlaceKind, Qualifier, Relation, TopicKind,
+};
 
 /// The arrays a seed file may hold, in the order records of each kind are numbered.
 pub const ARRAYS: [&str; 8] = [
@@ -67,6 +69,8 @@ record_seed!(
     DocumentSeed {
         kind: DocumentKind,
         year: Option<i32>,
+        /// `true` when the source gives no title and `name` is a description.
+        descriptive_name: Option<bool>,
         file: Option<Spanned<String>>,
         sections: Option<Vec<Spanned<SectionSeed>>>,
     }
@@ -91,6 +95,8 @@ record_seed!(
     /// `[[actor]]`
     ActorSeed {
         kind: ActorKind,
+        /// Where `kind` comes from: `text` or `general_knowledge`.
+        kind_basis: KindBasis,
         founded: Option<Spanned<DateSeed>>,
     }
 );
@@ -130,6 +136,8 @@ pub struct RelationSeed {
     pub to: Spanned<String>,
     pub role: Option<String>,
     pub cite: Spanned<Vec<Spanned<CiteSeed>>>,
+    /// Why the quotes do not name both ends, where that is deliberate.
+    pub implicit: Option<Spanned<String>>,
 }
 
 /// One parsed record of any kind.

@@ -4,6 +4,7 @@
 //! atomic swap, so a failed seed leaves the previous database exactly as it was.
 
 mod files;
+mod lint;
 mod parse;
 pub mod synthetic;
 mod validate;
@@ -37,8 +38,28 @@ pub enum SeedError {
     /// Every problem found, each as `file:line:column: message`.
     #[error("{} problem(s) in the seed data; nothing was written:\n{}", .0.len(), .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))]
     Invalid(Vec<Problem>),
+    /// The editorial warnings, refused under [`Warnings::Deny`] (`--strict`).
+    #[error("{} warning(s) in the seed data, refused by --strict; nothing was written:\n{}", .0.len(), .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))]
+    Warnings(Vec<Problem>),
     #[error(transparent)]
     Graph(#[from] GraphError),
+}
+
+/// What a seed run does with editorial warnings (see `seed/README.md`, "Modelling rules").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Warnings {
+    /// Report them and seed anyway.
+    #[default]
+    Allow,
+    /// Refuse the seed while any remain (`--strict`).
+    Deny,
+}
+
+/// A seed that passed every check, with the editorial warnings it still has.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub dataset: Dataset,
+    pub warnings: Vec<Problem>,
 }
 
 /// The files of a seed folder: `*.toml` files to parse, other files (the source text) by name.
@@ -115,8 +136,15 @@ impl SeedFiles {
         Self::from_files("embedded:seed/", files)
     }
 
-    /// Parses and checks every file; the dataset, or every problem found.
+    /// Parses and checks every file; the dataset, or every problem found. Editorial
+    /// warnings do not stop it (see [`SeedFiles::check`]).
     pub fn validate(&self) -> Result<Dataset, SeedError> {
+        self.check(Warnings::Allow).map(|checked| checked.dataset)
+    }
+
+    /// Parses and checks every file; the dataset with its editorial warnings, or every
+    /// problem found. Under [`Warnings::Deny`] any warning is an error.
+    pub fn check(&self, warnings: Warnings) -> Result<Checked, SeedError> {
         let files: Vec<TextFile> = self
             .toml
             .iter()
@@ -129,8 +157,16 @@ impl SeedFiles {
             .enumerate()
             .flat_map(|(i, f)| parse::parse_file(i, f, &mut problems, &mut unparsed_ids))
             .collect();
-        validate::validate(&files, blocks, &self.texts, problems, &unparsed_ids)
-            .map_err(SeedError::Invalid)
+        let (dataset, found) =
+            validate::validate(&files, blocks, &self.texts, problems, &unparsed_ids)
+                .map_err(SeedError::Invalid)?;
+        if warnings == Warnings::Deny && !found.is_empty() {
+            return Err(SeedError::Warnings(found));
+        }
+        Ok(Checked {
+            dataset,
+            warnings: found,
+        })
     }
 
     /// SHA-256 of the source texts, hex, for the seed summary.
@@ -151,6 +187,8 @@ impl SeedFiles {
 #[derive(Debug, Clone)]
 pub struct SeedReport {
     pub summary: SeedSummary,
+    /// The editorial warnings the seed still has.
+    pub warnings: Vec<Problem>,
     pub elapsed: Duration,
 }
 
@@ -172,18 +210,26 @@ pub fn summarize(dataset: &Dataset, source_sha256: String) -> SeedSummary {
 
 /// Validates `files` and, only if they are sound, replaces the graph with them.
 pub fn seed(graph: &Graph, files: &SeedFiles) -> Result<SeedReport, SeedError> {
-    seed_grown(graph, files, 0)
+    seed_grown(graph, files, 0, Warnings::Allow)
 }
 
 /// Like [`seed`], with [`synthetic`] clusters added until the graph holds at least `total`
-/// records: the benchmark's scale curve.
-pub fn seed_grown(graph: &Graph, files: &SeedFiles, total: usize) -> Result<SeedReport, SeedError> {
+/// records: the benchmark's scale curve. Under [`Warnings::Deny`] an editorial warning
+/// refuses the seed.
+pub fn seed_grown(
+    graph: &Graph,
+    files: &SeedFiles,
+    total: usize,
+    warnings: Warnings,
+) -> Result<SeedReport, SeedError> {
     let started = Instant::now();
-    let dataset = synthetic::grow(files.validate()?, total);
+    let checked = files.check(warnings)?;
+    let dataset = synthetic::grow(checked.dataset, total);
     let summary = summarize(&dataset, files.source_sha256());
     graph.replace(&dataset, &summary)?;
     Ok(SeedReport {
         summary,
+        warnings: checked.warnings,
         elapsed: started.elapsed(),
     })
 }

@@ -15,7 +15,7 @@ use chrono::{Datelike, Days, NaiveDate};
 
 use crate::graph::{
     ActorDetails, ActorKind, Dataset, Details, DocumentDetails, DocumentKind, Edge, EventDetails,
-    EventKind, PlaceDetails, PlaceKind, Record, RecordKind, Relation, StatisticDetails,
+    EventKind, KindBasis, PlaceDetails, PlaceKind, Record, RecordKind, Relation, StatisticDetails,
     TopicDetails, TopicKind, TrendDetails,
 };
 
@@ -166,6 +166,7 @@ impl Builder {
             .map(|i| {
                 let details = Details::Actor(ActorDetails {
                     kind: ACTOR_KINDS[i % ACTOR_KINDS.len()],
+                    kind_basis: KindBasis::Text,
                     founded: None,
                 });
                 self.record(id("actor", i), name("actor", i), details)
@@ -176,6 +177,7 @@ impl Builder {
                 let details = Details::Document(DocumentDetails {
                     kind: [DocumentKind::Report, DocumentKind::Agenda][i],
                     year: Some(start.year()),
+                    descriptive_name: false,
                     source: None,
                 });
                 self.record(id("document", i), name("document", i), details)

@@ -256,14 +256,15 @@ fn load_source(
     }
 }
 
-/// Checks everything and builds the dataset, or returns every problem found.
+/// Checks everything and builds the dataset with the editorial warnings of
+/// [`super::lint`], or returns every problem found.
 pub fn validate(
     files: &[TextFile],
     blocks: Vec<Block>,
     texts: &BTreeMap<String, String>,
     mut problems: Vec<Problem>,
     unparsed_ids: &HashSet<String>,
-) -> Result<Dataset, Vec<Problem>> {
+) -> Result<(Dataset, Vec<Problem>), Vec<Problem>> {
     let source = load_source(files, &blocks, texts, &mut problems);
     let mut checker = Checker {
         files,
@@ -388,6 +389,7 @@ pub fn validate(
             ParsedSeed::Document(d) => Details::Document(DocumentDetails {
                 kind: d.kind,
                 year: d.year,
+                descriptive_name: d.descriptive_name.unwrap_or(false),
                 source: d.file.as_ref().and(checker.source.clone()),
             }),
             ParsedSeed::Event(e) => {
@@ -417,6 +419,7 @@ pub fn validate(
             ),
             ParsedSeed::Actor(a) => Details::Actor(ActorDetails {
                 kind: a.kind,
+                kind_basis: a.kind_basis,
                 founded: a
                     .founded
                     .as_ref()
@@ -448,7 +451,10 @@ pub fn validate(
     }
 
     if checker.problems.is_empty() {
-        Ok(Dataset { records, edges })
+        Ok((
+            Dataset { records, edges },
+            super::lint::lint(files, &blocks),
+        ))
     } else {
         Err(checker.problems)
     }

@@ -19,7 +19,7 @@ async fn the_2017_conference_has_its_name_dates_theme_and_place_down_to_the_coun
         data["event"],
         json!({
             "name": "Fourth World Internet Conference",
-            "aliases": ["WIC", "Wuzhen Summit"],
+            "aliases": ["Wuzhen Summit", "the Conference"],
             "kind": "CONFERENCE",
             "startDate": "2017-12-03",
             "endDate": "2017-12-05",
@@ -220,13 +220,17 @@ async fn the_penetration_rate_exceeds_fifty_percent_and_describes_trend_ii() {
 }
 
 #[tokio::test]
-async fn the_conference_builds_on_the_earlier_outcome_documents() {
+async fn the_report_not_the_conference_builds_on_the_earlier_outcome_documents() {
     let app = spawn_app().await;
     let data = app
-        .data(r#"{ event(slug: "wic-2017") { buildsOn { nodes { slug name year kind } } } }"#)
+        .data(
+            r#"{ source { buildsOn { nodes { slug name year kind } } }
+                 event(slug: "wic-2017") { buildsOn { totalCount } } }"#,
+        )
         .await;
+    assert_eq!(data["event"]["buildsOn"]["totalCount"], 0);
     assert_eq!(
-        data["event"]["buildsOn"]["nodes"],
+        data["source"]["buildsOn"]["nodes"],
         json!([
             { "slug": "wuzhen-initiative-2015", "name": "Wuzhen Initiative 2015", "year": 2015, "kind": "INITIATIVE" },
             { "slug": "wuzhen-report-2016", "name": "Wuzhen Report on World Internet Development 2016", "year": 2016, "kind": "REPORT" },
@@ -238,11 +242,12 @@ async fn the_conference_builds_on_the_earlier_outcome_documents() {
 async fn the_source_document_is_a_record_with_its_text() {
     let app = spawn_app().await;
     let data = app
-        .data("{ source { slug isSource text sections { id paragraphs } } }")
+        .data("{ source { slug isSource nameIsDescriptive text sections { id paragraphs } } }")
         .await;
     let source = &data["source"];
     assert_eq!(source["slug"], "wic-2017-trends-report");
     assert_eq!(source["isSource"], true);
+    assert_eq!(source["nameIsDescriptive"], true);
     let text = std::fs::read_to_string(crate::helpers::seed_dir().join("source.txt")).unwrap();
     assert_eq!(source["text"], text.as_str());
     assert_eq!(

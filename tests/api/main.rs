@@ -8,6 +8,7 @@ mod citations;
 mod clients;
 mod conformance;
 mod connections;
+mod editorial_facts;
 mod graph_facts;
 mod graphql_http;
 mod helpers;

@@ -5,22 +5,24 @@ use serde_json::{json, Value};
 use crate::helpers::{pluck, spawn_app, spawn_unlimited_app};
 
 #[tokio::test]
-async fn event_to_trends_to_actors_to_trends_back_to_the_event() {
+async fn event_to_organizer_to_trends_to_actors_to_trends_back_to_the_organizer() {
     let app = spawn_app().await;
     let data = app
         .data(
-            r#"{ event(slug: "wic-2017") { trends { nodes { numeral
-                actors(first: 1) { nodes { slug trends { nodes { numeral events { nodes { slug } } } } } }
-            } } } }"#,
+            r#"{ event(slug: "wic-2017") { organizers { nodes { slug projects { nodes { numeral
+                actors(first: 1) { nodes { slug trends { nodes { numeral projectedBy { nodes { slug } } } } } }
+            } } } } } }"#,
         )
         .await;
-    let trends = data["event"]["trends"]["nodes"].as_array().unwrap();
+    let organizer = &data["event"]["organizers"]["nodes"][0];
+    assert_eq!(organizer["slug"], "organizing-committee");
+    let trends = organizer["projects"]["nodes"].as_array().unwrap();
     assert_eq!(trends.len(), 5);
     let first_actor = &trends[0]["actors"]["nodes"][0];
     assert_eq!(first_actor["slug"], "un");
     assert_eq!(
         first_actor["trends"]["nodes"],
-        json!([{ "numeral": "I", "events": { "nodes": [{ "slug": "wic-2017" }] } }])
+        json!([{ "numeral": "I", "projectedBy": { "nodes": [{ "slug": "organizing-committee" }] } }])
     );
     assert_eq!(trends[3]["numeral"], "IV");
     assert_eq!(trends[3]["actors"]["nodes"][0]["slug"], "governments");
@@ -109,12 +111,13 @@ async fn every_kind_of_record_returns_its_citations() {
 }
 
 #[tokio::test]
-async fn a_depth_six_query_over_the_whole_graph_answers_without_error() {
+async fn a_depth_seven_query_over_the_whole_graph_answers_without_error() {
     let app = spawn_unlimited_app().await;
     let data = app
         .data(
             r#"{ events { nodes { slug
-                trends { nodes { numeral
+              organizers { nodes {
+                trends: projects { nodes { numeral
                   actors { nodes { slug
                     trends { nodes { numeral
                       topics(first: 500) { nodes { slug
@@ -123,6 +126,7 @@ async fn a_depth_six_query_over_the_whole_graph_answers_without_error() {
                     } }
                   } }
                 } }
+              } }
             } } }"#,
         )
         .await;
@@ -131,8 +135,8 @@ async fn a_depth_six_query_over_the_whole_graph_answers_without_error() {
         pluck(&data["events"]["nodes"], "slug"),
         ["wic-2017", "wic-founding-2022"]
     );
-    let innermost = &events[0]["trends"]["nodes"][0]["actors"]["nodes"][0]["trends"]["nodes"][0]
-        ["topics"]["nodes"][0]["trends"]["nodes"];
+    let innermost = &events[0]["organizers"]["nodes"][0]["trends"]["nodes"][0]["actors"]["nodes"]
+        [0]["trends"]["nodes"][0]["topics"]["nodes"][0]["trends"]["nodes"];
     assert!(!innermost.as_array().unwrap().is_empty());
 }
 

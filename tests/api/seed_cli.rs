@@ -277,18 +277,18 @@ fn every_problem_is_reported_at_once() {
 fn seeding_twice_gives_identical_contents() {
     let db = SeededDb::new();
     let first = db.dump();
-    // Every table is there: 145 records (each with its edge lists), the kind index of 7
+    // Every table is there: 139 records (each with its edge lists), the kind index of 7
     // kinds, and postings.
     let tables: Vec<&str> = first
         .lines()
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    assert_eq!(tables.iter().filter(|t| **t == "records").count(), 145);
+    assert_eq!(tables.iter().filter(|t| **t == "records").count(), 139);
     assert_eq!(tables.iter().filter(|t| **t == "by_kind").count(), 7);
     assert!(tables.iter().filter(|t| **t == "search").count() > 50);
     assert_eq!(
         tables.len(),
-        145 + 7 + tables.iter().filter(|t| **t == "search").count()
+        139 + 7 + tables.iter().filter(|t| **t == "search").count()
     );
     let output = db.seed(&seed_dir());
     assert!(output.status.success());
@@ -340,21 +340,22 @@ fn the_seed_summary_gives_counts_by_kind_edges_and_time() {
         format!("seeded {} from {}", db.display(), seed_dir().display())
     );
     assert_eq!(
-        lines[1..10],
+        lines[1..11],
         [
-            "  records        145",
-            "    document       7",
+            "  records        139",
+            "    document      13",
             "    event          2",
             "    trend          5",
-            "    actor         36",
+            "    actor         33",
             "    place          4",
-            "    topic         84",
+            "    topic         75",
             "    statistic      7",
-            "  edges          198",
+            "  edges          202",
+            "  warnings         0",
         ]
     );
     assert!(
-        lines[10].starts_with("  time ") && lines[10].ends_with(" ms"),
+        lines[11].starts_with("  time ") && lines[11].ends_with(" ms"),
         "{stdout}"
     );
 }
@@ -377,6 +378,76 @@ fn a_dry_run_validates_and_writes_nothing() {
         .unwrap()
         .contains("is valid (dry run, nothing written)"));
     assert!(!db.exists());
+}
+
+#[test]
+fn strict_refuses_a_seed_with_editorial_warnings_and_the_data_survives() {
+    let db = SeededDb::new();
+    let before = db.dump();
+    // A second wording of a topic, related to nothing.
+    let seed = edited_seed(&[(
+        "topics.toml",
+        "",
+        "\n[[topic]]\nid = \"digital-economies\"\nname = \"the digital economies\"\nkind = \"subject\"\ncite = [{ section = \"intro\", paragraph = 1, quote = \"digital economy\" }]\n",
+    )]);
+    let text = std::fs::read_to_string(seed.path().join("topics.toml")).unwrap();
+    let first_line = text[..text.find("id = \"digital-economy\"").unwrap()]
+        .matches('\n')
+        .count()
+        + 1;
+    let at_new = at(seed.path(), "topics.toml", "\"digital-economies\"");
+    let expected = [
+        format!(
+            "{at_new}: name \"the digital economies\" differs from the name \"digital economy\" of `digital-economy` ({}/topics.toml:{first_line}) only by stop words or a plural (expected one record per concept: merge them, keeping both quotes as citations)",
+            seed.path().display()
+        ),
+        format!(
+            "{at_new}: record `digital-economies` has no relation (expected at least one relation; or no record, and the quote of a relation carries it)"
+        ),
+    ];
+
+    let output = wic_gql()
+        .args(["seed", "--strict", "--db"])
+        .arg(db.path())
+        .arg("--from")
+        .arg(seed.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "a refused seed exits with 1");
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        format!(
+            "error: 2 warning(s) in the seed data, refused by --strict; nothing was written:\n{}\n",
+            expected.join("\n")
+        )
+    );
+    assert_eq!(db.dump(), before, "the previous data must survive --strict");
+
+    // Without --strict the same seed is written, and the warnings go to stderr.
+    let output = db.seed(seed.path());
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        format!("warning: {}\nwarning: {}\n", expected[0], expected[1])
+    );
+    assert!(String::from_utf8(output.stdout)
+        .unwrap()
+        .contains("  warnings         2\n"));
+}
+
+#[test]
+fn the_repositorys_seed_has_no_editorial_warnings() {
+    let output = wic_gql()
+        .args(["seed", "--dry-run", "--strict", "--from"])
+        .arg(seed_dir())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(String::from_utf8(output.stderr).unwrap(), "");
 }
 
 /// `wic-gql serve` on port 0; returns the child and the URL it printed.
@@ -478,8 +549,8 @@ fn export_prints_every_record_and_edge_as_json() {
         .unwrap();
     assert!(output.status.success());
     let export: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(export["records"].as_array().unwrap().len(), 145);
-    assert_eq!(export["edges"].as_array().unwrap().len(), 198);
+    assert_eq!(export["records"].as_array().unwrap().len(), 139);
+    assert_eq!(export["edges"].as_array().unwrap().len(), 202);
     let wic = export["records"]
         .as_array()
         .unwrap()
@@ -524,12 +595,12 @@ fn a_synthetic_seed_grows_the_graph_in_whole_clusters_beside_the_real_data() {
         String::from_utf8_lossy(&output.stderr)
     );
     let stdout = String::from_utf8(output.stdout).unwrap();
-    // 145 real records and 18 clusters of 50; 198 real edges and 18 clusters of 94 less
+    // 139 real records and 18 clusters of 50; 202 real edges and 18 clusters of 94 less
     // the first cluster's 3 links to a previous one.
     assert!(stdout.contains("and synthetic records"), "{stdout}");
-    assert!(stdout.contains("  records       1045\n"), "{stdout}");
+    assert!(stdout.contains("  records       1039\n"), "{stdout}");
     assert!(stdout.contains("    event         20\n"), "{stdout}");
-    assert!(stdout.contains("  edges         1887\n"), "{stdout}");
+    assert!(stdout.contains("  edges         1891\n"), "{stdout}");
     assert!(stdout.contains(" records/s\n"), "{stdout}");
 
     let (mut child, url) = serve(&db);
@@ -544,7 +615,8 @@ fn a_synthetic_seed_grows_the_graph_in_whole_clusters_beside_the_real_data() {
     assert_eq!(
         answer,
         serde_json::json!({ "data": {
-            "real": { "trends": { "totalCount": 5 } },
+            // The real conference projects nothing: its Organizing Committee does.
+            "real": { "trends": { "totalCount": 0 } },
             "made": {
                 "name": "Synthetic conference 17",
                 "startDate": "2018-01-18",
@@ -583,7 +655,7 @@ fn serve_refuses_data_of_another_format_until_it_is_reseeded() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("stored data has format version 2, this build reads version 3; re-seed the database with `wic-gql seed`"),
+        stderr.contains("stored data has format version 2, this build reads version 4; re-seed the database with `wic-gql seed`"),
         "{stderr}"
     );
     let seeded = wic_gql()

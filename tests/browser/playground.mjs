@@ -63,8 +63,8 @@ try {
     ]) {
       check(text.includes(expected), `the result shows ${JSON.stringify(expected)}`);
     }
-    const event = JSON.parse(text).data.event;
-    check(event.trends.nodes.length === 5, `the event has 5 trends (got ${event.trends.nodes.length})`);
+    const trends = JSON.parse(text).data.event.organizers.nodes[0].projects.nodes;
+    check(trends.length === 5, `the event's organizer projects 5 trends (got ${trends.length})`);
   });
 
   await step("find the query in the history", async () => {

@@ -86,7 +86,9 @@ export function createGraph(exported, { maxPageSize = 500 } = {}) {
   const RELATIONS = [
     'held_in', 'part_of', 'headquartered_in', 'builds_on', 'projects', 'discusses', 'acts_in',
     'participates_in', 'organizes', 'establishes', 'initiated', 'names', 'describes',
-    'exemplifies', 'underlies', 'references', 'reports_on',
+    'exemplifies', 'underlies', 'references', 'reports_on', 'will_shape_platform_for',
+    'developed', 'triggered', 'pushed_forward', 'due_to', 'in_terms_of', 'narrower_than',
+    'acts_on', 'edition_of', 'appended_to',
   ];
   const RELATION_TAG = new Map(RELATIONS.map((r, i) => [r, i]));
   /** The largest `first`/`last` (wic-gql's `--max-page-size` default). */
@@ -130,6 +132,7 @@ export function createGraph(exported, { maxPageSize = 500 } = {}) {
     switch (typename) {
       case 'Document':
         record.kind = enumValue(d.kind);
+        record.nameIsDescriptive = d.descriptive_name ?? false;
         record.year = d.year ?? null;
         record.isSource = d.source != null;
         record.text = d.source?.text ?? null;
@@ -152,6 +155,7 @@ export function createGraph(exported, { maxPageSize = 500 } = {}) {
         break;
       case 'Actor':
         record.kind = enumValue(d.kind);
+        record.kindBasis = enumValue(d.kind_basis);
         record.founded = d.founded ?? null;
         if (d.founded != null) record.dateSpan = [d.founded, d.founded];
         break;
@@ -786,6 +790,7 @@ export function createGraph(exported, { maxPageSize = 500 } = {}) {
       establishes: connection('out', ['establishes'], 'Actor'),
       statistics: connection('in', ['describes'], 'Statistic'),
       reportedIn: connection('in', ['reports_on'], 'Document'),
+      editionOf: connection('out', ['edition_of'], 'Actor'),
     },
     Trend: {
       ...shared,
@@ -795,6 +800,7 @@ export function createGraph(exported, { maxPageSize = 500 } = {}) {
       topics: connection('out', ['names'], 'Topic'),
       statistics: connection('in', ['describes'], 'Statistic'),
       references: connection('out', ['references'], 'Document'),
+      projectedIn: connection('in', ['projects'], 'Document'),
     },
     Actor: {
       ...shared,
@@ -808,6 +814,9 @@ export function createGraph(exported, { maxPageSize = 500 } = {}) {
       partOf: connection('out', ['part_of'], 'Actor'),
       subgroups: connection('in', ['part_of'], 'Actor'),
       statistics: connection('in', ['describes'], 'Statistic'),
+      topics: connection('out', ['acts_on'], 'Topic'),
+      documentsDeveloped: connection('out', ['developed'], 'Document'),
+      editions: connection('in', ['edition_of'], 'Event'),
     },
     Place: {
       ...shared,
@@ -823,6 +832,10 @@ export function createGraph(exported, { maxPageSize = 500 } = {}) {
       referencedBy: connection('in', ['references'], null),
       reportsOn: connection('out', ['reports_on'], 'Event'),
       statistics: connection('in', ['describes'], 'Statistic'),
+      trends: connection('out', ['projects'], 'Trend'),
+      developedBy: connection('in', ['developed'], 'Actor'),
+      appendedTo: connection('out', ['appended_to'], 'Document'),
+      appendices: connection('in', ['appended_to'], 'Document'),
     },
     Topic: {
       ...shared,
@@ -833,6 +846,19 @@ export function createGraph(exported, { maxPageSize = 500 } = {}) {
       underlies: connection('out', ['underlies'], 'Topic'),
       underlying: connection('in', ['underlies'], 'Topic'),
       statistics: connection('in', ['describes'], 'Statistic'),
+      willShapePlatformFor: connection('out', ['will_shape_platform_for'], 'Topic'),
+      platformShapedBy: connection('in', ['will_shape_platform_for'], 'Topic'),
+      triggered: connection('out', ['triggered'], 'Topic'),
+      triggeredBy: connection('in', ['triggered'], 'Topic'),
+      pushedForward: connection('out', ['pushed_forward'], 'Topic'),
+      pushedForwardBy: connection('in', ['pushed_forward'], 'Topic'),
+      dueTo: connection('out', ['due_to'], 'Topic'),
+      causes: connection('in', ['due_to'], 'Topic'),
+      inTermsOf: connection('out', ['in_terms_of'], 'Topic'),
+      defines: connection('in', ['in_terms_of'], 'Topic'),
+      broader: connection('out', ['narrower_than'], 'Topic'),
+      narrower: connection('in', ['narrower_than'], 'Topic'),
+      actors: connection('in', ['acts_on'], 'Actor'),
     },
     Statistic: {
       ...shared,

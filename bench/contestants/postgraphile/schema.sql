@@ -20,7 +20,9 @@ COMMENT ON TYPE record_kind IS 'The seven kinds of record.';
 CREATE TYPE relation_type AS ENUM (
   'held_in', 'projects', 'discusses', 'builds_on', 'reports_on', 'participates_in',
   'organizes', 'establishes', 'acts_in', 'names', 'describes', 'references',
-  'part_of', 'initiated', 'headquartered_in', 'exemplifies', 'underlies'
+  'part_of', 'initiated', 'headquartered_in', 'exemplifies', 'underlies',
+  'will_shape_platform_for', 'developed', 'triggered', 'pushed_forward', 'due_to',
+  'in_terms_of', 'narrower_than', 'acts_on', 'edition_of', 'appended_to'
 );
 COMMENT ON TYPE relation_type IS 'The type of a relation between two records.';
 

@@ -109,18 +109,21 @@ fn event_trends_actors(client: &reqwest::blocking::Client, endpoint: &str) -> Re
         event.end_date.as_deref().unwrap_or("?"),
         places.join(", ")
     );
-    println!("trends: {}", event.trends.total_count);
-    for trend in &event.trends.nodes {
-        println!("trend {}: {}", trend.numeral, trend.statement);
-        println!("  actors: {}", trend.actors.total_count);
-        for edge in &trend.actors.edges {
-            println!(
-                "  actor {} [{}] {}: {}",
-                edge.node.slug,
-                name_of(&edge.node.kind),
-                edge.node.name,
-                edge.role.as_deref().unwrap_or("-")
-            );
+    for organizer in &event.organizers.nodes {
+        println!("organizer {}: {}", organizer.slug, organizer.name);
+        println!("trends: {}", organizer.projects.total_count);
+        for trend in &organizer.projects.nodes {
+            println!("trend {}: {}", trend.numeral, trend.statement);
+            println!("  actors: {}", trend.actors.total_count);
+            for edge in &trend.actors.edges {
+                println!(
+                    "  actor {} [{}] {}: {}",
+                    edge.node.slug,
+                    name_of(&edge.node.kind),
+                    edge.node.name,
+                    edge.role.as_deref().unwrap_or("-")
+                );
+            }
         }
     }
     Ok(())

@@ -87,12 +87,15 @@ async function eventTrendsActors(endpoint: string): Promise<void> {
   console.log(
     `event ${event.slug}: ${event.name} (${event.startDate} to ${event.endDate ?? "?"}) in ${places.join(", ")}`,
   );
-  console.log(`trends: ${event.trends.totalCount}`);
-  for (const trend of event.trends.nodes) {
-    console.log(`trend ${trend.numeral}: ${trend.statement}`);
-    console.log(`  actors: ${trend.actors.totalCount}`);
-    for (const { role, node } of trend.actors.edges) {
-      console.log(`  actor ${node.slug} [${node.kind}] ${node.name}: ${role ?? "-"}`);
+  for (const organizer of event.organizers.nodes) {
+    console.log(`organizer ${organizer.slug}: ${organizer.name}`);
+    console.log(`trends: ${organizer.projects.totalCount}`);
+    for (const trend of organizer.projects.nodes) {
+      console.log(`trend ${trend.numeral}: ${trend.statement}`);
+      console.log(`  actors: ${trend.actors.totalCount}`);
+      for (const { role, node } of trend.actors.edges) {
+        console.log(`  actor ${node.slug} [${node.kind}] ${node.name}: ${role ?? "-"}`);
+      }
     }
   }
 }

@@ -286,6 +286,7 @@ fn document_kind(kind: DocumentKind) -> &'static str {
         DocumentKind::Plan => "PLAN",
         DocumentKind::Strategy => "STRATEGY",
         DocumentKind::Regulation => "REGULATION",
+        DocumentKind::Note => "NOTE",
     }
 }
 
@@ -317,6 +318,16 @@ fn relation(relation: Relation) -> &'static str {
         Relation::Underlies => "UNDERLIES",
         Relation::References => "REFERENCES",
         Relation::ReportsOn => "REPORTS_ON",
+        Relation::WillShapePlatformFor => "WILL_SHAPE_PLATFORM_FOR",
+        Relation::Developed => "DEVELOPED",
+        Relation::Triggered => "TRIGGERED",
+        Relation::PushedForward => "PUSHED_FORWARD",
+        Relation::DueTo => "DUE_TO",
+        Relation::InTermsOf => "IN_TERMS_OF",
+        Relation::NarrowerThan => "NARROWER_THAN",
+        Relation::ActsOn => "ACTS_ON",
+        Relation::EditionOf => "EDITION_OF",
+        Relation::AppendedTo => "APPENDED_TO",
     }
 }
 
