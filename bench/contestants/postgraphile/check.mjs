@@ -96,7 +96,8 @@ const checks = {
     return isDeepStrictEqual(pick(p), pick(w)) ? [] : [`postgraphile ${show(pick(p))}\n  wic-gql     ${show(pick(w))}`];
   },
 
-  // Q2: trend numeral -> actor slugs -> the actors' trend numerals.
+  // Q2: the Organizing Committee's projected trends: numeral -> actor slugs -> the actors'
+  // trend numerals.
   async q2() {
     const [pg, wic] = await both(2);
     const shape = (trends) =>
@@ -107,7 +108,7 @@ const checks = {
         ]),
       );
     const p = shape(
-      pg.recordBySlug.trends.nodes.map(({ to }) => ({
+      pg.recordBySlug.projects.nodes.map(({ to }) => ({
         numeral: to.numeral,
         actors: to.actors.nodes.map(({ from }) => ({
           slug: from.slug,
@@ -116,7 +117,7 @@ const checks = {
       })),
     );
     const w = shape(
-      wic.event.trends.nodes.map((t) => ({
+      wic.actor.projects.nodes.map((t) => ({
         numeral: t.numeral,
         actors: t.actors.nodes.map((a) => ({ slug: a.slug, trends: a.trends.nodes })),
       })),
@@ -242,14 +243,14 @@ const checks = {
     const problems = [];
     for (const variables of q5VariableSets) {
       const [pg, wic] = await both(5, variables);
-      const p = (pg.recordBySlug?.trends.nodes ?? []).map(({ to }) => ({
+      const p = (pg.recordBySlug?.projects.nodes ?? []).map(({ to }) => ({
         numeral: to.numeral,
         actors: to.actors.nodes.map(({ from }) => ({
           slug: from.slug,
           trends: from.trends.nodes.map((e) => e.to.numeral),
         })),
       }));
-      const w = (wic.event?.trends.nodes ?? []).map((t) => ({
+      const w = (wic.actor?.projects.nodes ?? []).map((t) => ({
         numeral: t.numeral,
         actors: t.actors.nodes.map((a) => ({ slug: a.slug, trends: a.trends.nodes.map((n) => n.numeral) })),
       }));

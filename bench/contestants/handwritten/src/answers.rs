@@ -34,7 +34,7 @@ struct Hop {
     kind: RecordKind,
 }
 
-/// `Event.trends`
+/// `Event.trends` and `Actor.projects`
 const EVENT_TRENDS: Hop = Hop {
     direction: Direction::Outgoing,
     relations: &[Relation::Projects],
@@ -379,16 +379,16 @@ pub fn q1(graph: &Graph) -> Result<Vec<u8>, GraphError> {
 }
 
 // ---------------------------------------------------------------------------------------
-// Q2 `{ event(slug: "wic-2017") { trends { nodes { numeral actors { nodes { slug
-//        trends { nodes { numeral } } } } } } } }`
+// Q2 `{ actor(slug: "organizing-committee") { projects { nodes { numeral actors { nodes
+//        { slug trends { nodes { numeral } } } } } } } }`
 
 pub fn q2(graph: &Graph) -> Result<Vec<u8>, GraphError> {
-    event_trends_actors(graph, "wic-2017", DEFAULT_PAGE, DEFAULT_PAGE)
+    projected_trends_actors(graph, "organizing-committee", DEFAULT_PAGE, DEFAULT_PAGE)
 }
 
 // ---------------------------------------------------------------------------------------
-// Q5 `query Q5($slug: String!, $trends: Int!, $actors: Int!) { event(slug: $slug) {
-//        trends(first: $trends) { nodes { numeral actors(first: $actors) { nodes { slug
+// Q5 `query Q5($slug: String!, $trends: Int!, $actors: Int!) { actor(slug: $slug) {
+//        projects(first: $trends) { nodes { numeral actors(first: $actors) { nodes { slug
 //        trends { nodes { numeral } } } } } } } }`: Q2 with the slug and two page sizes
 //        in variables.
 
@@ -406,12 +406,12 @@ pub struct Q5Variables {
 pub fn q5(graph: &Graph, variables: &Q5Variables) -> Option<Result<Vec<u8>, GraphError>> {
     let size = |n: i32| (0..=MAX_PAGE).contains(&n).then_some(n as usize);
     let (trends, actors) = (size(variables.trends)?, size(variables.actors)?);
-    Some(event_trends_actors(graph, &variables.slug, trends, actors))
+    Some(projected_trends_actors(graph, &variables.slug, trends, actors))
 }
 
-/// Q2 and Q5: the event's first `trends` trends, each with its first `actors` actors, each
-/// with its trends (a default page).
-fn event_trends_actors(
+/// Q2 and Q5: the actor's first `trends` projected trends, each with its first `actors`
+/// actors, each with its trends (a default page).
+fn projected_trends_actors(
     graph: &Graph,
     slug: &str,
     trends: usize,
@@ -419,11 +419,11 @@ fn event_trends_actors(
 ) -> Result<Vec<u8>, GraphError> {
     #[derive(Serialize)]
     struct Q2<'a> {
-        event: Option<Event<'a>>,
+        actor: Option<Projector<'a>>,
     }
     #[derive(Serialize)]
-    struct Event<'a> {
-        trends: Nodes<Trend<'a>>,
+    struct Projector<'a> {
+        projects: Nodes<Trend<'a>>,
     }
     #[derive(Serialize)]
     struct Trend<'a> {
@@ -436,13 +436,13 @@ fn event_trends_actors(
         trends: Nodes<Numeral<'a>>,
     }
 
-    let Some(event) = lookup(graph, slug, RecordKind::Event)? else {
-        return to_json(Q2 { event: None });
+    let Some(projector) = lookup(graph, slug, RecordKind::Actor)? else {
+        return to_json(Q2 { actor: None });
     };
     let (trends_first, actors_first) = (trends, actors);
-    // Level 1: the event's trends.
-    let level1 = Level::load(graph, [(event.slug.as_str(), &EVENT_TRENDS)])?;
-    let trends = level1.first(&event.slug, &EVENT_TRENDS, trends_first);
+    // Level 1: the trends the actor projects.
+    let level1 = Level::load(graph, [(projector.slug.as_str(), &EVENT_TRENDS)])?;
+    let trends = level1.first(&projector.slug, &EVENT_TRENDS, trends_first);
     // Level 2: the actors of each trend of the page.
     let level2 = Level::load(
         graph,
@@ -486,8 +486,8 @@ fn event_trends_actors(
         })
         .collect();
     to_json(Q2 {
-        event: Some(Event {
-            trends: Nodes { nodes: trends },
+        actor: Some(Projector {
+            projects: Nodes { nodes: trends },
         }),
     })
 }
