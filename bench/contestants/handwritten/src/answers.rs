@@ -406,7 +406,12 @@ pub struct Q5Variables {
 pub fn q5(graph: &Graph, variables: &Q5Variables) -> Option<Result<Vec<u8>, GraphError>> {
     let size = |n: i32| (0..=MAX_PAGE).contains(&n).then_some(n as usize);
     let (trends, actors) = (size(variables.trends)?, size(variables.actors)?);
-    Some(projected_trends_actors(graph, &variables.slug, trends, actors))
+    Some(projected_trends_actors(
+        graph,
+        &variables.slug,
+        trends,
+        actors,
+    ))
 }
 
 /// Q2 and Q5: the actor's first `trends` projected trends, each with its first `actors`
