@@ -14,10 +14,13 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Cli::parse();
-    // Logs go to stderr so that `wic-gql schema > schema.graphql` stays clean.
+    // Logs go to stderr so that `wic-gql schema > schema.graphql` stays clean. actix-http
+    // logs every malformed request at ERROR (a client's fault, already answered with 400):
+    // by default those lines are off, so no client can flood the log (RUST_LOG overrides).
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,actix_http::h1::dispatcher=off")),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -7,7 +7,8 @@ use crate::graph::GraphError;
 /// What a resolver can refuse or fail with.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
-    /// A global id that this server did not issue.
+    /// A global id that this server did not issue (its first characters, for the message:
+    /// the input is not echoed whole).
     #[error("invalid id {0:?}: expected an opaque id returned by this API in an `id` field")]
     InvalidId(String),
     /// An `after` or `before` that is not a cursor this server issued.

@@ -113,7 +113,14 @@ pub fn global_id(record: &Record) -> ID {
 
 /// The kind and slug inside a global id.
 pub fn parse_global_id(id: &str) -> Result<(RecordKind, String), ApiError> {
-    let invalid = || ApiError::InvalidId(id.to_string());
+    // The message quotes at most 40 characters of the input, never the whole of it.
+    let invalid = || {
+        let mut shown: String = id.chars().take(40).collect();
+        if shown.len() < id.len() {
+            shown.push('…');
+        }
+        ApiError::InvalidId(shown)
+    };
     let bytes = URL_SAFE_NO_PAD.decode(id).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     let (type_part, slug) = text.split_once(':').ok_or_else(invalid)?;

@@ -10,7 +10,7 @@ use crate::storage::codec::FORMAT_VERSION;
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     let graph = state.graph.clone();
     let summary = web::block(move || graph.summary()).await;
-    let db = state.db.display().to_string();
+    let db = state.db.as_ref().map(|path| path.display().to_string());
     match summary {
         Ok(Ok(summary)) => {
             let records: serde_json::Map<String, serde_json::Value> = summary

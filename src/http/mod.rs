@@ -30,7 +30,9 @@ use crate::graph::Graph;
 pub struct AppState {
     pub api: api::Api,
     pub graph: Graph,
-    pub db: PathBuf,
+    /// The database path `/health` shows: `None` in production mode, which does not tell
+    /// clients where its files are.
+    pub db: Option<PathBuf>,
     pub schema_hash: String,
     /// Persisted and trusted documents.
     pub documents: Documents,
@@ -55,7 +57,7 @@ impl AppState {
         Ok(AppState {
             api: api::Api::new(&settings.schema_options()),
             graph,
-            db: settings.db.clone(),
+            db: (settings.mode == crate::config::Mode::Dev).then(|| settings.db.clone()),
             schema_hash: api::schema_hash(),
             documents,
             cache_control: settings.cache_control.clone(),

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -12,16 +12,35 @@ use sha2::{Digest, Sha256};
 use super::error::HttpError;
 use super::params::Params;
 
-/// How many automatic persisted queries are remembered; beyond it, queries still run but
-/// are not stored, so a client cannot grow the server's memory without bound.
-const APQ_CAPACITY: usize = 10_000;
+/// The bytes of automatic persisted queries remembered (hash and text); beyond it the
+/// least used are evicted, so a client can neither grow the server's memory without bound
+/// nor, by filling the store, stop others from registering. An evicted query is asked for
+/// again (`PERSISTED_QUERY_NOT_FOUND`), as the protocol expects.
+const APQ_BYTES: u64 = 16 * 1024 * 1024;
+
+/// An entry's weight: its hash and its text, in bytes.
+#[derive(Clone)]
+struct QueryBytes;
+
+impl quick_cache::Weighter<String, Arc<str>> for QueryBytes {
+    fn weight(&self, hash: &String, query: &Arc<str>) -> u64 {
+        (hash.len() + query.len()) as u64
+    }
+}
+
+type AutomaticQueries = quick_cache::sync::Cache<String, Arc<str>, QueryBytes>;
+
+fn automatic_queries() -> AutomaticQueries {
+    // quick_cache sizes its tables from the estimated count: one query of a kilobyte each.
+    AutomaticQueries::with_weighter((APQ_BYTES / 1024) as usize, APQ_BYTES, QueryBytes)
+}
 
 /// Documents known by their SHA-256.
 pub struct Documents {
     /// When set, only these documents run (hash → document).
     trusted: Option<HashMap<String, Arc<str>>>,
     /// Automatic persisted queries registered by clients.
-    automatic: RwLock<HashMap<String, Arc<str>>>,
+    automatic: AutomaticQueries,
 }
 
 /// Why a trusted documents manifest could not be loaded.
@@ -42,7 +61,7 @@ impl Documents {
     pub fn open() -> Self {
         Documents {
             trusted: None,
-            automatic: RwLock::new(HashMap::new()),
+            automatic: automatic_queries(),
         }
     }
 
@@ -75,7 +94,7 @@ impl Documents {
         }
         Ok(Documents {
             trusted: Some(trusted),
-            automatic: RwLock::new(HashMap::new()),
+            automatic: automatic_queries(),
         })
     }
 
@@ -106,22 +125,13 @@ impl Documents {
         match (&params.query, hash) {
             (Some(query), Some(hash)) => {
                 let query: Arc<str> = Arc::from(query.as_str());
-                let mut automatic = self
-                    .automatic
-                    .write()
-                    .expect("persisted queries lock poisoned");
-                if automatic.len() < APQ_CAPACITY {
-                    automatic.insert(hash, query.clone());
-                }
+                self.automatic.insert(hash, query.clone());
                 Ok(query)
             }
             (Some(query), None) => Ok(Arc::from(query.as_str())),
             (None, Some(hash)) => self
                 .automatic
-                .read()
-                .expect("persisted queries lock poisoned")
                 .get(&hash)
-                .cloned()
                 .ok_or(HttpError::PersistedQueryNotFound),
             (None, None) => Err(missing_query()),
         }
@@ -209,6 +219,37 @@ mod tests {
             documents.resolve(&params(Some(query), Some(&wrong))),
             Err(HttpError::PersistedQueryHashMismatch)
         );
+    }
+
+    /// Past the byte budget the oldest queries are evicted and new ones still register:
+    /// the store neither grows without bound nor stops accepting queries once full.
+    #[test]
+    fn automatic_persisted_queries_stay_within_their_byte_budget() {
+        let documents = Documents::open();
+        let queries: Vec<String> = (0..400)
+            .map(|i| format!("{{ __typename }} # {i} {}", "x".repeat(60 * 1024)))
+            .collect();
+        for query in &queries {
+            let hash = sha256_hex(query);
+            documents
+                .resolve(&params(Some(query), Some(&hash)))
+                .unwrap();
+        }
+        assert!(documents.automatic.weight() <= APQ_BYTES);
+        let registered = |query: &String| {
+            documents
+                .resolve(&params(None, Some(&sha256_hex(query))))
+                .is_ok()
+        };
+        let kept = queries.iter().filter(|q| registered(q)).count();
+        // 400 queries of 60 KiB are 24 MiB: some were evicted, most of the budget is used.
+        assert!((150..400).contains(&kept), "{kept} queries kept");
+        // Full, the store still registers a new query.
+        let fresh = "{ fresh: __typename }".to_string();
+        documents
+            .resolve(&params(Some(&fresh), Some(&sha256_hex(&fresh))))
+            .unwrap();
+        assert!(registered(&fresh));
     }
 
     #[test]

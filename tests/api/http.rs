@@ -343,3 +343,13 @@ async fn other_origins_get_no_cors_permission() {
         assert_eq!(response.headers().get("access-control-allow-origin"), None);
     }
 }
+
+/// Production mode does not tell clients where the database lives.
+#[tokio::test]
+async fn health_in_production_mode_hides_the_database_path() {
+    let app = crate::helpers::spawn_app_with(|s| s.mode = wic_gql::config::Mode::Production).await;
+    let health: Value = app.get("/health").await.json().await.unwrap();
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["database"]["open"], true);
+    assert_eq!(health["database"]["path"], Value::Null, "{health}");
+}

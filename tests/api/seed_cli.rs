@@ -672,3 +672,48 @@ fn serve_refuses_data_of_another_format_until_it_is_reseeded() {
     );
     assert_eq!(dump(&db), SeededDb::new().dump());
 }
+
+/// Malformed HTTP is answered with 400 and, by default, not logged: actix-http reports each
+/// one at ERROR, which would let any client flood the server's log.
+#[test]
+fn malformed_http_does_not_flood_the_log() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("log.db");
+    let log_path = dir.path().join("stderr.log");
+    let mut child = wic_gql()
+        .args(["serve", "--port", "0", "--workers", "1", "--db"])
+        .arg(&db)
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    std::thread::spawn(move || lines.for_each(drop));
+    let address = first
+        .rsplit(" on ")
+        .next()
+        .unwrap()
+        .trim_start_matches("http://")
+        .to_string();
+    for garbage in [
+        &b"GARBAGE\r\n\r\n"[..],
+        b"GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
+    ] {
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        stream.write_all(garbage).unwrap();
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    }
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    wait_with_timeout(&mut child, Duration::from_secs(30));
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(log.contains("INFO"), "the log is on: {log}");
+    assert!(!log.contains("ERROR"), "{log}");
+}
