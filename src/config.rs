@@ -53,6 +53,10 @@ pub struct HttpLimits {
     #[arg(long, env = "WIC_GQL_MAX_CONCURRENT", default_value_t = HttpLimits::default().max_concurrent,
           value_parser = at_least_one)]
     pub max_concurrent: usize,
+    /// Longest time a client may take to send a request body, in milliseconds, from the
+    /// end of its headers (BODY_TIMEOUT, status 408).
+    #[arg(long, env = "WIC_GQL_BODY_TIMEOUT_MS", default_value_t = HttpLimits::default().body_timeout_ms)]
+    pub body_timeout_ms: u64,
     /// Most operations in a batched POST (a JSON array); 0 turns batching off
     /// (BATCHING_NOT_ALLOWED).
     #[arg(long, env = "WIC_GQL_MAX_BATCH", default_value_t = HttpLimits::default().max_batch)]
@@ -74,6 +78,7 @@ impl Default for HttpLimits {
             timeout_ms: 10_000,
             max_concurrent: 256,
             max_batch: 0,
+            body_timeout_ms: 5_000,
         }
     }
 }

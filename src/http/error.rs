@@ -38,6 +38,8 @@ pub enum HttpError {
     Overloaded(usize),
     #[error("the request ran longer than {0} ms (the limit of this server)")]
     Timeout(u64),
+    #[error("the request body did not arrive within {0} ms (the limit of this server)")]
+    BodyTimeout(u64),
     #[error("internal error")]
     Internal,
 }
@@ -61,6 +63,7 @@ impl HttpError {
             HttpError::Payload(_) => "BAD_REQUEST",
             HttpError::Overloaded(_) => "OVERLOADED",
             HttpError::Timeout(_) => "TIMEOUT",
+            HttpError::BodyTimeout(_) => "BODY_TIMEOUT",
             HttpError::Internal => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -73,6 +76,7 @@ impl HttpError {
             HttpError::MutationOverGet(_) => StatusCode::METHOD_NOT_ALLOWED,
             HttpError::UntrustedOperation(_) => StatusCode::FORBIDDEN,
             HttpError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            HttpError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             HttpError::Overloaded(_) | HttpError::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
             HttpError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             // Apollo clients expect 200 here, then send the query with its hash.

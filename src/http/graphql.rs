@@ -14,6 +14,7 @@ use super::params::{self, Params};
 use super::persisted::sha256_hex;
 use super::AppState;
 use crate::api::{self, Outcome};
+use crate::config::HttpLimits;
 
 /// `POST /graphql`: a JSON body (`Content-Type: application/json`), any operation.
 pub async fn post(
@@ -29,7 +30,7 @@ pub async fn post(
     if let Err(error) = check_content_type(request.headers()) {
         return refuse(error);
     }
-    let body = match read_body(payload, state.http_limits.max_body_bytes).await {
+    let body = match read_body(request.headers(), payload, &state.http_limits).await {
         Ok(body) => body,
         Err(error) => return refuse(error),
     };
@@ -86,18 +87,35 @@ pub async fn get(state: web::Data<AppState>, request: HttpRequest) -> HttpRespon
     }
 }
 
-/// The body, refused as soon as it grows past `limit` bytes (never buffered beyond it).
-async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::BytesMut, HttpError> {
+/// The body, refused at once when its declared `Content-Length` is over the limit, as soon
+/// as it grows past the limit (never buffered beyond it), and when it has not all arrived
+/// within the body deadline (a client that stalls does not hold a connection).
+async fn read_body(
+    headers: &HeaderMap,
+    mut payload: web::Payload,
+    limits: &HttpLimits,
+) -> Result<web::BytesMut, HttpError> {
     use async_graphql::futures_util::StreamExt;
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| HttpError::Payload(e.to_string()))?;
-        if body.len() + chunk.len() > limit {
-            return Err(HttpError::PayloadTooLarge(limit));
-        }
-        body.extend_from_slice(&chunk);
+    let limit = limits.max_body_bytes;
+    let declared = header_str(headers, header::CONTENT_LENGTH).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(HttpError::PayloadTooLarge(limit));
     }
-    Ok(body)
+    let read = async {
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|e| HttpError::Payload(e.to_string()))?;
+            if body.len() + chunk.len() > limit {
+                return Err(HttpError::PayloadTooLarge(limit));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    };
+    let deadline = std::time::Duration::from_millis(limits.body_timeout_ms);
+    tokio::time::timeout(deadline, read)
+        .await
+        .map_err(|_| HttpError::BodyTimeout(limits.body_timeout_ms))?
 }
 
 /// A POST must say it sends JSON (which also keeps browsers' CORS-simple content types —

@@ -603,3 +603,42 @@ async fn fragment_fan_out_is_refused_by_its_expanded_size() {
         )
     );
 }
+
+/// A client that declares a body and stalls is cut off with 408 once the body deadline
+/// passes, and the connection is closed; a declared length over the limit gets 413 before
+/// any of the body is read.
+#[tokio::test]
+async fn stalled_and_oversized_bodies_are_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app_with(|s| s.http_limits.body_timeout_ms = 300).await;
+    let address = app.address.trim_start_matches("http://").to_string();
+    let send = |headers: String| {
+        let address = address.clone();
+        async move {
+            let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+            stream.write_all(headers.as_bytes()).await.unwrap();
+            let mut answer = Vec::new();
+            let read = tokio::time::timeout(
+                std::time::Duration::from_secs(10),
+                stream.read_to_end(&mut answer),
+            )
+            .await;
+            assert!(read.is_ok(), "the server did not close the connection");
+            String::from_utf8_lossy(&answer).into_owned()
+        }
+    };
+    let head = |length: usize| {
+        format!(
+            "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n{{\"query\""
+        )
+    };
+    let started = std::time::Instant::now();
+    let stalled = send(head(60_000)).await;
+    assert!(stalled.starts_with("HTTP/1.1 408"), "{stalled}");
+    assert!(stalled.contains("BODY_TIMEOUT"), "{stalled}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let oversized = send(head(1_000_000)).await;
+    assert!(oversized.starts_with("HTTP/1.1 413"), "{oversized}");
+    assert!(oversized.contains("PAYLOAD_TOO_LARGE"), "{oversized}");
+    assert_still_serving(&app, "a stalled body").await;
+}
