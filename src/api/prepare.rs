@@ -272,13 +272,6 @@ impl Validator {
         }
         message
     }
-
-    /// Whether the selected operation is a query (GET runs only those).
-    pub fn is_query(&self, prepared: &Prepared, operation_name: Option<&str>) -> Option<bool> {
-        self.operation(prepared, operation_name)
-            .ok()
-            .map(|op| op.operation_type == AstOperationType::Query)
-    }
 }
 
 /// A request error with `code`.

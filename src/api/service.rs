@@ -117,13 +117,6 @@ impl Api {
         }
     }
 
-    /// Whether the selected operation of `query` is a query, for GET; `None` when the
-    /// document is invalid or selects nothing (execution then says why).
-    pub fn is_query(&self, query: &str, operation_name: Option<&str>) -> Option<bool> {
-        let prepared = self.document(query).ok()?;
-        self.validator.is_query(&prepared, operation_name)
-    }
-
     /// Every check before execution: the token count, the rules, the variables, the
     /// limits. The validated document is handed to the request, so it is not parsed again.
     fn prepare(&self, request: &mut Request) -> Result<(), RequestErrors> {
