@@ -64,18 +64,3 @@ pub fn to_gql(error: impl Into<ApiError>) -> async_graphql::Error {
 
 /// The result type of resolvers.
 pub type ApiResult<T> = Result<T, async_graphql::Error>;
-
-/// Resolves a nullable field to `null` on error, reporting the error at the field.
-///
-/// The GraphQL specification treats an error in a nullable field as a `null` value; a
-/// bare `Err` in async-graphql instead drops the field or nulls the nearest nullable
-/// parent (async-graphql issue #1272), so nullable resolvers go through this.
-pub fn null_on_error<T>(
-    ctx: &async_graphql::Context<'_>,
-    result: ApiResult<Option<T>>,
-) -> Option<T> {
-    result.unwrap_or_else(|error| {
-        ctx.add_error(ctx.set_error_path(error.into_server_error(ctx.item.pos)));
-        None
-    })
-}

@@ -7,7 +7,7 @@ use super::connection::{
 };
 use async_graphql::ErrorExtensions;
 
-use super::error::{null_on_error, to_gql, ApiError, ApiResult};
+use super::error::{to_gql, ApiError, ApiResult};
 use super::node::parse_global_id;
 use super::types::{
     ActorKind, DocumentKind, EventKind, PlaceKind, RecordFilter, RecordKind, RecordOrder, TopicKind,
@@ -59,12 +59,10 @@ pub struct KindCount {
 /// The root of every query.
 pub struct QueryRoot;
 
-/// A record of type `T` by slug; `null` (with the error reported) if the read fails.
-async fn lookup<T: FromRecord>(ctx: &Context<'_>, slug: &str) -> Option<T> {
-    let found = load_record(ctx, slug)
-        .await
-        .map(|r| r.and_then(T::from_record));
-    null_on_error(ctx, found)
+/// A record of type `T` by slug. A failed read is an error of this nullable field: the
+/// executor answers `null` for it and reports the error at its path.
+async fn lookup<T: FromRecord>(ctx: &Context<'_>, slug: &str) -> ApiResult<Option<T>> {
+    Ok(load_record(ctx, slug).await?.and_then(T::from_record))
 }
 
 /// A connection over every record of `kind` that passes `filter` and `keep`.
@@ -118,15 +116,12 @@ macro_rules! query_root {
                 &self,
                 ctx: &Context<'_>,
                 #[graphql(desc = "A global id from an `id` field.")] id: ID,
-            ) -> Option<Node> {
-                let found = async {
-                    let (kind, slug) = parse_global_id(&id).map_err(to_gql)?;
-                    Ok(load_record(ctx, &slug)
-                        .await?
-                        .filter(|r| r.kind() == kind)
-                        .and_then(Node::from_record))
-                };
-                null_on_error(ctx, found.await)
+            ) -> ApiResult<Option<Node>> {
+                let (kind, slug) = parse_global_id(&id).map_err(to_gql)?;
+                Ok(load_record(ctx, &slug)
+                    .await?
+                    .filter(|r| r.kind() == kind)
+                    .and_then(Node::from_record))
             }
 
             /// Records by global id, in the order given; `null` where an id matches nothing.
@@ -179,7 +174,7 @@ macro_rules! query_root {
                 &self,
                 ctx: &Context<'_>,
                 #[graphql(desc = "The record's slug.")] slug: String,
-            ) -> Option<Node> {
+            ) -> ApiResult<Option<Node>> {
                 lookup(ctx, &slug).await
             }
 
@@ -189,7 +184,7 @@ macro_rules! query_root {
                     &self,
                     ctx: &Context<'_>,
                     #[graphql(desc = $slug_desc)] slug: String,
-                ) -> Option<$lookup_ty> {
+                ) -> ApiResult<Option<$lookup_ty>> {
                     lookup(ctx, &slug).await
                 }
             )*
