@@ -1,11 +1,10 @@
 //! [`Api`]: the schema with the limits checked around it, which is what the HTTP layer runs.
 //!
-//! The limits are not an async-graphql extension. With any extension registered,
-//! async-graphql sends every resolved field through the extension chain (a registry
-//! lookup and boxed futures per field): measured over HTTP, that cost Q2 22 % and Q3 29 %
-//! of their requests/s. So the document checks run here before execution, depth and cost
-//! use async-graphql's own validation limits, and only a refused request meets an
-//! extension, to word its refusal.
+//! The limits are not an async-graphql extension: with any extension registered,
+//! async-graphql sends every resolved field through the extension chain (the cost is in
+//! `bench/results/optimizations.md`, round 1). The document checks run here before
+//! execution; depth and cost are async-graphql's own validation limits, whose refusals
+//! `limits::word_limit_refusal` words.
 //!
 //! Validation is apollo-compiler's ([`super::prepare`]): every rule of the
 //! specification, once per document text; the validated document is cached (within a
