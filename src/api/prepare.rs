@@ -125,11 +125,11 @@ impl Validator {
                 })?;
         let json = serde_json::to_value(coerced.into_inner())
             .map_err(|e| vec![refusal("BAD_REQUEST", e.to_string(), None)])?;
+        let coerced = Variables::from_json(json);
         let mut errors = Vec::new();
         for definition in &operation.variables {
-            if let Some(value) = json.get(definition.name.as_str()) {
-                let value = async_graphql::Value::from_json(value.clone()).unwrap_or_default();
-                self.check_scalars(&definition.ty, &value, &mut |reason| {
+            if let Some(value) = coerced.get(definition.name.as_str()) {
+                self.check_scalars(&definition.ty, value, &mut |reason| {
                     errors.push(refusal(
                         "GRAPHQL_VALIDATION_FAILED",
                         format!(
@@ -144,7 +144,7 @@ impl Validator {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(Variables::from_json(json))
+        Ok(coerced)
     }
 
     /// The operation a request selects: the one named, or the only one.
