@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use super::tables::META_CURRENT_GENERATION;
 use super::{keys, Batch, Entry, StorageError, Store, Table};
@@ -40,6 +41,38 @@ pub struct SledStore {
     db: sled::Db,
     current: RwLock<Option<Arc<Generation>>>,
     round_trips: AtomicU64,
+    /// Declared last, so it drops after `db` and `current`.
+    _release: LockRelease,
+}
+
+/// How long dropping a store waits for sled's background threads to let go of the lock.
+const RELEASE_WAIT: Duration = Duration::from_secs(10);
+
+/// Waits, on drop, until sled's lock on the directory is released.
+///
+/// sled 0.34 finishes buffered writes on its own thread pool, and those jobs hold the
+/// database file (and its `flock`) for a moment after the last `Db` handle is gone. Without
+/// this wait, opening the same directory right after dropping a store (a test, or a seed
+/// followed by `serve` in the same process) fails now and then with
+/// [`StorageError::Locked`]. sled's own test build blocks on the lock for the same reason.
+struct LockRelease {
+    file: PathBuf,
+}
+
+impl Drop for LockRelease {
+    fn drop(&mut self) {
+        let Ok(file) = std::fs::File::open(&self.file) else {
+            return;
+        };
+        let start = Instant::now();
+        while let Err(std::fs::TryLockError::WouldBlock) = file.try_lock() {
+            if start.elapsed() > RELEASE_WAIT {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let _ = file.unlock();
+    }
 }
 
 impl SledStore {
@@ -63,6 +96,9 @@ impl SledStore {
             db,
             current: RwLock::new(None),
             round_trips: AtomicU64::new(0),
+            _release: LockRelease {
+                file: path.join("db"),
+            },
         };
         if let Some(bytes) = store
             .db
