@@ -5,6 +5,7 @@
 //! returns, so the API layer can batch per nesting level.
 
 mod error;
+mod lists;
 mod model;
 mod relation;
 pub mod search;
@@ -12,6 +13,7 @@ mod source;
 mod write;
 
 pub use error::GraphError;
+pub use lists::{sort_records, ListOrder, ListSpec, StoredList};
 pub use model::*;
 pub use relation::{Direction, Edge, Relation};
 pub use source::{paragraphs, Section, SourceError, SourceText};
@@ -58,6 +60,8 @@ struct DecodedCache {
     /// One map per direction (see [`DecodedCache::edges`]), so a lookup borrows the slug
     /// instead of building a key.
     edge_lists: [RwLock<SlugMap<Arc<Vec<Edge>>>>; 2],
+    /// The stored lists' headers (their lengths), by header key: a few dozen at most.
+    list_headers: RwLock<HashMap<Vec<u8>, Vec<u32>>>,
     /// Batched reads answered entirely from the cache.
     hits: AtomicU64,
 }
@@ -242,18 +246,12 @@ impl Graph {
 
     /// Every record of `kind`, in seed order, shared from the cache of decoded records.
     pub fn records_of_kind(&self, kind: RecordKind) -> Result<Vec<Arc<Record>>, GraphError> {
-        let mut slugs: Vec<String> = Vec::new();
-        for (_, chunk) in self
-            .store
-            .scan_prefix(Table::ByKind, &keys::by_kind_prefix(kind.tag()))?
-        {
-            slugs.extend(codec::decode::<Vec<String>>("kind index", &chunk)?);
-        }
-        self.records_shared(&slugs)?
-            .into_iter()
-            .zip(&slugs)
-            .map(|(r, slug)| r.ok_or_else(|| GraphError::Dangling(slug.clone())))
-            .collect()
+        let list = self.list(&ListSpec {
+            kinds: vec![kind],
+            order: ListOrder::Position,
+            descending: false,
+        })?;
+        list.page(0..list.len().unwrap_or(0))
     }
 
     /// The edges of each of `anchors` in `direction`, in one round trip; each list in
@@ -300,6 +298,11 @@ impl Graph {
         for edge_lists in &self.cache.edge_lists {
             edge_lists.write().expect("cache lock poisoned").clear();
         }
+        self.cache
+            .list_headers
+            .write()
+            .expect("cache lock poisoned")
+            .clear();
         Ok(())
     }
 

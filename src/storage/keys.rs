@@ -10,7 +10,8 @@
 //! | table       | key                               | value                          |
 //! |-------------|-----------------------------------|--------------------------------|
 //! | `records`   | `slug`                            | parts: the record, its outgoing edges, its incoming edges (each list in relation, then seed order) |
-//! | `by_kind`   | `kind:u8 · chunk:u32be`           | slugs of the kind, seed order  |
+//! | `lists`     | `scope:u8 · order:u8 · 0x00`      | the list's length per segment  |
+//! | `lists`     | `scope:u8 · order:u8 · 0x01 · segment:u8 · chunk:u32be` | (kind, slug) items of the list, in its order |
 //! | `search`    | `token · 0x00 · chunk:u32be`      | postings (slug, field, count)  |
 //! | meta        | `current_generation`              | `generation:u64be`             |
 
@@ -24,17 +25,18 @@ pub fn record(slug: &str) -> Vec<u8> {
     slug.as_bytes().to_vec()
 }
 
-/// The key of one chunk of the kind index.
-pub fn by_kind(kind: u8, chunk: u32) -> Vec<u8> {
-    let mut key = Vec::with_capacity(5);
-    key.push(kind);
-    key.extend_from_slice(&chunk.to_be_bytes());
-    key
+/// The key of a stored list's header (its length per segment). `scope` is a kind tag, or
+/// `0xFF` for the list over every kind; `order` the list's ordering.
+pub fn list_header(scope: u8, order: u8) -> Vec<u8> {
+    vec![scope, order, 0x00]
 }
 
-/// The prefix of every kind-index key of `kind`.
-pub fn by_kind_prefix(kind: u8) -> Vec<u8> {
-    vec![kind]
+/// The key of one chunk of a segment of a stored list; chunks sort in list order.
+pub fn list_chunk(scope: u8, order: u8, segment: u8, chunk: u32) -> Vec<u8> {
+    let mut key = Vec::with_capacity(8);
+    key.extend_from_slice(&[scope, order, 0x01, segment]);
+    key.extend_from_slice(&chunk.to_be_bytes());
+    key
 }
 
 /// The key of one chunk of the postings of `token` in the full-text index.
@@ -107,17 +109,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kind_keys_sort_by_kind_then_chunk() {
+    fn list_keys_sort_by_scope_order_header_segment_then_chunk() {
         let keys = [
-            by_kind(1, 0),
-            by_kind(1, 1),
-            by_kind(1, 255),
-            by_kind(1, 256),
-            by_kind(1, 70_000),
-            by_kind(2, 0),
+            list_header(1, 0),
+            list_chunk(1, 0, 0, 0),
+            list_chunk(1, 0, 0, 1),
+            list_chunk(1, 0, 0, 256),
+            list_chunk(1, 0, 0, 70_000),
+            list_chunk(1, 0, 1, 0),
+            list_header(1, 1),
+            list_chunk(1, 1, 0, 0),
+            list_header(2, 0),
+            list_chunk(0xFF, 0, 0, 0),
         ];
         assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
-        assert!(by_kind(1, 300).starts_with(&by_kind_prefix(1)));
     }
 
     #[test]
