@@ -154,13 +154,21 @@ proptest! {
     fn postings_keys_round_trip_and_order(
         ta in key_text(), ca in any::<u32>(), tb in key_text(), cb in any::<u32>(),
     ) {
-        let (ka, kb) = (keys::postings(&ta, ca), keys::postings(&tb, cb));
+        let (ka, kb) = (keys::postings_tail(&ta, ca), keys::postings_tail(&tb, cb));
         let parsed = keys::parse_postings(&ka).unwrap();
-        prop_assert_eq!((parsed.token.as_str(), parsed.chunk), (ta.as_str(), ca));
+        prop_assert_eq!((parsed.token.as_str(), parsed.chunk), (ta.as_str(), Some(ca)));
         prop_assert_eq!(ka.cmp(&kb), (ta.as_bytes(), ca).cmp(&(tb.as_bytes(), cb)));
-        prop_assert_eq!(kb.starts_with(&keys::search_exact_token_prefix(&ta)), ta == tb);
+        prop_assert_eq!(kb.starts_with(&keys::search_exact_token_prefix(&ta, true)), ta == tb);
         prop_assert_eq!(
-            kb.starts_with(&keys::search_token_prefix(&ta)),
+            kb.starts_with(&keys::search_token_prefix(&ta, true)),
+            tb.as_bytes().starts_with(ta.as_bytes())
+        );
+        let (ha, hb) = (keys::postings_head(&ta), keys::postings_head(&tb));
+        prop_assert_eq!(keys::parse_postings(&ha).unwrap().chunk, None);
+        prop_assert_eq!(ha.cmp(&hb), ta.as_bytes().cmp(tb.as_bytes()));
+        prop_assert!(ha < kb, "every head sorts before every tail");
+        prop_assert_eq!(
+            hb.starts_with(&keys::search_token_prefix(&ta, false)),
             tb.as_bytes().starts_with(ta.as_bytes())
         );
     }
@@ -168,7 +176,11 @@ proptest! {
     #[test]
     fn postings_key_parsing_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..24)) {
         if let Ok(parsed) = keys::parse_postings(&bytes) {
-            prop_assert_eq!(keys::postings(&parsed.token, parsed.chunk), bytes);
+            let rebuilt = match parsed.chunk {
+                Some(chunk) => keys::postings_tail(&parsed.token, chunk),
+                None => keys::postings_head(&parsed.token),
+            };
+            prop_assert_eq!(rebuilt, bytes);
         }
     }
 
@@ -1204,4 +1216,30 @@ proptest! {
         }
         prop_assert_eq!(&answers[0], &answers[1]);
     }
+}
+
+/// A word found in thousands of records is ranked from its head (the postings with the
+/// highest impact): the search reads the records it returns and a batch more, not every
+/// record the word is in.
+#[test]
+fn a_frequent_word_is_ranked_from_its_head_without_reading_every_match() {
+    let dataset = wic_gql::seed::synthetic::grow(SeedFiles::embedded().validate().unwrap(), 3_000);
+    let graph = Graph::new(Arc::new(MemoryStore::default()));
+    let summary = SeedSummary {
+        records: Vec::new(),
+        edges: 0,
+        source_sha256: String::new(),
+    };
+    graph.replace(&dataset, &summary).unwrap();
+    let matching = graph.matching_slugs("synthetic").unwrap();
+    assert!(matching.len() > 2_500, "{}", matching.len());
+    let hits = graph.search("synthetic", None, 5).unwrap();
+    assert_eq!(hits.len(), 5);
+    assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
+    let read = dataset
+        .records
+        .iter()
+        .filter(|r| graph.cached_record(&r.slug).is_some())
+        .count();
+    assert!(read <= 16, "{read} records read for 5 hits");
 }

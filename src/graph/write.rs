@@ -26,6 +26,11 @@ pub struct SeedSummary {
     pub source_sha256: String,
 }
 
+/// The most postings in a token's head, all a ranked search reads of it: a search costs
+/// about the same whether its words occur in a hundred records or in a million (see
+/// `Graph::search` for what this approximates).
+pub(super) const SEARCH_HEAD: usize = 512;
+
 /// Postings per search entry. A chunk is read whole, so it stays small enough to decode
 /// in microseconds.
 const CHUNK: usize = 1024;
@@ -95,7 +100,8 @@ fn records_with_edges(dataset: &Dataset) -> Result<Entries, GraphError> {
     Ok(entries)
 }
 
-/// `search`: for each token, the records and fields it occurs in, in chunks.
+/// `search`: for each token, the records and fields it occurs in, highest impact first:
+/// the first [`SEARCH_HEAD`] in its head, the rest in chunks.
 fn search_index(records: &[Record]) -> Result<Entries, GraphError> {
     let mut index: BTreeMap<String, Vec<Posting>> = BTreeMap::new();
     for record in records {
@@ -115,11 +121,21 @@ fn search_index(records: &[Record]) -> Result<Entries, GraphError> {
     }
     let mut entries = Vec::with_capacity(index.len());
     for (token, mut postings) in index {
-        postings.sort_unstable_by(|a, b| (&a.slug, a.field).cmp(&(&b.slug, b.field)));
-        for (number, chunk) in (0u32..).zip(postings.chunks(CHUNK)) {
+        postings.sort_unstable_by(|a, b| {
+            b.impact()
+                .total_cmp(&a.impact())
+                .then_with(|| (&a.slug, a.field).cmp(&(&b.slug, b.field)))
+        });
+        let head = postings.len().min(SEARCH_HEAD);
+        entries.push((
+            Table::Search,
+            keys::postings_head(&token),
+            codec::encode("postings", &&postings[..head])?,
+        ));
+        for (number, chunk) in (0u32..).zip(postings[head..].chunks(CHUNK)) {
             entries.push((
                 Table::Search,
-                keys::postings(&token, number),
+                keys::postings_tail(&token, number),
                 codec::encode("postings", &chunk)?,
             ));
         }
