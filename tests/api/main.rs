@@ -14,6 +14,7 @@ mod graphql_http;
 mod helpers;
 mod http;
 mod nesting;
+mod overload;
 mod round_trips;
 mod schema_file;
 mod search;
