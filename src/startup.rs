@@ -241,6 +241,15 @@ pub fn open_graph(db: &std::path::Path) -> Result<Graph, StartupError> {
     } else {
         // Refuse data of another format now, with the "re-seed" error, not at the first query.
         graph.summary()?;
+        // Never serve data that is not what the seed wrote.
+        let started = std::time::Instant::now();
+        let (hash, entries) = graph.verify()?;
+        tracing::info!(
+            entries,
+            data_hash = %hash,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "the database is intact"
+        );
     }
     Ok(graph)
 }

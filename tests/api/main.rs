@@ -8,6 +8,7 @@ mod citations;
 mod clients;
 mod conformance;
 mod connections;
+mod damage;
 mod editorial_facts;
 mod graph_facts;
 mod graphql_http;
