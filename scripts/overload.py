@@ -148,7 +148,8 @@ def main():
     parser.add_argument("--fresh", action="store_true",
                         help="a new connection for every request (no keep-alive)")
     parser.add_argument("--binary", default=os.path.join(ROOT, "target/release/wic-gql"))
-    parser.add_argument("server_args", nargs="*", help="more arguments for `wic-gql serve`")
+    parser.add_argument("--serve-args", dest="server_args", default="", type=str.split,
+                        help="more arguments for `wic-gql serve`, in one string")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
