@@ -4,6 +4,7 @@
 
 mod access_log;
 mod compression;
+mod connections;
 mod error;
 mod graphql;
 mod health;
@@ -14,10 +15,12 @@ mod playground;
 
 pub use access_log::access_log;
 pub use compression::{compress, MIN_COMPRESSED_BYTES};
+pub use connections::{connections, Connections};
 pub use error::HttpError;
 pub use persisted::{Documents, ManifestError};
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use actix_web::web;
 use tokio::sync::Semaphore;
@@ -41,6 +44,8 @@ pub struct AppState {
     pub http_limits: HttpLimits,
     /// One permit per GraphQL request in flight.
     pub in_flight: Semaphore,
+    /// The open connections, their cap and the drain on shutdown.
+    pub connections: Arc<Connections>,
 }
 
 impl AppState {
@@ -63,6 +68,7 @@ impl AppState {
             cache_control: settings.cache_control.clone(),
             http_limits: settings.http_limits,
             in_flight: Semaphore::new(settings.http_limits.max_concurrent),
+            connections: Connections::new(settings.http_limits.max_connections),
         })
     }
 }

@@ -64,7 +64,7 @@ static PLAYGROUND: LazyLock<Playground> = LazyLock::new(|| {
     let assets: Vec<_> = ASSETS
         .iter()
         .map(|asset| {
-            let hash = &hex(&Sha256::digest(asset.bytes))[..12];
+            let hash = &crate::hex::encode(&Sha256::digest(asset.bytes))[..12];
             let (stem, extension) = asset
                 .file
                 .rsplit_once('.')
@@ -125,10 +125,6 @@ fn inline_script(html: &str) -> &str {
             .find("</script>")
             .expect("the inline <script> is closed");
     &html[start..end]
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
