@@ -69,7 +69,7 @@ def queries(records, real_records):
     }
     for name in LISTS:
         found[f"list-{name}"] = (f"`{name}` first page", f"{{ {name}(first: 10) {{ nodes {{ slug }} }} }}")
-    found["deep"] = (f"`actors` page at {deep} by cursor",
+    found["deep"] = ("`actors` page half-way down, by cursor",
                      f'{{ actors(first: 10, after: "{cursor(deep)}") {{ nodes {{ slug }} pageInfo {{ hasNextPage }} }} }}')
     found["by-name"] = ("`topics` orderBy NAME", "{ topics(first: 10, orderBy: { field: NAME }) { nodes { slug name } } }")
     found["total"] = ("`totalCount` of actors and records",

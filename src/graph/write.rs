@@ -120,12 +120,16 @@ fn search_index(records: &[Record]) -> Result<Entries, GraphError> {
         }
     }
     let mut entries = Vec::with_capacity(index.len());
-    for (token, mut postings) in index {
-        postings.sort_unstable_by(|a, b| {
-            b.impact()
-                .total_cmp(&a.impact())
+    for (token, postings) in index {
+        // Each impact computed once: a common token has a posting per record.
+        let mut ranked: Vec<(f64, Posting)> =
+            postings.into_iter().map(|p| (p.impact(), p)).collect();
+        ranked.sort_unstable_by(|(a_impact, a), (b_impact, b)| {
+            b_impact
+                .total_cmp(a_impact)
                 .then_with(|| (&a.slug, a.field).cmp(&(&b.slug, b.field)))
         });
+        let postings: Vec<Posting> = ranked.into_iter().map(|(_, p)| p).collect();
         let head = postings.len().min(SEARCH_HEAD);
         entries.push((
             Table::Search,

@@ -13,7 +13,8 @@ use super::StorageError;
 /// postings, kind chunks) instead of one entry per item. 3: a record's edge lists live in
 /// its own entry, as parts (see [`Parts`]). 4: documents say whether their name is
 /// descriptive, actors where their kind comes from. 5: the kind index became the `lists`
-/// table, every top-level ordering stored in order with its length.
+/// table, every top-level ordering stored in order with its length; postings by impact,
+/// in a head and a tail.
 pub const FORMAT_VERSION: u8 = 5;
 
 /// The most bytes one decode may claim. Far above any real value (the largest, an edge
