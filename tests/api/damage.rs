@@ -193,3 +193,74 @@ fn a_rollback_to_an_older_generation_is_refused() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(run(&["verify"], &db).status.success());
 }
+
+/// The hash `verify` reports for `db`, which must be intact.
+fn verified_hash(db: &Path, case: &str) -> String {
+    let output = run(&["verify"], db);
+    assert!(output.status.success(), "{case}: {}", stderr(&output));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let hash = stdout.split("data hash ").nth(1).expect("a hash");
+    hash.split_whitespace().next().unwrap().to_string()
+}
+
+#[test]
+fn sigkill_during_a_seed_leaves_the_old_or_the_new_generation_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, real) = seeded(dir.path());
+    // What a seed with synthetic records writes, measured on a database of its own.
+    let grown_db = dir.path().join("grown.db");
+    let seed = seed_dir();
+    let seed = seed.to_str().unwrap();
+    let grow = ["seed", "--synthetic", "20000", "--from", seed];
+    assert!(run(&grow, &grown_db).status.success());
+    let grown = verified_hash(&grown_db, "the grown seed");
+    let shrink = ["seed", "--from", seed];
+    // How long each takes, whole, over the other's data.
+    let timed = |args: &[&str]| {
+        let started = std::time::Instant::now();
+        assert!(run(args, &db).status.success());
+        started.elapsed()
+    };
+    let (grow_time, shrink_time) = (timed(&grow), timed(&shrink));
+    // Kill a seed at moments spread over the time a whole one took, alternately growing
+    // and shrinking the database.
+    let mut current = real.clone();
+    let mut flipped = 0;
+    for (round, percent) in [10, 50, 90, 97, 100, 103, 110, 125, 150, 200]
+        .into_iter()
+        .enumerate()
+    {
+        let (args, target, took) = if current == real {
+            (&grow[..], &grown, grow_time)
+        } else {
+            (&shrink[..], &real, shrink_time)
+        };
+        let mut child = wic_gql()
+            .args(args)
+            .arg("--db")
+            .arg(&db)
+            .env("RUST_LOG", "off")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let delay = took * percent / 100;
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        child.wait().unwrap();
+        let case = format!("round {round}, killed after {delay:?} ({percent} %)");
+        let after = verified_hash(&db, &case);
+        assert!(
+            after == current || &after == target,
+            "{case}: a third state {after}"
+        );
+        let state = if after == real { "real" } else { "grown" };
+        eprintln!("{case}: the {state} generation");
+        flipped += usize::from(after != current);
+        current = after;
+    }
+    assert!(
+        flipped > 0,
+        "no seed finished: the kills never came late enough"
+    );
+}
