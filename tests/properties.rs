@@ -565,6 +565,35 @@ fn decoding_a_huge_length_prefix_is_an_error() {
 
 type Dump = Vec<(&'static str, Vec<(Vec<u8>, Vec<u8>)>)>;
 
+/// The storage format, pinned: the frozen seed in `tests/fixtures/golden-seed/` stored
+/// under this build's `FORMAT_VERSION` must give the data hash written beside that version
+/// in `tests/fixtures/storage-format.txt`. A change of encoding (a field added to a record,
+/// a key laid out otherwise) without a version bump would let an older database be read
+/// as if it were this format.
+#[test]
+fn the_stored_bytes_change_only_with_the_format_version() {
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let golden = std::fs::read_to_string(format!("{fixtures}/storage-format.txt")).unwrap();
+    let (version, hash) = golden.trim().split_once(' ').expect("`VERSION HASH`");
+    let files =
+        SeedFiles::read_dir(std::path::Path::new(&format!("{fixtures}/golden-seed"))).unwrap();
+    let graph = Graph::new(Arc::new(MemoryStore::default()));
+    seed(&graph, &files).unwrap();
+    let (actual, _) = graph.verify().unwrap();
+    assert_eq!(
+        version,
+        codec::FORMAT_VERSION.to_string(),
+        "FORMAT_VERSION changed: write `{} {actual}` into tests/fixtures/storage-format.txt",
+        codec::FORMAT_VERSION
+    );
+    assert_eq!(
+        hash, actual,
+        "the stored bytes changed without a FORMAT_VERSION bump: bump it (older databases \
+         must then be re-seeded) and write the new version and hash into \
+         tests/fixtures/storage-format.txt"
+    );
+}
+
 fn seeded_dump(graph: &Graph) -> Dump {
     seed(graph, &SeedFiles::embedded()).expect("the embedded seed data is valid");
     graph.dump().unwrap()
