@@ -37,6 +37,10 @@ pub enum StorageError {
         detail: String,
     },
 
+    /// A write to a pinned, read-only view of one generation.
+    #[error("a pinned generation is read-only; seed the store it was pinned from")]
+    ReadOnly,
+
     /// A key did not have the shape the keys module builds.
     #[error("malformed key in table {table}: {detail}")]
     MalformedKey { table: &'static str, detail: String },

@@ -2,12 +2,12 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use super::tables::META_CHECKSUM;
 use super::{Batch, Checksum, Entry, StorageError, Store, Table};
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Contents {
     seeded: bool,
     tables: BTreeMap<Table, BTreeMap<Vec<u8>, Vec<u8>>>,
@@ -100,6 +100,14 @@ impl Store for MemoryStore {
                 detail: "the checksum of its data is not the one recorded".into(),
             }),
         }
+    }
+
+    fn pinned(&self) -> Result<Arc<dyn Store>, StorageError> {
+        let contents = self.contents.read().expect("memory store poisoned").clone();
+        Ok(Arc::new(MemoryStore {
+            contents: RwLock::new(contents),
+            round_trips: AtomicU64::new(0),
+        }))
     }
 
     fn is_empty(&self) -> Result<bool, StorageError> {

@@ -18,6 +18,7 @@ pub use sled_store::SledStore;
 pub use tables::Table;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// One key-value pair read from a table.
 pub type Entry = (Vec<u8>, Vec<u8>);
@@ -103,6 +104,10 @@ pub trait Store: Send + Sync + 'static {
     /// recorded one: [`StorageError::Damaged`] if they differ or none was recorded.
     /// Returns the checksum and the number of entries read.
     fn verify(&self) -> Result<(String, u64), StorageError>;
+
+    /// The current generation, read-only and pinned: later seeds into this store do not
+    /// change what it answers.
+    fn pinned(&self) -> Result<Arc<dyn Store>, StorageError>;
 
     /// Whether a generation of data has ever been written.
     fn is_empty(&self) -> Result<bool, StorageError>;

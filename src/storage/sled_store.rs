@@ -45,6 +45,8 @@ pub struct SledStore {
     path: PathBuf,
     db: sled::Db,
     current: RwLock<Option<Arc<Generation>>>,
+    /// Generations replaced by a seed while views pinned them ([`Store::pinned`]).
+    retired: std::sync::Mutex<Vec<Arc<Generation>>>,
     round_trips: AtomicU64,
     /// Declared last, so it drops after `db` and `current`.
     _release: LockRelease,
@@ -152,6 +154,7 @@ impl SledStore {
             path: path.to_path_buf(),
             db,
             current: RwLock::new(None),
+            retired: Default::default(),
             round_trips: AtomicU64::new(0),
             _release: LockRelease {
                 file: path.join("db"),
@@ -297,27 +300,27 @@ impl SledStore {
             .clone()
     }
 
-    fn tree(&self, table: Table) -> Option<sled::Tree> {
+    fn reads(&self, table: Table) -> Reads<'_> {
         self.round_trips.fetch_add(1, Ordering::Relaxed);
-        self.current().map(|g| g.trees[&table].clone())
+        Reads {
+            path: &self.path,
+            tree: self.current().map(|g| g.trees[&table].clone()),
+        }
     }
 
-    fn scan(&self, tree: &sled::Tree, prefix: &[u8]) -> Result<Vec<Entry>, StorageError> {
-        tree.scan_prefix(prefix)
-            .map(|item| {
-                item.map(|(k, v)| (k.to_vec(), v.to_vec()))
-                    .map_err(|e| self.sled(e))
-            })
-            .collect()
-    }
-
-    /// Drops every generation tree except `keep`'s.
+    /// Drops every generation tree except `keep`'s and those of retired generations a
+    /// pinned view still reads (they go at a later seed, once unused).
     fn drop_other_generations(&self, keep: Option<u64>) -> Result<(), StorageError> {
-        let keep_prefix = keep.map(|n| format!("g{n}/"));
+        let mut kept: Vec<String> = keep.map(|n| format!("g{n}/")).into_iter().collect();
+        {
+            let mut retired = self.retired.lock().expect("retired lock poisoned");
+            retired.retain(|g| Arc::strong_count(g) > 1);
+            kept.extend(retired.iter().map(|g| format!("g{}/", g.number)));
+        }
         for name in self.db.tree_names() {
             let name = String::from_utf8_lossy(&name).into_owned();
             let is_generation = name.starts_with('g') && name.contains('/');
-            let is_kept = keep_prefix.as_deref().is_some_and(|p| name.starts_with(p));
+            let is_kept = kept.iter().any(|p| name.starts_with(p.as_str()));
             if is_generation && !is_kept {
                 self.db
                     .drop_tree(name.as_bytes())
@@ -330,11 +333,7 @@ impl SledStore {
 
 impl Store for SledStore {
     fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
-        let Some(tree) = self.tree(table) else {
-            return Ok(None);
-        };
-        let value = tree.get(key).map_err(|e| self.sled(e))?;
-        Ok(value.map(|v| v.to_vec()))
+        self.reads(table).get(key)
     }
 
     fn get_many(
@@ -342,23 +341,11 @@ impl Store for SledStore {
         table: Table,
         keys: &[Vec<u8>],
     ) -> Result<Vec<Option<Vec<u8>>>, StorageError> {
-        let Some(tree) = self.tree(table) else {
-            return Ok(vec![None; keys.len()]);
-        };
-        keys.iter()
-            .map(|key| {
-                tree.get(key)
-                    .map(|v| v.map(|v| v.to_vec()))
-                    .map_err(|e| self.sled(e))
-            })
-            .collect()
+        self.reads(table).get_many(keys)
     }
 
     fn scan_prefix(&self, table: Table, prefix: &[u8]) -> Result<Vec<Entry>, StorageError> {
-        let Some(tree) = self.tree(table) else {
-            return Ok(Vec::new());
-        };
-        self.scan(&tree, prefix)
+        self.reads(table).scan_prefix(prefix)
     }
 
     fn scan_prefixes(
@@ -366,10 +353,7 @@ impl Store for SledStore {
         table: Table,
         prefixes: &[Vec<u8>],
     ) -> Result<Vec<Vec<Entry>>, StorageError> {
-        let Some(tree) = self.tree(table) else {
-            return Ok(vec![Vec::new(); prefixes.len()]);
-        };
-        prefixes.iter().map(|p| self.scan(&tree, p)).collect()
+        self.reads(table).scan_prefixes(prefixes)
     }
 
     fn replace_all(&self, batch: Batch, meta: Vec<Entry>) -> Result<(), StorageError> {
@@ -406,7 +390,16 @@ impl Store for SledStore {
         flip.insert(META_CURRENT_GENERATION, &keys::generation(number));
         self.db.apply_batch(flip).map_err(|e| self.sled(e))?;
         self.db.flush().map_err(|e| self.sled(e))?;
-        *self.current.write().expect("generation lock poisoned") = Some(Arc::new(generation));
+        let replaced = self
+            .current
+            .write()
+            .expect("generation lock poisoned")
+            .replace(Arc::new(generation));
+        self.retired
+            .lock()
+            .expect("retired lock poisoned")
+            .extend(replaced);
+        drop(previous);
         self.accept_checksums(&[&checksum])?;
 
         self.drop_other_generations(Some(number))?;
@@ -418,33 +411,25 @@ impl Store for SledStore {
         let Some(generation) = self.current() else {
             return Err(self.damaged("it holds no data generation"));
         };
-        let read = || -> Result<(String, u64), StorageError> {
-            let mut checksum = Checksum::default();
-            let mut entries = 0;
-            for table in Table::ALL {
-                checksum.table(table);
-                for item in generation.trees[&table].iter() {
-                    let (key, value) = item.map_err(|e| self.sled(e))?;
-                    checksum.entry(&key, &value);
-                    entries += 1;
-                }
-            }
-            Ok((checksum.finish(), entries))
+        verify_generation(&self.path, &generation, self.checksum()?)
+    }
+
+    fn pinned(&self) -> Result<Arc<dyn Store>, StorageError> {
+        let Some(generation) = self.current() else {
+            return Err(self.damaged("it holds no data generation"));
         };
-        let (actual, entries) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read))
-            .unwrap_or_else(|panic| {
-                Err(self.damaged(format!(
-                    "sled failed reading it ({})",
-                    panic_message(panic.as_ref())
-                )))
-            })?;
-        match self.checksum()? {
-            Some(recorded) if recorded == actual => Ok((actual, entries)),
-            Some(recorded) => Err(self.damaged(format!(
-                "its {entries} entries have checksum {actual}, the seed recorded {recorded}"
-            ))),
-            None => Err(self.damaged("its data generation has no checksum")),
-        }
+        let meta = self
+            .db
+            .iter()
+            .map(|item| item.map(|(k, v)| (k.to_vec(), v.to_vec())))
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.sled(e))?;
+        Ok(Arc::new(SledView {
+            path: self.path.clone(),
+            generation,
+            meta,
+            round_trips: AtomicU64::new(0),
+        }))
     }
 
     fn meta(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
@@ -458,6 +443,177 @@ impl Store for SledStore {
 
     fn flush(&self) -> Result<(), StorageError> {
         self.db.flush().map(|_| ()).map_err(|e| self.sled(e))
+    }
+
+    fn round_trips(&self) -> u64 {
+        self.round_trips.load(Ordering::Relaxed)
+    }
+}
+
+/// The reads of one table of one generation (none before the first seed).
+struct Reads<'a> {
+    path: &'a Path,
+    tree: Option<sled::Tree>,
+}
+
+impl Reads<'_> {
+    fn get(self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        let Some(tree) = self.tree else {
+            return Ok(None);
+        };
+        let value = tree.get(key).map_err(|e| sled_error(self.path, e))?;
+        Ok(value.map(|v| v.to_vec()))
+    }
+
+    fn get_many(self, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>, StorageError> {
+        let Some(tree) = &self.tree else {
+            return Ok(vec![None; keys.len()]);
+        };
+        keys.iter()
+            .map(|key| {
+                tree.get(key)
+                    .map(|v| v.map(|v| v.to_vec()))
+                    .map_err(|e| sled_error(self.path, e))
+            })
+            .collect()
+    }
+
+    fn scan_prefix(self, prefix: &[u8]) -> Result<Vec<Entry>, StorageError> {
+        Ok(self
+            .scan_prefixes(&[prefix.to_vec()])?
+            .pop()
+            .unwrap_or_default())
+    }
+
+    fn scan_prefixes(self, prefixes: &[Vec<u8>]) -> Result<Vec<Vec<Entry>>, StorageError> {
+        let Some(tree) = &self.tree else {
+            return Ok(vec![Vec::new(); prefixes.len()]);
+        };
+        prefixes
+            .iter()
+            .map(|prefix| {
+                tree.scan_prefix(prefix)
+                    .map(|item| {
+                        item.map(|(k, v)| (k.to_vec(), v.to_vec()))
+                            .map_err(|e| sled_error(self.path, e))
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// Reads every entry of `generation` and compares their checksum with `recorded`.
+fn verify_generation(
+    path: &Path,
+    generation: &Generation,
+    recorded: Option<String>,
+) -> Result<(String, u64), StorageError> {
+    let damaged = |detail: String| StorageError::Damaged {
+        path: Some(path.to_path_buf()),
+        detail,
+    };
+    let read = || -> Result<(String, u64), StorageError> {
+        let mut checksum = Checksum::default();
+        let mut entries = 0;
+        for table in Table::ALL {
+            checksum.table(table);
+            for item in generation.trees[&table].iter() {
+                let (key, value) = item.map_err(|e| sled_error(path, e))?;
+                checksum.entry(&key, &value);
+                entries += 1;
+            }
+        }
+        Ok((checksum.finish(), entries))
+    };
+    let (actual, entries) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read))
+        .unwrap_or_else(|panic| {
+            Err(damaged(format!(
+                "sled failed reading it ({})",
+                panic_message(panic.as_ref())
+            )))
+        })?;
+    match recorded {
+        Some(recorded) if recorded == actual => Ok((actual, entries)),
+        Some(recorded) => Err(damaged(format!(
+            "its {entries} entries have checksum {actual}, the seed recorded {recorded}"
+        ))),
+        None => Err(damaged("its data generation has no checksum".into())),
+    }
+}
+
+/// One generation of a [`SledStore`], read-only: what it held when pinned, whatever seeds
+/// come after (the server pins one per reload, and each request reads one).
+pub struct SledView {
+    path: PathBuf,
+    generation: Arc<Generation>,
+    /// The metadata as it was when pinned (the seed summary and checksum of this generation).
+    meta: BTreeMap<Vec<u8>, Vec<u8>>,
+    round_trips: AtomicU64,
+}
+
+impl SledView {
+    fn reads(&self, table: Table) -> Reads<'_> {
+        self.round_trips.fetch_add(1, Ordering::Relaxed);
+        Reads {
+            path: &self.path,
+            tree: Some(self.generation.trees[&table].clone()),
+        }
+    }
+}
+
+impl Store for SledView {
+    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        self.reads(table).get(key)
+    }
+
+    fn get_many(
+        &self,
+        table: Table,
+        keys: &[Vec<u8>],
+    ) -> Result<Vec<Option<Vec<u8>>>, StorageError> {
+        self.reads(table).get_many(keys)
+    }
+
+    fn scan_prefix(&self, table: Table, prefix: &[u8]) -> Result<Vec<Entry>, StorageError> {
+        self.reads(table).scan_prefix(prefix)
+    }
+
+    fn scan_prefixes(
+        &self,
+        table: Table,
+        prefixes: &[Vec<u8>],
+    ) -> Result<Vec<Vec<Entry>>, StorageError> {
+        self.reads(table).scan_prefixes(prefixes)
+    }
+
+    fn replace_all(&self, _: Batch, _: Vec<Entry>) -> Result<(), StorageError> {
+        Err(StorageError::ReadOnly)
+    }
+
+    fn meta(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        Ok(self.meta.get(key).cloned())
+    }
+
+    fn verify(&self) -> Result<(String, u64), StorageError> {
+        verify_generation(&self.path, &self.generation, self.checksum()?)
+    }
+
+    fn pinned(&self) -> Result<Arc<dyn Store>, StorageError> {
+        Ok(Arc::new(SledView {
+            path: self.path.clone(),
+            generation: self.generation.clone(),
+            meta: self.meta.clone(),
+            round_trips: AtomicU64::new(0),
+        }))
+    }
+
+    fn is_empty(&self) -> Result<bool, StorageError> {
+        Ok(false)
+    }
+
+    fn flush(&self) -> Result<(), StorageError> {
+        Ok(())
     }
 
     fn round_trips(&self) -> u64 {
@@ -507,6 +663,46 @@ mod tests {
             .filter(|n| n.starts_with('g'))
             .collect();
         assert!(names.iter().all(|n| n.starts_with("g2/")), "{names:?}");
+    }
+
+    #[test]
+    fn a_pinned_generation_outlives_the_seeds_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        store.replace_all(batch(&[("a", "1")]), vec![]).unwrap();
+        let first = store.pinned().unwrap();
+        store.replace_all(batch(&[("a", "2")]), vec![]).unwrap();
+        store.replace_all(batch(&[("a", "3")]), vec![]).unwrap();
+        assert_eq!(
+            first.get(Table::Records, b"a").unwrap(),
+            Some(b"1".to_vec())
+        );
+        assert_eq!(
+            store.get(Table::Records, b"a").unwrap(),
+            Some(b"3".to_vec())
+        );
+        assert_eq!(first.verify().unwrap().0, batch(&[("a", "1")]).checksum());
+        assert!(matches!(
+            first.replace_all(Batch::default(), vec![]),
+            Err(StorageError::ReadOnly)
+        ));
+        let generations = |store: &SledStore| {
+            let mut numbers: Vec<String> = store
+                .db
+                .tree_names()
+                .iter()
+                .map(|n| String::from_utf8_lossy(n).into_owned())
+                .filter_map(|n| n.split_once('/').map(|(g, _)| g.to_string()))
+                .collect();
+            numbers.sort();
+            numbers.dedup();
+            numbers
+        };
+        // Generation 2 was never pinned and is gone; 1 stays while its view lives.
+        assert_eq!(generations(&store), ["g1", "g3"]);
+        drop(first);
+        store.replace_all(batch(&[("a", "4")]), vec![]).unwrap();
+        assert_eq!(generations(&store), ["g4"]);
     }
 
     #[test]
