@@ -104,8 +104,9 @@ pub struct ServeArgs {
     pub limits: Limits,
     #[command(flatten)]
     pub http_limits: HttpLimits,
+    /// Boxed: `Command`'s variants stay of a size.
     #[command(flatten)]
-    pub metrics: config::MetricsSettings,
+    pub metrics: Box<config::MetricsSettings>,
 }
 
 /// Arguments of `wic-gql dump`.
@@ -218,7 +219,7 @@ async fn run_serve(args: ServeArgs, out: &mut impl Write) -> Result<(), CliError
         cors_origins: args.cors_origins,
         limits,
         http_limits,
-        metrics: args.metrics,
+        metrics: *args.metrics,
         ..Settings::default()
     };
     let public_metrics = settings.metrics.on_main_port;

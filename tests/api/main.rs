@@ -13,6 +13,7 @@ mod graph_facts;
 mod graphql_http;
 mod helpers;
 mod http;
+mod metrics;
 mod nesting;
 mod round_trips;
 mod schema_file;
