@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""The cost of metrics on the request path: Q1's throughput with metrics off and on, in one
+interleaved run.
+
+Starts two release servers over one seeded database copy each, as bench/run.py starts
+wic-gql (one worker, production mode, pinned to one core, wrk on the other): `off` without
+metrics and `on` with `--metrics-address` (production serves /metrics only there). Each
+round measures Q1 on both, in turn (off, on, off, on, ...), as sent by bench/run.py (no
+operation name) and with `operationName` (the label path). Prints the requests/s of every
+measurement, the medians and on/off.
+
+    bench/overhead.py                      # 5 rounds of 10 s
+    bench/overhead.py --rounds 3 --seconds 5
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run import BENCH, RELEASE, ROOT, Server, log, post, wrk  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--no-build", action="store_true")
+    args = parser.parse_args()
+    if not args.no_build:
+        subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "wic-gql"], cwd=ROOT, check=True)
+    cpus = sorted(os.sched_getaffinity(0))
+    server_cpu, load_cpu = (cpus[-1], cpus[0]) if len(cpus) > 1 else (0, 0)
+    binary = os.path.join(RELEASE, "wic-gql")
+    query = open(os.path.join(BENCH, "queries", "q1.graphql")).read()
+    bodies = {
+        "Q1": json.dumps({"query": query}).encode(),
+        "Q1 named": json.dumps({"query": "query Q1 " + query, "operationName": "Q1"}).encode(),
+    }
+    work = tempfile.mkdtemp(prefix="wic-gql-overhead-")
+    servers = {}
+    try:
+        for name, extra in [("off", []), ("on", ["--metrics-address", "127.0.0.1:0"])]:
+            db = os.path.join(work, f"{name}.db")
+            subprocess.run([binary, "seed", "--db", db], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+            servers[name] = Server(name, [binary, "serve", "--port", "0", "--workers", "1", "--mode", "production",
+                                          "--db", db, "--max-concurrent", "100000", *extra],
+                                   server_cpu, env={"RUST_LOG": "warn"})
+        for name, server in servers.items():
+            for body in bodies.values():
+                status, answer = post(server.url, body)
+                if status != 200 or "errors" in json.loads(answer):
+                    sys.exit(f"{name} answered {body!r} wrongly: {answer[:300]!r}")
+            for body in bodies.values():
+                wrk(server.url, [body], 1, args.connections, load_cpu, work)  # warm up
+        results = {(q, name): [] for q in bodies for name in servers}
+        for round_number in range(args.rounds):
+            for q, body in bodies.items():
+                for name, server in servers.items():
+                    measured = wrk(server.url, [body], args.seconds, args.connections, load_cpu, work)
+                    results[(q, name)].append(measured["rps"])
+                    log(f"round {round_number + 1} {q} metrics {name}: {measured['rps']:.0f} req/s")
+        print(f"{args.rounds} rounds of {args.seconds} s, {args.connections} connections, interleaved off/on")
+        for q in bodies:
+            off, on = (statistics.median(results[(q, n)]) for n in ("off", "on"))
+            print(f"{q}: off {off:.0f} req/s {[round(x) for x in results[(q, 'off')]]}, "
+                  f"on {on:.0f} req/s {[round(x) for x in results[(q, 'on')]]}, on/off {on / off:.3f}")
+    finally:
+        for server in servers.values():
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
