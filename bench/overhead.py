@@ -6,8 +6,9 @@ Starts two release servers over one seeded database copy each, as bench/run.py s
 wic-gql (one worker, production mode, pinned to one core, wrk on the other): `off` without
 metrics and `on` with `--metrics-address` (production serves /metrics only there). Each
 round measures Q1 on both, in turn (off, on, off, on, ...), as sent by bench/run.py (no
-operation name) and with `operationName` (the label path). Prints the requests/s of every
-measurement, the medians and on/off.
+operation name) and with `operationName` (the label path). Prints the requests/s and the
+server's CPU time per request of every measurement, the medians and on/off: on a shared
+machine the CPU time per request is the steadier of the two.
 
     bench/overhead.py                      # 5 rounds of 10 s
     bench/overhead.py --rounds 3 --seconds 5
@@ -59,17 +60,24 @@ def main():
             for body in bodies.values():
                 wrk(server.url, [body], 1, args.connections, load_cpu, work)  # warm up
         results = {(q, name): [] for q in bodies for name in servers}
+        cpu = {(q, name): [] for q in bodies for name in servers}
         for round_number in range(args.rounds):
             for q, body in bodies.items():
                 for name, server in servers.items():
+                    before = server.cpu_seconds()
                     measured = wrk(server.url, [body], args.seconds, args.connections, load_cpu, work)
+                    us = (server.cpu_seconds() - before) / max(1, measured["requests"]) * 1e6
                     results[(q, name)].append(measured["rps"])
-                    log(f"round {round_number + 1} {q} metrics {name}: {measured['rps']:.0f} req/s")
+                    cpu[(q, name)].append(us)
+                    log(f"round {round_number + 1} {q} metrics {name}: {measured['rps']:.0f} req/s {us:.1f} us CPU")
         print(f"{args.rounds} rounds of {args.seconds} s, {args.connections} connections, interleaved off/on")
         for q in bodies:
             off, on = (statistics.median(results[(q, n)]) for n in ("off", "on"))
             print(f"{q}: off {off:.0f} req/s {[round(x) for x in results[(q, 'off')]]}, "
                   f"on {on:.0f} req/s {[round(x) for x in results[(q, 'on')]]}, on/off {on / off:.3f}")
+            off, on = (statistics.median(cpu[(q, n)]) for n in ("off", "on"))
+            print(f"{q}: CPU per request off {off:.1f} us {[round(x, 1) for x in cpu[(q, 'off')]]}, "
+                  f"on {on:.1f} us {[round(x, 1) for x in cpu[(q, 'on')]]}, on/off {on / off:.3f}")
     finally:
         for server in servers.values():
             server.stop()
