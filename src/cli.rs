@@ -32,6 +32,9 @@ pub enum Command {
     Schema,
     /// Print every stored entry, one per line, in key order (to compare databases).
     Dump(DumpArgs),
+    /// Read every stored entry and check it against the checksum the seed recorded (exit
+    /// code 3 when the database is damaged).
+    Verify(DumpArgs),
     /// Print the whole graph as JSON, `{"records": [...], "edges": [...]}` (for other
     /// tools, such as the benchmark's contestants).
     Export(DumpArgs),
@@ -140,6 +143,21 @@ pub async fn run(command: Command, out: &mut impl Write) -> Result<(), CliError>
         Command::Schema => Ok(out.write_all(crate::api::sdl().as_bytes())?),
         Command::Dump(args) => run_dump(&args.db, out),
         Command::Export(args) => run_export(&args.db, out),
+        Command::Verify(args) => run_verify(&args.db, out),
+    }
+}
+
+impl CliError {
+    /// The process's exit code: 3 for a damaged database, 1 for anything else.
+    pub fn exit_code(&self) -> u8 {
+        let damaged = |e: &StorageError| matches!(e, StorageError::Damaged { .. });
+        match self {
+            CliError::Storage(e) if damaged(e) => 3,
+            CliError::Graph(GraphError::Storage(e)) if damaged(e) => 3,
+            CliError::Startup(StartupError::Storage(e)) if damaged(e) => 3,
+            CliError::Startup(StartupError::Graph(GraphError::Storage(e))) if damaged(e) => 3,
+            _ => 1,
+        }
     }
 }
 
@@ -170,7 +188,8 @@ fn run_seed(args: SeedArgs, out: &mut impl Write) -> Result<(), CliError> {
         writeln!(out, "{origin} is valid (dry run, nothing written)")?;
         return write_summary(&report, out);
     }
-    let graph = Graph::new(Arc::new(SledStore::open(&args.db)?));
+    // The seed replaces whatever the database holds, damaged or not.
+    let graph = Graph::new(Arc::new(SledStore::open_to_seed(&args.db)?));
     let report = seed::seed_grown(&graph, &files, args.synthetic.unwrap_or(0), warnings)?;
     graph.flush()?;
     warn(&report.warnings);
@@ -180,7 +199,10 @@ fn run_seed(args: SeedArgs, out: &mut impl Write) -> Result<(), CliError> {
         ""
     };
     writeln!(out, "seeded {} from {origin}{synthetic}", args.db.display())?;
-    write_summary(&report, out)
+    write_summary(&report, out)?;
+    let hash = graph.data_hash()?.unwrap_or_default();
+    writeln!(out, "  data hash    {hash}")?;
+    Ok(())
 }
 
 /// Editorial warnings go to stderr, one a line, so the report on stdout stays the same.
@@ -244,18 +266,44 @@ async fn run_serve(args: ServeArgs, out: &mut impl Write) -> Result<(), CliError
     Ok(())
 }
 
-fn run_dump(db: &Path, out: &mut impl Write) -> Result<(), CliError> {
+/// Opens the database at `db` to read all of it: checked against its checksum first, so
+/// that damaged data is never printed.
+fn open_verified(db: &Path) -> Result<Graph, CliError> {
     let graph = Graph::new(Arc::new(SledStore::open(db)?));
+    graph.verify()?;
+    Ok(graph)
+}
+
+fn run_dump(db: &Path, out: &mut impl Write) -> Result<(), CliError> {
+    let graph = open_verified(db)?;
     for (table, entries) in graph.dump()? {
         for (key, value) in entries {
-            writeln!(out, "{table}\t{}\t{}", hex(&key), hex(&value))?;
+            writeln!(
+                out,
+                "{table}\t{}\t{}",
+                crate::hex::encode(&key),
+                crate::hex::encode(&value)
+            )?;
         }
     }
     Ok(())
 }
 
-fn run_export(db: &Path, out: &mut impl Write) -> Result<(), CliError> {
+fn run_verify(db: &Path, out: &mut impl Write) -> Result<(), CliError> {
+    let started = std::time::Instant::now();
     let graph = Graph::new(Arc::new(SledStore::open(db)?));
+    let (hash, entries) = graph.verify()?;
+    writeln!(
+        out,
+        "{} is intact: {entries} entries, data hash {hash} ({} ms)",
+        db.display(),
+        started.elapsed().as_millis()
+    )?;
+    Ok(())
+}
+
+fn run_export(db: &Path, out: &mut impl Write) -> Result<(), CliError> {
+    let graph = open_verified(db)?;
     let mut records = Vec::new();
     for kind in RecordKind::ALL {
         records.extend(
@@ -276,8 +324,4 @@ fn run_export(db: &Path, out: &mut impl Write) -> Result<(), CliError> {
     serde_json::to_writer(&mut *out, &export).map_err(std::io::Error::from)?;
     writeln!(out)?;
     Ok(())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -53,6 +53,11 @@ pub struct HttpLimits {
     #[arg(long, env = "WIC_GQL_MAX_CONCURRENT", default_value_t = HttpLimits::default().max_concurrent,
           value_parser = at_least_one)]
     pub max_concurrent: usize,
+    /// Most connections open at once; a connection past it has its first request answered
+    /// 503 (OVERLOADED, with `Retry-After`) and is closed.
+    #[arg(long, env = "WIC_GQL_MAX_CONNECTIONS", default_value_t = HttpLimits::default().max_connections,
+          value_parser = at_least_one)]
+    pub max_connections: usize,
     /// Longest time a client may take to send a request body, in milliseconds, from the
     /// end of its headers (BODY_TIMEOUT, status 408).
     #[arg(long, env = "WIC_GQL_BODY_TIMEOUT_MS", default_value_t = HttpLimits::default().body_timeout_ms)]
@@ -77,6 +82,7 @@ impl Default for HttpLimits {
             max_body_bytes: 64 * 1024,
             timeout_ms: 10_000,
             max_concurrent: 256,
+            max_connections: 1024,
             max_batch: 0,
             body_timeout_ms: 5_000,
         }

@@ -9,6 +9,7 @@ pub mod api;
 pub mod cli;
 pub mod config;
 pub mod graph;
+pub mod hex;
 pub mod http;
 pub mod seed;
 pub mod startup;

@@ -24,12 +24,15 @@ async fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    // A panic is one log line: the ones that can happen (sled on damaged files, a bug in a
+    // request) are caught where they happen and reported as errors of their own.
+    std::panic::set_hook(Box::new(|info| tracing::error!(%info, "panic")));
     let mut stdout = std::io::stdout();
     match cli::run(args.command, &mut stdout).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
-            ExitCode::FAILURE
+            ExitCode::from(error.exit_code())
         }
     }
 }

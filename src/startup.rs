@@ -50,6 +50,8 @@ pub struct Application {
     server: Server,
     graph: Graph,
     db: PathBuf,
+    connections: Arc<http::Connections>,
+    shutdown_timeout: std::time::Duration,
     /// The `/metrics` server of `--metrics-address`, and its address.
     metrics: Option<(Server, SocketAddr)>,
 }
@@ -63,13 +65,14 @@ impl Application {
         }
         let db = settings.db.clone();
         let graph = tokio::task::spawn_blocking(move || open_graph(&db)).await??;
-        let listener =
-            TcpListener::bind(settings.bind_address()).map_err(|source| StartupError::Bind {
-                address: settings.bind_address(),
-                source,
-            })?;
+        let listener = listen(&settings.bind_address()).map_err(|source| StartupError::Bind {
+            address: settings.bind_address(),
+            source,
+        })?;
         let address = listener.local_addr().map_err(StartupError::Serve)?;
         let state = web::Data::new(AppState::new(graph.clone(), &settings)?);
+        let connections = state.connections.clone();
+        let counted = connections.clone();
         tracing::info!(settings = %settings.describe(), "limits and mode in force");
         let playground = settings.playground_enabled();
         let cors_origins = settings.cors_origins.clone();
@@ -82,6 +85,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(Condition::new(metrics, from_fn(http::track_metrics)))
+                .wrap(from_fn(http::connections))
                 .wrap(cors(&cors_origins))
                 .wrap(from_fn(http::compress))
                 .wrap(security_headers())
@@ -97,6 +101,12 @@ impl Application {
                     }
                 })
         })
+        .on_connect(move |connection, extensions| counted.on_connect(connection, extensions))
+        // A ceiling per worker that protects the file descriptors, above the cap so that
+        // connections past the cap are answered 503 rather than left in the backlog.
+        .max_connections(2 * settings.http_limits.max_connections)
+        // Stop signals are ours: `run_until_stopped` drains connections first.
+        .disable_signals()
         .shutdown_timeout(settings.shutdown_timeout_secs);
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
@@ -113,6 +123,8 @@ impl Application {
             server,
             graph,
             db: settings.db,
+            connections,
+            shutdown_timeout: std::time::Duration::from_secs(settings.shutdown_timeout_secs),
             metrics: metrics_server,
         })
     }
@@ -147,14 +159,25 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGINT/SIGTERM (or [`ServerHandle::stop`]), lets in-flight requests finish,
-    /// then flushes the store.
+    /// Serves until SIGINT/SIGTERM (or [`ServerHandle::stop`]); on a signal, stops
+    /// accepting and answers what every open connection has sent (see
+    /// `http::Connections::drain`), then flushes the store.
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
         let metrics = self.metrics.map(|(server, _)| {
             let handle = server.handle();
             (tokio::spawn(server), handle)
         });
+        let handle = self.server.handle();
+        let connections = self.connections;
+        let timeout = self.shutdown_timeout;
+        let on_signal = tokio::spawn(async move {
+            stop_signal().await;
+            tracing::info!("stop signal: draining connections");
+            connections.drain(&handle, timeout).await;
+            handle.stop(true).await;
+        });
         let served = self.server.await;
+        on_signal.abort();
         if let Some((task, handle)) = metrics {
             handle.stop(true).await;
             let _ = task.await;
@@ -176,10 +199,51 @@ fn bind_metrics(
         address: address.to_string(),
         source,
     };
-    let listener = TcpListener::bind(address).map_err(bind_error)?;
+    let listener = listen(address).map_err(bind_error)?;
     let bound = listener.local_addr().map_err(bind_error)?;
     let server = http::metrics_server(listener, state).map_err(bind_error)?;
     Ok((server, bound))
+}
+
+/// The kernel's queue of connections not yet accepted (actix-web's default; std's `bind`
+/// asks for 128).
+const BACKLOG: i32 = 1024;
+
+/// A listening socket on `address` with a backlog of [`BACKLOG`].
+fn listen(address: &str) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    use std::net::ToSocketAddrs;
+    let address = address.to_socket_addrs()?.next().ok_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, "no address to listen on")
+    })?;
+    let socket = Socket::new(Domain::for_address(address), Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&address.into())?;
+    socket.listen(BACKLOG)?;
+    Ok(socket.into())
+}
+
+/// Resolves on SIGTERM or SIGINT.
+async fn stop_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = terminate.recv() => {}
+                    _ = interrupt => {}
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM; only SIGINT stops the server");
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
 }
 
 /// CORS for the configured origins only: GET and POST, no credentials. With no origin
@@ -223,6 +287,15 @@ pub fn open_graph(db: &std::path::Path) -> Result<Graph, StartupError> {
     } else {
         // Refuse data of another format now, with the "re-seed" error, not at the first query.
         graph.summary()?;
+        // Never serve data that is not what the seed wrote.
+        let started = std::time::Instant::now();
+        let (hash, entries) = graph.verify()?;
+        tracing::info!(
+            entries,
+            data_hash = %hash,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "the database is intact"
+        );
     }
     Ok(graph)
 }

@@ -83,10 +83,7 @@ fn sdl_of(schema: &WicSchema) -> String {
 
 /// SHA-256 of the SDL, hex: tells clients which contract a running server speaks.
 pub fn schema_hash() -> String {
-    Sha256::digest(sdl().as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hex::encode(&Sha256::digest(sdl().as_bytes()))
 }
 
 /// Attaches the time after which `request` stops resolving, so that the caller's timeout

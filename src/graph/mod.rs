@@ -217,6 +217,18 @@ impl Graph {
         Ok(self.store.flush()?)
     }
 
+    /// The checksum of the data, recorded by the seed: the same on every database seeded
+    /// from the same files, whatever the machine. `None` before the first seed.
+    pub fn data_hash(&self) -> Result<Option<String>, GraphError> {
+        Ok(self.store.checksum()?)
+    }
+
+    /// Reads every stored entry and checks them against the seed's checksum; the
+    /// checksum and the number of entries read.
+    pub fn verify(&self) -> Result<(String, u64), GraphError> {
+        Ok(self.store.verify()?)
+    }
+
     /// One record by slug.
     pub fn record(&self, slug: &str) -> Result<Option<Record>, GraphError> {
         self.store

@@ -36,6 +36,8 @@ pub enum HttpError {
     Payload(String),
     #[error("the server is answering {0} requests already (its limit); retry shortly")]
     Overloaded(usize),
+    #[error("the server has {0} connections open already (its limit); retry shortly")]
+    TooManyConnections(usize),
     #[error("the request ran longer than {0} ms (the limit of this server)")]
     Timeout(u64),
     #[error("the request body did not arrive within {0} ms (the limit of this server)")]
@@ -61,7 +63,7 @@ impl HttpError {
             HttpError::UntrustedOperation(_) => "UNTRUSTED_OPERATION",
             HttpError::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
             HttpError::Payload(_) => "BAD_REQUEST",
-            HttpError::Overloaded(_) => "OVERLOADED",
+            HttpError::Overloaded(_) | HttpError::TooManyConnections(_) => "OVERLOADED",
             HttpError::Timeout(_) => "TIMEOUT",
             HttpError::BodyTimeout(_) => "BODY_TIMEOUT",
             HttpError::Internal => "INTERNAL_SERVER_ERROR",
@@ -77,7 +79,9 @@ impl HttpError {
             HttpError::UntrustedOperation(_) => StatusCode::FORBIDDEN,
             HttpError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             HttpError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
-            HttpError::Overloaded(_) | HttpError::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
+            HttpError::Overloaded(_) | HttpError::TooManyConnections(_) | HttpError::Timeout(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             HttpError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             // Apollo clients expect 200 here, then send the query with its hash.
             HttpError::PersistedQueryNotFound => StatusCode::OK,
@@ -94,7 +98,7 @@ impl HttpError {
             HttpError::MutationOverGet(_) => {
                 response.insert_header((header::ALLOW, "POST"));
             }
-            HttpError::Overloaded(_) => {
+            HttpError::Overloaded(_) | HttpError::TooManyConnections(_) => {
                 response.insert_header((header::RETRY_AFTER, "1"));
             }
             _ => {}

@@ -9,10 +9,13 @@ use crate::storage::codec::FORMAT_VERSION;
 /// `GET /health`: whether the database answers, what it holds, and which schema is served.
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     let graph = state.graph.clone();
-    let summary = web::block(move || graph.summary()).await;
+    let summary = web::block(move || {
+        Ok::<_, crate::graph::GraphError>((graph.summary()?, graph.data_hash()?))
+    })
+    .await;
     let db = state.db.as_ref().map(|path| path.display().to_string());
     match summary {
-        Ok(Ok(summary)) => {
+        Ok(Ok((summary, data_hash))) => {
             let records: serde_json::Map<String, serde_json::Value> = summary
                 .iter()
                 .flat_map(|s| &s.records)
@@ -25,6 +28,7 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
                 "records": records,
                 "edges": edges,
                 "schemaHash": state.schema_hash,
+                "dataHash": data_hash,
                 "version": env!("CARGO_PKG_VERSION"),
             }))
         }

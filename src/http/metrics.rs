@@ -311,9 +311,9 @@ impl Metrics {
             "The data and schema served: always 1, the facts are its labels.",
         );
         let labels = format!(
-            "generation=\"{}\",source_sha256=\"{}\",schema_hash=\"{}\",format_version=\"{FORMAT_VERSION}\",version=\"{}\"",
+            "generation=\"{}\",data_hash=\"{}\",schema_hash=\"{}\",format_version=\"{FORMAT_VERSION}\",version=\"{}\"",
             data.generation.map(|g| g.to_string()).unwrap_or_default(),
-            data.source_sha256,
+            data.data_hash,
             data.schema_hash,
             env!("CARGO_PKG_VERSION"),
         );
@@ -353,7 +353,7 @@ fn admit(known: &mut HashSet<Arc<str>>, value: &str, new_allowed: bool) -> Optio
 /// Which data is served, read at scrape time.
 struct DataInfo {
     generation: Option<u64>,
-    source_sha256: String,
+    data_hash: String,
     schema_hash: String,
 }
 
@@ -364,10 +364,10 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     };
     let graph = state.graph.clone();
     let read = web::block(move || {
-        Ok::<_, crate::graph::GraphError>((graph.generation()?, graph.summary()?))
+        Ok::<_, crate::graph::GraphError>((graph.generation()?, graph.data_hash()?))
     })
     .await;
-    let (generation, summary) = match read {
+    let (generation, data_hash) = match read {
         Ok(Ok(read)) => read,
         Ok(Err(error)) => {
             tracing::error!(%error, "metrics could not read the database");
@@ -380,7 +380,7 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     };
     let data = DataInfo {
         generation,
-        source_sha256: summary.map(|s| s.source_sha256).unwrap_or_default(),
+        data_hash: data_hash.unwrap_or_default(),
         schema_hash: state.schema_hash.clone(),
     };
     let caches = [

@@ -5,6 +5,7 @@
 
 mod access_log;
 mod compression;
+mod connections;
 mod error;
 mod graphql;
 mod health;
@@ -16,6 +17,7 @@ mod playground;
 
 pub use access_log::access_log;
 pub use compression::{compress, MIN_COMPRESSED_BYTES};
+pub use connections::{connections, Connections};
 pub use error::HttpError;
 pub use metrics::{track as track_metrics, Metrics};
 pub use persisted::{Documents, ManifestError};
@@ -45,6 +47,8 @@ pub struct AppState {
     pub http_limits: HttpLimits,
     /// One permit per GraphQL request in flight.
     pub in_flight: Semaphore,
+    /// The open connections, their cap and the drain on shutdown.
+    pub connections: Arc<Connections>,
     /// The counts `/metrics` shows; `None` when metrics are off.
     pub metrics: Option<Arc<Metrics>>,
 }
@@ -75,6 +79,7 @@ impl AppState {
             cache_control: settings.cache_control.clone(),
             http_limits: settings.http_limits,
             in_flight: Semaphore::new(settings.http_limits.max_concurrent),
+            connections: Connections::new(settings.http_limits.max_connections),
             metrics,
         })
     }

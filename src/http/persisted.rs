@@ -182,10 +182,7 @@ fn persisted_hash(params: &Params) -> Result<Option<String>, HttpError> {
 
 /// SHA-256 of `text`, lower-case hex.
 pub fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hex::encode(&Sha256::digest(text.as_bytes()))
 }
 
 #[cfg(test)]

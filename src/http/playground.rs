@@ -69,7 +69,7 @@ static PLAYGROUND: LazyLock<Playground> = LazyLock::new(|| {
     let assets: Vec<_> = ASSETS
         .iter()
         .map(|asset| {
-            let hash = &hex(&Sha256::digest(asset.bytes))[..12];
+            let hash = &crate::hex::encode(&Sha256::digest(asset.bytes))[..12];
             let (stem, extension) = asset
                 .file
                 .rsplit_once('.')
@@ -130,10 +130,6 @@ fn inline_script(html: &str) -> &str {
             .find("</script>")
             .expect("the inline <script> is closed");
     &html[start..end]
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
@@ -199,11 +195,15 @@ mod tests {
         );
         for (file, sum) in &listed {
             let bytes = std::fs::read(vendor.join(file)).expect("a listed file");
-            assert_eq!(hex(&Sha256::digest(bytes)), *sum, "the checksum of {file}");
+            assert_eq!(
+                crate::hex::encode(&Sha256::digest(bytes)),
+                *sum,
+                "the checksum of {file}"
+            );
         }
         for asset in &ASSETS {
             assert_eq!(
-                hex(&Sha256::digest(asset.bytes)),
+                crate::hex::encode(&Sha256::digest(asset.bytes)),
                 listed[asset.file],
                 "the embedded {}",
                 asset.file

@@ -175,11 +175,7 @@ impl SeedFiles {
         for text in self.texts.values() {
             hasher.update(text.as_bytes());
         }
-        hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        crate::hex::encode(&hasher.finalize())
     }
 }
 

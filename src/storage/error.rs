@@ -29,7 +29,22 @@ pub enum StorageError {
     #[error("stored data has format version {found}, this build reads version {expected}; re-seed the database with `wic-gql seed`")]
     FormatVersion { found: u8, expected: u8 },
 
+    /// The stored data is not what the last seed wrote: a checksum differs, data the seed
+    /// recorded is missing, or sled failed reading its own files.
+    #[error("the database{} is damaged: {detail}; re-seed it with `wic-gql seed`", at(.path))]
+    Damaged {
+        path: Option<PathBuf>,
+        detail: String,
+    },
+
     /// A key did not have the shape the keys module builds.
     #[error("malformed key in table {table}: {detail}")]
     MalformedKey { table: &'static str, detail: String },
+}
+
+/// " at PATH", or nothing for a store without one.
+fn at(path: &Option<PathBuf>) -> String {
+    path.as_ref()
+        .map(|p| format!(" at {}", p.display()))
+        .unwrap_or_default()
 }

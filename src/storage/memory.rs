@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::RwLock;
 
-use super::{Batch, Entry, StorageError, Store, Table};
+use super::tables::META_CHECKSUM;
+use super::{Batch, Checksum, Entry, StorageError, Store, Table};
 
 #[derive(Default)]
 struct Contents {
@@ -64,9 +65,13 @@ impl Store for MemoryStore {
     }
 
     fn replace_all(&self, batch: Batch, meta: Vec<Entry>) -> Result<(), StorageError> {
+        let checksum = batch.checksum();
         let mut contents = self.contents.write().expect("memory store poisoned");
         contents.tables = batch.tables;
         contents.meta.extend(meta);
+        contents
+            .meta
+            .insert(META_CHECKSUM.to_vec(), checksum.into_bytes());
         contents.seeded = true;
         Ok(())
     }
@@ -74,6 +79,27 @@ impl Store for MemoryStore {
     fn meta(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
         let contents = self.contents.read().expect("memory store poisoned");
         Ok(contents.meta.get(key).cloned())
+    }
+
+    fn verify(&self) -> Result<(String, u64), StorageError> {
+        let contents = self.contents.read().expect("memory store poisoned");
+        let mut checksum = Checksum::default();
+        let mut entries = 0;
+        for table in Table::ALL {
+            checksum.table(table);
+            for (key, value) in contents.tables.get(&table).into_iter().flatten() {
+                checksum.entry(key, value);
+                entries += 1;
+            }
+        }
+        let actual = checksum.finish();
+        match contents.meta.get(META_CHECKSUM) {
+            Some(recorded) if recorded == actual.as_bytes() => Ok((actual, entries)),
+            _ => Err(StorageError::Damaged {
+                path: None,
+                detail: "the checksum of its data is not the one recorded".into(),
+            }),
+        }
     }
 
     fn is_empty(&self) -> Result<bool, StorageError> {

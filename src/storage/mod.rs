@@ -3,6 +3,7 @@
 //! Nothing here knows about GraphQL, HTTP or the shape of the knowledge graph: the
 //! graph layer above hands in bytes built by [`keys`] and [`codec`].
 
+mod checksum;
 pub mod codec;
 mod error;
 pub mod keys;
@@ -10,6 +11,7 @@ mod memory;
 mod sled_store;
 mod tables;
 
+pub use checksum::Checksum;
 pub use error::StorageError;
 pub use memory::MemoryStore;
 pub use sled_store::SledStore;
@@ -45,6 +47,18 @@ impl Batch {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// The checksum of the generation this batch writes (see [`Checksum`]).
+    pub fn checksum(&self) -> String {
+        let mut checksum = Checksum::default();
+        for table in Table::ALL {
+            checksum.table(table);
+            for (key, value) in self.tables.get(&table).into_iter().flatten() {
+                checksum.entry(key, value);
+            }
+        }
+        checksum.finish()
+    }
 }
 
 /// The interface the graph layer reads and writes through.
@@ -78,6 +92,18 @@ pub trait Store: Send + Sync + 'static {
 
     /// Reads a key of the metadata table (the seed summary).
     fn meta(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError>;
+
+    /// The checksum the seed recorded for the current generation; `None` before any seed.
+    fn checksum(&self) -> Result<Option<String>, StorageError> {
+        Ok(self
+            .meta(tables::META_CHECKSUM)?
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
+    }
+
+    /// Reads every entry of the current generation and compares their checksum with the
+    /// recorded one: [`StorageError::Damaged`] if they differ or none was recorded.
+    /// Returns the checksum and the number of entries read.
+    fn verify(&self) -> Result<(String, u64), StorageError>;
 
     /// Whether a generation of data has ever been written.
     fn is_empty(&self) -> Result<bool, StorageError>;

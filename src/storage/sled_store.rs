@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use super::tables::META_CURRENT_GENERATION;
-use super::{keys, Batch, Entry, StorageError, Store, Table};
+use super::tables::{META_CHECKSUM, META_CURRENT_GENERATION};
+use super::{keys, Batch, Checksum, Entry, StorageError, Store, Table};
 
 /// The fewest entries worth a writer thread of their own.
 const MIN_RANGE: usize = 16 * 1024;
@@ -75,9 +75,60 @@ impl Drop for LockRelease {
     }
 }
 
+/// The file, inside the database directory and outside sled's own files, that names the
+/// checksums a store may hold: the last seed's, and during a seed also the previous one's.
+/// sled recovers from a damaged log by going back to an earlier state, even an empty one;
+/// this file is how that is told apart from data never written.
+const CHECKSUMS_FILE: &str = "wic-gql-checksums";
+
+/// A sled error of the database at `path`: corruption it detects is [`StorageError::Damaged`].
+fn sled_error(path: &Path, source: sled::Error) -> StorageError {
+    if let sled::Error::Corruption { .. } = source {
+        return StorageError::Damaged {
+            path: Some(path.to_path_buf()),
+            detail: format!("sled found its files corrupted ({source})"),
+        };
+    }
+    StorageError::Sled {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The message of a caught panic.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
+}
+
 impl SledStore {
-    /// Opens (or creates) the database at `path`; fails fast if another process holds it.
+    /// Opens (or creates) the database at `path`, and checks that it holds what the last
+    /// seed wrote there (the checksums file); fails fast if another process holds it.
     pub fn open(path: &Path) -> Result<Self, StorageError> {
+        let store = Self::open_to_seed(path)?;
+        store.check_against_last_seed()?;
+        Ok(store)
+    }
+
+    /// Opens the database at `path` to write a new generation into it: no check of what it
+    /// holds, which the seed replaces. sled's own failures (it panics on some damaged
+    /// files) are errors, not panics.
+    pub fn open_to_seed(path: &Path) -> Result<Self, StorageError> {
+        std::panic::catch_unwind(|| Self::open_unchecked(path)).unwrap_or_else(|panic| {
+            Err(StorageError::Damaged {
+                path: Some(path.to_path_buf()),
+                detail: format!(
+                    "sled cannot read its files ({}); remove the directory and seed again",
+                    panic_message(panic.as_ref())
+                ),
+            })
+        })
+    }
+
+    fn open_unchecked(path: &Path) -> Result<Self, StorageError> {
         let db = sled::Config::new().path(path).open().map_err(|source| {
             let locked = matches!(&source, sled::Error::Io(e) if e.to_string().contains("could not acquire lock"));
             if locked {
@@ -85,10 +136,7 @@ impl SledStore {
                     path: path.to_path_buf(),
                 }
             } else {
-                StorageError::Sled {
-                    path: path.to_path_buf(),
-                    source,
-                }
+                sled_error(path, source)
             }
         })?;
         let store = SledStore {
@@ -112,6 +160,58 @@ impl SledStore {
         Ok(store)
     }
 
+    fn damaged(&self, detail: impl Into<String>) -> StorageError {
+        StorageError::Damaged {
+            path: Some(self.path.clone()),
+            detail: detail.into(),
+        }
+    }
+
+    /// The checksums the checksums file accepts; `None` if there is no such file (a new
+    /// database, or one written before the file existed).
+    fn accepted_checksums(&self) -> Result<Option<Vec<String>>, StorageError> {
+        match std::fs::read_to_string(self.path.join(CHECKSUMS_FILE)) {
+            Ok(text) => Ok(Some(text.lines().map(str::to_owned).collect())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(self.damaged(format!("cannot read {CHECKSUMS_FILE}: {e}"))),
+        }
+    }
+
+    /// Replaces the checksums file, atomically (a new file renamed over the old one).
+    fn accept_checksums(&self, checksums: &[&str]) -> Result<(), StorageError> {
+        use std::io::Write;
+        let io = |e: std::io::Error| self.damaged(format!("cannot write {CHECKSUMS_FILE}: {e}"));
+        let fresh = self.path.join(format!("{CHECKSUMS_FILE}.new"));
+        let mut file = std::fs::File::create(&fresh).map_err(io)?;
+        file.write_all(checksums.join("\n").as_bytes())
+            .map_err(io)?;
+        file.sync_all().map_err(io)?;
+        std::fs::rename(&fresh, self.path.join(CHECKSUMS_FILE)).map_err(io)?;
+        std::fs::File::open(&self.path)
+            .and_then(|d| d.sync_all())
+            .map_err(io)
+    }
+
+    /// Whether the store holds the generation the last seed wrote.
+    fn check_against_last_seed(&self) -> Result<(), StorageError> {
+        let Some(accepted) = self.accepted_checksums()? else {
+            return Ok(());
+        };
+        match (self.current(), self.checksum()?) {
+            (None, _) if !accepted.is_empty() => Err(self.damaged(
+                "a seed completed here, but sled's files hold no data now (truncated or lost)",
+            )),
+            (Some(_), Some(checksum)) if !accepted.contains(&checksum) => {
+                Err(self.damaged(format!(
+                    "it holds a generation with checksum {checksum}, the last seed wrote {}",
+                    accepted.last().map_or("none", String::as_str)
+                )))
+            }
+            (Some(_), None) => Err(self.damaged("its data generation has no checksum")),
+            _ => Ok(()),
+        }
+    }
+
     /// The directory the database lives in.
     pub fn path(&self) -> &Path {
         &self.path
@@ -128,10 +228,7 @@ impl SledStore {
     }
 
     fn sled(&self, source: sled::Error) -> StorageError {
-        StorageError::Sled {
-            path: self.path.clone(),
-            source,
-        }
+        sled_error(&self.path, source)
     }
 
     fn open_generation(&self, number: u64) -> Result<Generation, StorageError> {
@@ -144,6 +241,44 @@ impl SledStore {
             trees.insert(table, tree);
         }
         Ok(Generation { number, trees })
+    }
+
+    /// Writes `batch` into the fresh trees of generation `number`, and flushes them.
+    fn fill_generation(&self, number: u64, batch: Batch) -> Result<Generation, StorageError> {
+        let generation = self.open_generation(number)?;
+        // No reader sees the new generation before `replace_all` flips to it, so its trees fill in
+        // key order with plain inserts: one sled batch of a million entries would be
+        // held whole in memory (the first 1M-record scale run died of it at 23 GiB).
+        // sled takes concurrent inserts, so every tree fills side by side, and a large
+        // one in key ranges of its own, one thread per core: the records tree alone is
+        // most of the entries.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        std::thread::scope(|scope| {
+            let writers: Vec<_> = batch
+                .tables
+                .into_iter()
+                .flat_map(|(table, entries)| {
+                    let tree = &generation.trees[&table];
+                    key_ranges(entries, cores, MIN_RANGE)
+                        .into_iter()
+                        .map(move |range| {
+                            scope.spawn(move || {
+                                range
+                                    .into_iter()
+                                    .try_for_each(|(key, value)| tree.insert(key, value).map(drop))
+                            })
+                        })
+                })
+                .collect();
+            writers.into_iter().try_for_each(|writer| {
+                writer
+                    .join()
+                    .expect("a tree writer panicked")
+                    .map_err(|e| self.sled(e))
+            })
+        })?;
+        self.db.flush().map_err(|e| self.sled(e))?;
+        Ok(generation)
     }
 
     fn current(&self) -> Option<Arc<Generation>> {
@@ -231,56 +366,76 @@ impl Store for SledStore {
     fn replace_all(&self, batch: Batch, meta: Vec<Entry>) -> Result<(), StorageError> {
         let previous = self.current();
         let number = previous.as_ref().map_or(1, |g| g.number + 1);
+        let checksum = batch.checksum();
         // Leftovers of an interrupted seed may occupy the new generation's names.
         self.drop_other_generations(previous.as_ref().map(|g| g.number))?;
+        let generation = match self.fill_generation(number, batch) {
+            Ok(generation) => generation,
+            Err(error) => {
+                // A failed seed (a full disk) takes back what it wrote, as far as it can.
+                let _ = self.drop_other_generations(previous.as_ref().map(|g| g.number));
+                let _ = self.db.flush();
+                return Err(error);
+            }
+        };
 
-        let generation = self.open_generation(number)?;
-        // No reader sees the new generation before the flip below, so its trees fill in
-        // key order with plain inserts: one sled batch of a million entries would be
-        // held whole in memory (the first 1M-record scale run died of it at 23 GiB).
-        // sled takes concurrent inserts, so every tree fills side by side, and a large
-        // one in key ranges of its own, one thread per core: the records tree alone is
-        // most of the entries.
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        std::thread::scope(|scope| {
-            let writers: Vec<_> = batch
-                .tables
-                .into_iter()
-                .flat_map(|(table, entries)| {
-                    let tree = &generation.trees[&table];
-                    key_ranges(entries, cores, MIN_RANGE)
-                        .into_iter()
-                        .map(move |range| {
-                            scope.spawn(move || {
-                                range
-                                    .into_iter()
-                                    .try_for_each(|(key, value)| tree.insert(key, value).map(drop))
-                            })
-                        })
-                })
-                .collect();
-            writers.into_iter().try_for_each(|writer| {
-                writer
-                    .join()
-                    .expect("a tree writer panicked")
-                    .map_err(|e| self.sled(e))
-            })
-        })?;
-        self.db.flush().map_err(|e| self.sled(e))?;
+        // Until the flip below lands, either checksum is the store's rightful one.
+        let before = self.checksum()?;
+        let accepted: Vec<&str> = before
+            .iter()
+            .map(String::as_str)
+            .chain([checksum.as_str()])
+            .collect();
+        self.accept_checksums(&accepted)?;
 
         // The flip: one atomic batch on the default tree.
         let mut flip = sled::Batch::default();
         for (key, value) in meta {
             flip.insert(key, value);
         }
+        flip.insert(META_CHECKSUM, checksum.as_bytes());
         flip.insert(META_CURRENT_GENERATION, &keys::generation(number));
         self.db.apply_batch(flip).map_err(|e| self.sled(e))?;
         self.db.flush().map_err(|e| self.sled(e))?;
         *self.current.write().expect("generation lock poisoned") = Some(Arc::new(generation));
+        self.accept_checksums(&[&checksum])?;
 
         self.drop_other_generations(Some(number))?;
         self.db.flush().map_err(|e| self.sled(e))?;
         Ok(())
+    }
+
+    fn verify(&self) -> Result<(String, u64), StorageError> {
+        let Some(generation) = self.current() else {
+            return Err(self.damaged("it holds no data generation"));
+        };
+        let read = || -> Result<(String, u64), StorageError> {
+            let mut checksum = Checksum::default();
+            let mut entries = 0;
+            for table in Table::ALL {
+                checksum.table(table);
+                for item in generation.trees[&table].iter() {
+                    let (key, value) = item.map_err(|e| self.sled(e))?;
+                    checksum.entry(&key, &value);
+                    entries += 1;
+                }
+            }
+            Ok((checksum.finish(), entries))
+        };
+        let (actual, entries) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read))
+            .unwrap_or_else(|panic| {
+                Err(self.damaged(format!(
+                    "sled failed reading it ({})",
+                    panic_message(panic.as_ref())
+                )))
+            })?;
+        match self.checksum()? {
+            Some(recorded) if recorded == actual => Ok((actual, entries)),
+            Some(recorded) => Err(self.damaged(format!(
+                "its {entries} entries have checksum {actual}, the seed recorded {recorded}"
+            ))),
+            None => Err(self.damaged("its data generation has no checksum")),
+        }
     }
 
     fn meta(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {

@@ -32,3 +32,5 @@ impl Table {
 
 /// The metadata tree (sled's default tree): the current generation pointer and the seed summary (the format version is a byte in front of each value).
 pub(crate) const META_CURRENT_GENERATION: &[u8] = b"current_generation";
+/// The current generation's checksum (hex), written in the same batch as the pointer.
+pub(crate) const META_CHECKSUM: &[u8] = b"checksum";

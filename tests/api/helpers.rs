@@ -1,7 +1,9 @@
 //! `spawn_app()` and typed request helpers shared by every test.
 
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
+use std::time::{Duration, Instant};
 
 use actix_web::dev::ServerHandle;
 use serde_json::{json, Value};
@@ -200,4 +202,45 @@ pub fn npm_ci(dir: &str) -> PathBuf {
         assert!(status.success(), "npm ci failed in {}", dir.display());
     }
     dir
+}
+
+/// `wic-gql serve` on port 0; returns the child and the URL it printed.
+pub fn serve(db: &Path) -> (std::process::Child, String) {
+    serve_with(db, &[])
+}
+
+/// Like [`serve`], with more arguments.
+pub fn serve_with(db: &Path, args: &[&str]) -> (std::process::Child, String) {
+    let mut child = wic_gql()
+        .args(["serve", "--port", "0", "--workers", "1", "--db"])
+        .arg(db)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first.rsplit(" on ").next().unwrap().to_string();
+    // Keep reading, as a terminal would, until the server exits.
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, url)
+}
+
+/// Waits for `child` to exit; fails the test after `timeout`.
+pub fn wait_with_timeout(
+    child: &mut std::process::Child,
+    timeout: Duration,
+) -> std::process::ExitStatus {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            started.elapsed() < timeout,
+            "the process did not exit within {timeout:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

@@ -27,6 +27,10 @@ async fn health_reports_the_open_database_counts_and_schema_hash() {
     );
     assert_eq!(health["edges"], 202);
     assert_eq!(health["schemaHash"], hash);
+    // The data hash is the checksum of what the seed wrote, the same as `verify` computes.
+    let (data_hash, _) = app.graph.verify().unwrap();
+    assert_eq!(data_hash.len(), 64);
+    assert_eq!(health["dataHash"], data_hash);
 }
 
 #[tokio::test]

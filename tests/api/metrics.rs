@@ -302,15 +302,15 @@ async fn prometheus_reads_back_exact_counts_by_operation_status_and_code() {
         ]
     );
     let info = prometheus.query("wic_gql_data_info").await;
-    let summary = app.graph.summary().expect("summary").expect("seeded");
+    let data_hash = app.graph.data_hash().expect("data hash").expect("seeded");
     assert_eq!(
         info,
         vec![series(
             &[
+                &format!("data_hash={data_hash}"),
                 &format!("format_version={}", wic_gql::storage::codec::FORMAT_VERSION),
                 "generation=1",
                 &format!("schema_hash={}", wic_gql::api::schema_hash()),
-                &format!("source_sha256={}", summary.source_sha256),
                 &format!("version={}", env!("CARGO_PKG_VERSION")),
             ],
             1.0

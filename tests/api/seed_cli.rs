@@ -1,12 +1,11 @@
 //! `wic-gql seed`, `serve` and `dump` run as the built binary: precise errors, atomicity,
 //! idempotence, the lock held by a running server, and graceful shutdown.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Output, Stdio};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
-use crate::helpers::{seed_dir, wic_gql};
+use crate::helpers::{seed_dir, serve, wait_with_timeout, wic_gql};
 
 /// A temporary folder holding a database seeded from the repository's `seed/`.
 struct SeededDb {
@@ -450,37 +449,6 @@ fn the_repositorys_seed_has_no_editorial_warnings() {
     assert_eq!(String::from_utf8(output.stderr).unwrap(), "");
 }
 
-/// `wic-gql serve` on port 0; returns the child and the URL it printed.
-fn serve(db: &Path) -> (Child, String) {
-    let mut child = wic_gql()
-        .args(["serve", "--port", "0", "--workers", "1", "--db"])
-        .arg(db)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let url = first.rsplit(" on ").next().unwrap().to_string();
-    // Keep reading, as a terminal would, until the server exits.
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, url)
-}
-
-fn wait_with_timeout(child: &mut Child, timeout: Duration) -> std::process::ExitStatus {
-    let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        assert!(
-            started.elapsed() < timeout,
-            "the process did not exit within {timeout:?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[test]
 fn serve_seeds_an_empty_database_answers_and_stops_gracefully_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
@@ -677,7 +645,8 @@ fn serve_refuses_data_of_another_format_until_it_is_reseeded() {
 /// one at ERROR, which would let any client flood the server's log.
 #[test]
 fn malformed_http_does_not_flood_the_log() {
-    use std::io::{Read, Write};
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::Stdio;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("log.db");
     let log_path = dir.path().join("stderr.log");
