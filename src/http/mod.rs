@@ -110,6 +110,8 @@ pub fn metrics_server(
             .configure(metrics_routes)
     })
     .workers(1)
+    // Stopped by `run_until_stopped` once the main server has drained, not by a signal.
+    .disable_signals()
     .listen(listener)?
     .run();
     Ok(server)
