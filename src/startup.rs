@@ -84,8 +84,9 @@ impl Application {
         };
         let mut server = HttpServer::new(move || {
             App::new()
-                .wrap(Condition::new(metrics, from_fn(http::track_metrics)))
                 .wrap(from_fn(http::connections))
+                // Around the connection cap, so it also counts the cap's refusals.
+                .wrap(Condition::new(metrics, from_fn(http::track_metrics)))
                 .wrap(cors(&cors_origins))
                 .wrap(from_fn(http::compress))
                 .wrap(security_headers())
