@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """A bounded soak of wic-gql: a steady mix of valid, abusive and malformed requests.
 
+The abusive part of the mix includes the attacks of issue 15: a fragment fan-out, large
+unused variables, a flood of distinct persisted queries, bodies that never arrive, and
+every ten seconds 300 idle connections held open.
+
 Starts the server (release build by default) on a free loopback port over a fresh
 database, drives it for --seconds at --rate requests/s from --workers threads, then
 reports: unexpected answers (must be zero), refusals by extensions.code, latency
@@ -13,12 +17,14 @@ Only the Python standard library is used.
 """
 
 import argparse
+import hashlib
 import http.client
 import json
 import os
 import random
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -44,6 +50,15 @@ ABUSIVE = [
     ("batch", 3, "POST", [{"query": "{ __typename }"}, {"query": "{ __typename }"}], (400, "BATCHING_NOT_ALLOWED")),
     ("mutation-get", 3, "GET", "query=mutation%20%7B%20__typename%20%7D", (405, "METHOD_NOT_ALLOWED")),
     ("oversized", 2, "POST", {"query": "{ " + "__typename " * 10000 + "}"}, (413, "PAYLOAD_TOO_LARGE")),
+    # The attacks of issue 15: each once cost minutes or memory without bound.
+    ("fragment-fanout", 3, "POST", {"query": "{ ...F25 } fragment F0 on Query { __typename } "
+                                    + " ".join(f"fragment F{i} on Query {{ ...F{i - 1} ...F{i - 1} }}" for i in range(1, 26))},
+     (400, "ROOT_FIELD_LIMIT")),
+    ("unused-variables", 3, "POST", lambda rng: {"query": "{ __typename }",
+                                                 "variables": {"unused": [rng.random() for _ in range(2500)]}},
+     (200, None)),
+    ("apq-flood", 3, "POST", lambda rng: apq(f"{{ __typename t{rng.getrandbits(64)}: __typename }}"), (200, None)),
+    ("stalled-body", 1, "STALL", None, (408, "BODY_TIMEOUT")),
 ]
 MALFORMED = [
     ("bad-json", 2, "POST", b'{"query": ', (400, "BAD_REQUEST")),
@@ -55,20 +70,39 @@ MALFORMED = [
 MIX = [(*case, "valid") for case in VALID] + [(*case, "abusive") for case in ABUSIVE] + [(*case, "malformed") for case in MALFORMED]
 
 
-def encode(body):
+def apq(query):
+    """An automatic persisted query sent with its text: registered, then answered."""
+    digest = hashlib.sha256(query.encode()).hexdigest()
+    return {"query": query, "extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}}}
+
+
+def stalled(conn):
+    """Headers announcing a body that never comes: the server cuts it off (BODY_TIMEOUT)."""
+    conn.putrequest("POST", "/graphql")
+    conn.putheader("content-type", "application/json")
+    conn.putheader("accept", "application/graphql-response+json")
+    conn.putheader("content-length", "60000")
+    conn.endheaders()
+
+
+def encode(body, rng=random):
+    if callable(body):
+        body = body(rng)
     if isinstance(body, bytes):
         return body
     return json.dumps(body).encode()
 
 
-def one_request(conn, case):
+def one_request(conn, case, rng=random):
     name, _, method, body, expected, _ = case
     headers = {"accept": "application/graphql-response+json"}
-    if method == "GET":
+    if method == "STALL":
+        stalled(conn)
+    elif method == "GET":
         conn.request("GET", "/graphql?" + body, headers=headers)
     else:
         headers["content-type"] = "text/plain" if method == "POST-TEXT" else "application/json"
-        conn.request("POST", "/graphql", body=encode(body), headers=headers)
+        conn.request("POST", "/graphql", body=encode(body, rng), headers=headers)
     response = conn.getresponse()
     data = response.read()
     status = response.status
@@ -149,7 +183,11 @@ def drive(host, port, pid, args):
             case = local.choices(MIX, weights)[0]
             started = time.perf_counter()
             try:
-                status, code, problem = one_request(conn, case)
+                status, code, problem = one_request(conn, case, local)
+                if case[2] == "STALL":
+                    # The server closes a connection whose body timed out.
+                    conn.close()
+                    conn = http.client.HTTPConnection(host, port, timeout=30)
             except (OSError, http.client.HTTPException) as error:
                 conn.close()
                 conn = http.client.HTTPConnection(host, port, timeout=30)
@@ -165,7 +203,25 @@ def drive(host, port, pid, args):
             next_at += interval
             time.sleep(max(0, next_at - time.monotonic()))
 
+    flooded = Counter()
+
+    def flood():
+        """Every ten seconds, 300 connections that send nothing, held for three."""
+        while time.monotonic() < deadline - 5:
+            idle = []
+            for _ in range(300):
+                try:
+                    idle.append(socket.create_connection((host, port), timeout=5))
+                except OSError:
+                    flooded["refused"] += 1
+            flooded["opened"] += len(idle)
+            time.sleep(3)
+            for s in idle:
+                s.close()
+            time.sleep(7)
+
     threads = [threading.Thread(target=worker, args=(rng.random(),)) for _ in range(args.workers)]
+    threads.append(threading.Thread(target=flood))
     started = time.monotonic()
     for thread in threads:
         thread.start()
@@ -189,6 +245,7 @@ def drive(host, port, pid, args):
             name: {"n": len(v), "p50": round(percentile(v, 0.5), 2), "p99": round(percentile(v, 0.99), 2), "max": round(max(v), 2)}
             for name, v in sorted(latencies.items())
         },
+        "idle_connections_flooded": dict(flooded),
         "rss_kib": memory,
         "rss_growth_when_warm_kib": (warm[-1] - warm[0]) if len(warm) > 1 else 0,
     }
@@ -205,6 +262,7 @@ def print_report(report):
     print("latency (ms):        n      p50      p99      max")
     for name, stats in report["latency_ms"].items():
         print(f"  {name:<14} {stats['n']:>6} {stats['p50']:>8} {stats['p99']:>8} {stats['max']:>8}")
+    print(f"idle connections flooded: {report['idle_connections_flooded']}")
     samples = report["rss_kib"]
     print("server RSS (KiB) over time: " + ", ".join(f"{t}s={kib}" for t, kib in samples))
     print(f"RSS growth once warm: {report['rss_growth_when_warm_kib']} KiB")
