@@ -273,34 +273,21 @@ async fn prometheus_reads_back_exact_counts_by_operation_status_and_code() {
     assert_eq!(prometheus.value("wic_gql_requests_in_flight").await, 0.0);
     // Documents: Q1 once parsed then twice cached, each invalid one parsed every time,
     // Apq parsed then cached, Done parsed. Persisted queries: one miss, then one hit.
-    assert_eq!(
-        prometheus.query("wic_gql_cache_hits_total").await,
-        vec![
-            series(&["cache=documents"], 3.0),
-            series(&["cache=persisted_queries"], 1.0)
-        ]
-    );
-    assert_eq!(
-        prometheus.query("wic_gql_cache_misses_total").await,
-        vec![
-            series(&["cache=documents"], 6.0),
-            series(&["cache=persisted_queries"], 1.0)
-        ]
-    );
-    assert_eq!(
-        prometheus.query("wic_gql_cache_entries").await,
-        vec![
-            series(&["cache=documents"], 3.0),
-            series(&["cache=persisted_queries"], 1.0)
-        ]
-    );
-    assert_eq!(
-        prometheus.query("wic_gql_cache_hit_ratio").await,
-        vec![
-            series(&["cache=documents"], 3.0 / 9.0),
-            series(&["cache=persisted_queries"], 0.5)
-        ]
-    );
+    for (metric, documents, persisted_queries) in [
+        ("wic_gql_cache_hits_total", 3.0, 1.0),
+        ("wic_gql_cache_misses_total", 6.0, 1.0),
+        ("wic_gql_cache_entries", 3.0, 1.0),
+        ("wic_gql_cache_hit_ratio", 3.0 / 9.0, 0.5),
+    ] {
+        assert_eq!(
+            prometheus.query(metric).await,
+            vec![
+                series(&["cache=documents"], documents),
+                series(&["cache=persisted_queries"], persisted_queries)
+            ],
+            "{metric}"
+        );
+    }
     let info = prometheus.query("wic_gql_data_info").await;
     let data_hash = app.graph.data_hash().expect("data hash").expect("seeded");
     assert_eq!(
