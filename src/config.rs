@@ -89,8 +89,8 @@ impl Default for HttpLimits {
     }
 }
 
-/// Where `GET /metrics` (Prometheus) is served; with neither flag, metrics are off and
-/// cost the request path nothing.
+/// Where `GET /metrics` (Prometheus) is served and where traces go; with no flag, both are
+/// off and cost the request path nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Default, clap::Args)]
 pub struct MetricsSettings {
     /// Count requests and serve `GET /metrics` on the main port. Dev mode only: in
@@ -106,12 +106,25 @@ pub struct MetricsSettings {
         value_name = "HOST:PORT"
     )]
     pub address: Option<String>,
+    /// Send one OpenTelemetry span per `/graphql` request, named after its operation, to
+    /// this OTLP/HTTP collector (`http://host:4318`; JSON to `/v1/traces`).
+    #[arg(
+        long = "otlp-endpoint",
+        env = "WIC_GQL_OTLP_ENDPOINT",
+        value_name = "URL"
+    )]
+    pub otlp_endpoint: Option<String>,
 }
 
 impl MetricsSettings {
     /// Whether requests are counted.
     pub fn enabled(&self) -> bool {
         self.on_main_port || self.address.is_some()
+    }
+
+    /// Whether requests are counted or traced: whether they are measured at all.
+    pub fn observed(&self) -> bool {
+        self.enabled() || self.otlp_endpoint.is_some()
     }
 }
 

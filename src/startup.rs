@@ -40,6 +40,8 @@ pub enum StartupError {
     Manifest(#[from] ManifestError),
     #[error("a blocking task failed: {0}")]
     Join(#[from] tokio::task::JoinError),
+    #[error("--otlp-endpoint: {0}")]
+    OtlpEndpoint(String),
     #[error("--metrics would serve /metrics to every client in production mode; serve it on an internal address with --metrics-address")]
     PublicMetrics,
 }
@@ -70,13 +72,17 @@ impl Application {
             source,
         })?;
         let address = listener.local_addr().map_err(StartupError::Serve)?;
-        let state = web::Data::new(AppState::new(graph.clone(), &settings)?);
+        let mut state = AppState::new(graph.clone(), &settings)?;
+        if let Some(endpoint) = &settings.metrics.otlp_endpoint {
+            state.tracer = Some(http::Tracer::start(endpoint).map_err(StartupError::OtlpEndpoint)?);
+        }
+        let state = web::Data::new(state);
         let connections = state.connections.clone();
         let counted = connections.clone();
         tracing::info!(settings = %settings.describe(), "limits and mode in force");
         let playground = settings.playground_enabled();
         let cors_origins = settings.cors_origins.clone();
-        let metrics = settings.metrics.enabled();
+        let observed = settings.metrics.observed();
         let public_metrics = settings.metrics.on_main_port;
         let metrics_server = match &settings.metrics.address {
             Some(address) => Some(bind_metrics(address, state.clone())?),
@@ -86,7 +92,7 @@ impl Application {
             App::new()
                 .wrap(from_fn(http::connections))
                 // Around the connection cap, so it also counts the cap's refusals.
-                .wrap(Condition::new(metrics, from_fn(http::track_metrics)))
+                .wrap(Condition::new(observed, from_fn(http::track_metrics)))
                 .wrap(cors(&cors_origins))
                 .wrap(from_fn(http::compress))
                 .wrap(security_headers())

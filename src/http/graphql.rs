@@ -141,7 +141,7 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), HttpError> {
 /// Runs the operation, and notes it for `/metrics` when metrics are on.
 async fn execute(state: &AppState, params: &Params, over_get: bool) -> Result<Outcome, HttpError> {
     let result = resolve_and_run(state, params, over_get).await;
-    if state.metrics.is_some() {
+    if state.observes() {
         super::metrics::note_operation(params.operation_name.as_deref(), &result);
     }
     result

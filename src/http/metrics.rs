@@ -12,7 +12,8 @@
 //! name), up to [`MAX_LABELS`] names; later names are `(other)`, a request without a name
 //! is `(unnamed)`, a batch is `(batch)`. Codes are bounded the same way.
 //!
-//! With metrics off nothing here runs: the middleware is not installed, and a note from a
+//! The same middleware hands each request's span to the tracer of `--otlp-endpoint`
+//! (`traces.rs`). With both off nothing here runs: the middleware is not installed, and a note from a
 //! handler finds no request to note in (one task-local lookup).
 
 use std::cell::RefCell;
@@ -20,7 +21,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -29,6 +30,7 @@ use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
 
 use super::error::HttpError;
+use super::traces::Span;
 use super::AppState;
 use crate::api::{CacheStats, Outcome};
 use crate::storage::codec::FORMAT_VERSION;
@@ -121,21 +123,20 @@ fn code_of(error: &async_graphql::ServerError) -> String {
     }
 }
 
-/// `from_fn(track)`: measures each request to `/graphql` when the server has metrics.
+/// `from_fn(track)`: measures each request to `/graphql` when the server has metrics,
+/// and sends its span when it has a tracer.
 pub async fn track(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let metrics = request
-        .app_data::<web::Data<AppState>>()
-        .and_then(|state| state.metrics.clone());
-    let Some(metrics) = metrics.filter(|_| request.path() == "/graphql") else {
+    let state = request.app_data::<web::Data<AppState>>().cloned();
+    let Some(state) = state.filter(|state| state.observes() && request.path() == "/graphql") else {
         return next.call(request).await;
     };
     let started = Instant::now();
-    metrics.in_flight.fetch_add(1, Ordering::Relaxed);
+    let wall_clock = SystemTime::now();
     // Decremented on drop, so a request whose client went away is not in flight forever.
-    let _in_flight = InFlight(&metrics);
+    let _in_flight = state.metrics.as_deref().map(InFlight::new);
     let (noted, response) = NOTED
         .scope(RefCell::new(Noted::default()), async {
             let response = next.call(request).await;
@@ -146,11 +147,40 @@ pub async fn track(
         Ok(response) => response.status(),
         Err(error) => error.as_response_error().status_code(),
     };
-    metrics.record(noted, status.as_u16(), started.elapsed());
+    let elapsed = started.elapsed();
+    if let Some(tracer) = &state.tracer {
+        tracer.record(Span {
+            name: span_name(&noted),
+            start: wall_clock,
+            duration: elapsed,
+            status: status.as_u16(),
+            code: noted.code.as_ref().map(|(code, _)| code.clone()),
+        });
+    }
+    if let Some(metrics) = &state.metrics {
+        metrics.record(noted, status.as_u16(), elapsed);
+    }
     response
 }
 
+/// A span's name: the operation's name when it is a GraphQL name (spans are not labels,
+/// so any name will do), else what `/metrics` calls it.
+fn span_name(noted: &Noted) -> String {
+    match (noted.operations, &noted.name) {
+        (0 | 1, Some(name)) if is_name(name) => name.clone(),
+        (0 | 1, _) => UNNAMED.to_string(),
+        _ => BATCH.to_string(),
+    }
+}
+
 struct InFlight<'a>(&'a Metrics);
+
+impl<'a> InFlight<'a> {
+    fn new(metrics: &'a Metrics) -> Self {
+        metrics.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(metrics)
+    }
+}
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
@@ -340,14 +370,18 @@ fn admit(known: &mut HashSet<Arc<str>>, value: &str, new_allowed: bool) -> Optio
     if let Some(label) = known.get(value) {
         return Some(label.clone());
     }
-    let is_name = value.starts_with(|c: char| c == '_' || c.is_ascii_alphabetic())
-        && value.chars().all(|c| c == '_' || c.is_ascii_alphanumeric());
-    if !new_allowed || !is_name || known.len() >= MAX_LABELS {
+    if !new_allowed || !is_name(value) || known.len() >= MAX_LABELS {
         return None;
     }
     let label: Arc<str> = value.into();
     known.insert(label.clone());
     Some(label)
+}
+
+/// Whether `value` is a GraphQL name, `[_A-Za-z][_0-9A-Za-z]*`.
+fn is_name(value: &str) -> bool {
+    value.starts_with(|c: char| c == '_' || c.is_ascii_alphabetic())
+        && value.chars().all(|c| c == '_' || c.is_ascii_alphanumeric())
 }
 
 /// Which data is served, read at scrape time.

@@ -14,6 +14,7 @@ mod negotiate;
 mod params;
 mod persisted;
 mod playground;
+mod traces;
 
 pub use access_log::access_log;
 pub use compression::{compress, MIN_COMPRESSED_BYTES};
@@ -21,6 +22,7 @@ pub use connections::{connections, Connections};
 pub use error::HttpError;
 pub use metrics::{track as track_metrics, Metrics};
 pub use persisted::{Documents, ManifestError};
+pub use traces::Tracer;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -51,6 +53,8 @@ pub struct AppState {
     pub connections: Arc<Connections>,
     /// The counts `/metrics` shows; `None` when metrics are off.
     pub metrics: Option<Arc<Metrics>>,
+    /// Where each request's span goes; `None` without `--otlp-endpoint`.
+    pub tracer: Option<Tracer>,
 }
 
 impl AppState {
@@ -81,7 +85,13 @@ impl AppState {
             in_flight: Semaphore::new(settings.http_limits.max_concurrent),
             connections: Connections::new(settings.http_limits.max_connections),
             metrics,
+            tracer: None,
         })
+    }
+
+    /// Whether requests are measured: for metrics, traces or both.
+    pub fn observes(&self) -> bool {
+        self.metrics.is_some() || self.tracer.is_some()
     }
 }
 

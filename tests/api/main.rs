@@ -21,3 +21,4 @@ mod round_trips;
 mod schema_file;
 mod search;
 mod seed_cli;
+mod traces;
