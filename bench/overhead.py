@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""The cost of metrics on the request path: Q1's throughput with metrics off and on, in one
-interleaved run.
+"""The cost of metrics and traces on the request path: Q1's throughput with both off, with
+metrics on, and with traces on, in one interleaved run.
 
 Starts two release servers over one seeded database copy each, as bench/run.py starts
 wic-gql (one worker, production mode, pinned to one core, wrk on the other): `off` without
-metrics and `on` with `--metrics-address` (production serves /metrics only there). Each
-round measures Q1 on both, in turn (off, on, off, on, ...), as sent by bench/run.py (no
+metrics, `on` with `--metrics-address` (production serves /metrics only there) and `otlp`
+with `--otlp-endpoint` to a collector in this script that answers 200 and discards. Each
+round measures Q1 on each, in turn (off, on, otlp, off, ...), as sent by bench/run.py (no
 operation name) and with `operationName` (the label path). Prints the requests/s and the
 server's CPU time per request of every measurement, the medians and on/off: on a shared
 machine the CPU time per request is the steadier of the two.
@@ -15,12 +16,14 @@ machine the CPU time per request is the steadier of the two.
 """
 
 import argparse
+import http.server
 import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run import BENCH, RELEASE, ROOT, Server, log, post, wrk  # noqa: E402
@@ -44,9 +47,13 @@ def main():
         "Q1 named": json.dumps({"query": "query Q1 " + query, "operationName": "Q1"}).encode(),
     }
     work = tempfile.mkdtemp(prefix="wic-gql-overhead-")
+    collector = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Discard)
+    threading.Thread(target=collector.serve_forever, daemon=True).start()
+    otlp = f"http://127.0.0.1:{collector.server_address[1]}"
     servers = {}
     try:
-        for name, extra in [("off", []), ("on", ["--metrics-address", "127.0.0.1:0"])]:
+        for name, extra in [("off", []), ("on", ["--metrics-address", "127.0.0.1:0"]),
+                            ("otlp", ["--otlp-endpoint", otlp])]:
             db = os.path.join(work, f"{name}.db")
             subprocess.run([binary, "seed", "--db", db], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
             servers[name] = Server(name, [binary, "serve", "--port", "0", "--workers", "1", "--mode", "production",
@@ -72,15 +79,39 @@ def main():
                     log(f"round {round_number + 1} {q} metrics {name}: {measured['rps']:.0f} req/s {us:.1f} us CPU")
         print(f"{args.rounds} rounds of {args.seconds} s, {args.connections} connections, interleaved off/on")
         for q in bodies:
-            off, on = (statistics.median(results[(q, n)]) for n in ("off", "on"))
-            print(f"{q}: off {off:.0f} req/s {[round(x) for x in results[(q, 'off')]]}, "
-                  f"on {on:.0f} req/s {[round(x) for x in results[(q, 'on')]]}, on/off {on / off:.3f}")
-            off, on = (statistics.median(cpu[(q, n)]) for n in ("off", "on"))
-            print(f"{q}: CPU per request off {off:.1f} us {[round(x, 1) for x in cpu[(q, 'off')]]}, "
-                  f"on {on:.1f} us {[round(x, 1) for x in cpu[(q, 'on')]]}, on/off {on / off:.3f}")
+            for on_name in ("on", "otlp"):
+                off, on = (statistics.median(results[(q, n)]) for n in ("off", on_name))
+                print(f"{q}: off {off:.0f} req/s {[round(x) for x in results[(q, 'off')]]}, "
+                      f"{on_name} {on:.0f} req/s {[round(x) for x in results[(q, on_name)]]}, "
+                      f"{on_name}/off {on / off:.3f}")
+                off, on = (statistics.median(cpu[(q, n)]) for n in ("off", on_name))
+                print(f"{q}: CPU per request off {off:.1f} us {[round(x, 1) for x in cpu[(q, 'off')]]}, "
+                      f"{on_name} {on:.1f} us {[round(x, 1) for x in cpu[(q, on_name)]]}, "
+                      f"{on_name}/off {on / off:.3f}")
+        print(f"the collector received {Discard.spans} spans in {Discard.posts} requests")
     finally:
         for server in servers.values():
             server.stop()
+        collector.shutdown()
+
+
+class Discard(http.server.BaseHTTPRequestHandler):
+    """An OTLP/HTTP collector that counts spans and keeps nothing."""
+    posts = 0
+    spans = 0
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        Discard.posts += 1
+        Discard.spans += sum(len(s["spans"]) for r in body["resourceSpans"] for s in r["scopeSpans"])
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args):
+        pass
 
 
 if __name__ == "__main__":
