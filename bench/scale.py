@@ -1,13 +1,20 @@
 #!/usr/bin/env python3
-"""The scale curve: wic-gql over graphs of growing size.
+"""The scale curve: what each kind of query costs as the graph grows.
 
 For each size N, seeds a fresh database with `wic-gql seed --synthetic N` (the real seed
-data plus synthetic clusters, see src/seed/synthetic.rs), then reports the seed rate
-(records/s), the database size on disk, the server's memory (RSS) after the load, the
-first (cold, from the store; the median over several fresh starts) and the steady (warm)
-latency of Q1, Q2 and Q4 with one connection, and the targets' ratios. The synthetic
-records never touch the real ones, so every size must give the same answers: the answers
-are checked before timing.
+data plus synthetic clusters linked to the real trends, see src/seed/synthetic.rs), then
+reports the seed rate (records/s), the database size on disk, and for every query below
+its cold latency (the first answer of a fresh server; the median over several fresh starts)
+and its warm latency (wrk, one connection), then the server's memory (RSS) after all of
+them, and the ratio of the largest size to the smallest for each.
+
+The queries: Q1 and Q2 from the real graph (Q2 now crosses synthetic actors), a lookup of
+a random synthetic slug, the first page of every top-level list, a page deep in `actors`
+by cursor, `orderBy: NAME`, `totalCount`, and search for a frequent and for a rare term.
+Every answer is checked to be a 200 without errors; Q1's must be the same at every size.
+
+Cold is a fresh process, not a cold disk: the OS page cache is dropped only with
+`--drop-caches` (root, and it slows everything else on the machine).
 
     bench/scale.py                          # 1k, 10k, 100k, 1M records
     bench/scale.py --sizes 1000,10000 --seconds 1
@@ -17,8 +24,10 @@ Results go to bench/results/scale.md, .json and .svg (scale-quick.* with --quick
 """
 
 import argparse
+import base64
 import json
 import os
+import random
 import re
 import shutil
 import statistics
@@ -30,11 +39,44 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run import BENCH, RELEASE, ROOT, Server, log, post, run, same_json, wrk  # noqa: E402
 
-QUERIES = ["q1", "q2", "q4"]
-NAMES = {"q1": "Q1 event by slug", "q2": "Q2 depth 4", "q4": "Q4 search"}
 SIZES = [1_000, 10_000, 100_000, 1_000_000]
 # Fresh server starts per size whose first answers give the cold latency (their median).
-COLD_STARTS = 5
+COLD_STARTS = 3
+# The records of seed/: only where the synthetic ones start, to pick the lookup's cluster
+# and the deep page's offset.
+REAL_RECORDS = 139
+# Records per synthetic cluster, and synthetic actors per cluster (src/seed/synthetic.rs).
+CLUSTER_RECORDS, CLUSTER_ACTORS = 50, 18
+LISTS = ["records", "events", "trends", "actors", "places", "documents", "topics", "statistics"]
+
+
+def cursor(offset):
+    """An offset cursor, as the API issues them (base64url of the position)."""
+    return base64.urlsafe_b64encode(str(offset).encode()).decode().rstrip("=")
+
+
+def queries(records, real_records):
+    """Name → (description, document) for a graph of `records` records."""
+    read = lambda q: open(os.path.join(BENCH, "queries", f"{q}.graphql")).read()
+    clusters = max(1, (records - real_records) // CLUSTER_RECORDS)
+    picker = random.Random(records)
+    lookup = f"synthetic-actor-{picker.randrange(clusters)}-{picker.randrange(CLUSTER_ACTORS)}"
+    deep = (records - real_records) * CLUSTER_ACTORS // CLUSTER_RECORDS // 2
+    found = {
+        "q1": ("Q1 event by slug", read("q1")),
+        "q2": ("Q2 depth 4 from the real graph", read("q2")),
+        "lookup": ("random synthetic slug", f'{{ actor(slug: "{lookup}") {{ slug name trends {{ totalCount }} }} }}'),
+    }
+    for name in LISTS:
+        found[f"list-{name}"] = (f"`{name}` first page", f"{{ {name}(first: 10) {{ nodes {{ slug }} }} }}")
+    found["deep"] = ("`actors` page half-way down, by cursor",
+                     f'{{ actors(first: 10, after: "{cursor(deep)}") {{ nodes {{ slug }} pageInfo {{ hasNextPage }} }} }}')
+    found["by-name"] = ("`topics` orderBy NAME", "{ topics(first: 10, orderBy: { field: NAME }) { nodes { slug name } } }")
+    found["total"] = ("`totalCount` of actors and records",
+                      "{ actors(first: 1) { totalCount } records(first: 1) { totalCount } }")
+    found["search-frequent"] = ('search "synthetic" (every synthetic record)', '{ search(query: "synthetic", first: 5) { score node { slug } } }')
+    found["search-rare"] = ('search "digital divide"', '{ search(query: "digital divide", first: 5) { score node { slug } } }')
+    return found
 
 
 def disk_bytes(path):
@@ -47,10 +89,14 @@ def memory_kib(pid):
     return field("VmRSS"), field("VmHWM")
 
 
-def measure(sizes, seconds, server_cpu, load_cpu, work):
+def drop_caches():
+    subprocess.run(["sync"], check=True)
+    with open("/proc/sys/vm/drop_caches", "w") as f:
+        f.write("3\n")
+
+
+def measure(sizes, seconds, server_cpu, load_cpu, work, cold_disk):
     binary = os.path.join(RELEASE, "wic-gql")
-    bodies = {q: json.dumps({"query": open(os.path.join(BENCH, "queries", f"{q}.graphql")).read()}).encode()
-              for q in QUERIES}
     expected = {}
     rows = []
     for size in sizes:
@@ -66,6 +112,9 @@ def measure(sizes, seconds, server_cpu, load_cpu, work):
                "seed_wall_s": round(wall, 2), "seed_records_per_s": round(records / max(seed_ms / 1000, 1e-3)),
                "disk_mib": round(disk_bytes(db) / 2**20, 1), "queries": {}}
         log(f"seeded {records} records, {edges} edges in {seed_ms} ms, {row['disk_mib']} MiB on disk")
+        set_ = queries(records, REAL_RECORDS)
+        bodies = {q: json.dumps({"query": text}).encode() for q, (_, text) in set_.items()}
+        row["names"] = {q: name for q, (name, _) in set_.items()}
         start = lambda: Server(f"wic-gql@{size}", [binary, "serve", "--port", "0", "--workers", "1", "--mode",
                                                    "production", "--db", db, "--max-complexity", "100000000"],
                                server_cpu, env={"RUST_LOG": "warn"})
@@ -78,33 +127,35 @@ def measure(sizes, seconds, server_cpu, load_cpu, work):
             parsed = json.loads(body)
             if status != 200 or "errors" in parsed:
                 raise SystemExit(f"{q} at {size} records failed (status {status}): {body[:300]!r}")
-            if q in expected and not same_json(parsed, expected[q]):
-                raise SystemExit(f"{q} at {size} records answered differently than at {sizes[0]}")
-            expected.setdefault(q, parsed)
+            if q == "q1":
+                if q in expected and not same_json(parsed, expected[q]):
+                    raise SystemExit(f"{q} at {size} records answered differently than at {sizes[0]}")
+                expected.setdefault(q, parsed)
             return took
 
-        # Cold: the first answer of a fresh server, from the store. One request is one sample
-        # of a few milliseconds, so take the median of several fresh starts.
-        cold = {q: [] for q in QUERIES}
+        # Cold: the first answer of a fresh server, from the store, each query on its own
+        # fresh start so that none is served from another's cache; the median of several.
+        cold = {q: [] for q in bodies}
         for _ in range(COLD_STARTS):
-            server = start()
-            try:
-                post(server.url, b'{"query":"{ __typename }"}')  # the connection and the schema, not the store
-                for q in QUERIES:
+            for q in bodies:
+                if cold_disk:
+                    drop_caches()
+                server = start()
+                try:
+                    post(server.url, b'{"query":"{ __typename }"}')  # the connection and the schema, not the store
                     cold[q].append(round(answer(server, q), 2))
-            finally:
-                server.stop()
+                finally:
+                    server.stop()
         server = start()
         try:
             row["rss_start_kib"] = memory_kib(server.process.pid)[0]
-            for q in QUERIES:
+            for q in bodies:
                 answer(server, q)
                 warm = wrk(server.url, [bodies[q]], seconds, 1, load_cpu, work)
                 cold_ms = statistics.median(cold[q])
                 row["queries"][q] = {"cold_ms": cold_ms, "cold_samples_ms": cold[q], "p50_ms": warm["p50_ms"],
                                      "p99_ms": warm["p99_ms"], "rps": warm["rps"], "non_2xx": warm["non_2xx"]}
-                log(f"{size}: {q} cold {cold_ms:.2f} ms (median of {cold[q]}), warm p50 {warm['p50_ms']:.3f} ms "
-                    f"p99 {warm['p99_ms']:.3f} ms")
+                log(f"{size}: {q} cold {cold_ms:.2f} ms, warm p50 {warm['p50_ms']:.3f} ms p99 {warm['p99_ms']:.3f} ms")
             row["rss_kib"], row["rss_peak_kib"] = memory_kib(server.process.pid)
         finally:
             server.stop()
@@ -113,15 +164,20 @@ def measure(sizes, seconds, server_cpu, load_cpu, work):
     return rows
 
 
+def ratios(rows):
+    """Each query's last-size latency over its first-size latency, warm and cold."""
+    first, last = rows[0], rows[-1]
+    return {q: {kind: round(last["queries"][q][kind] / max(first["queries"][q][kind], 1e-6), 2)
+                for kind in ("p50_ms", "cold_ms")} for q in first["queries"]}
+
+
 def targets(rows):
     first, last = rows[0], rows[-1]
     checks = []
-    for q in ("q1", "q2"):
-        for kind in ("p50_ms", "cold_ms"):
-            value = last["queries"][q][kind] / max(first["queries"][q][kind], 1e-6)
-            checks.append({"label": f"{q.upper()} {kind.split('_')[0]} latency at {last['records']} records within "
-                                    f"1.5x of {first['records']}", "value": round(value, 2), "target": "<= 1.5",
-                           "met": value <= 1.5})
+    for q, r in ratios(rows).items():
+        checks.append({"label": f"{first['names'][q]}: warm p50 at {last['records']} records within 1.5x of "
+                                f"{first['records']}", "value": r["p50_ms"], "target": "<= 1.5",
+                       "met": r["p50_ms"] <= 1.5})
     rate = min(r["seed_records_per_s"] for r in rows if r["size"] >= 100_000) if last["size"] >= 100_000 else None
     if rate is not None:
         checks.append({"label": "seeding at least 100k records/s (100k records and up)", "value": rate,
@@ -135,21 +191,26 @@ def write(report, out, suffix):
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, f"scale{suffix}.json"), "w") as f:
         json.dump(report, f, indent=2)
+    rows = report["rows"]
+    cold = "a fresh process and a dropped page cache" if report["cold_disk"] else \
+        "a fresh process (the OS page cache was not dropped)"
     lines = [f"# Scale curve ({report['mode']})", "",
              f"{report['date']}; server pinned to CPU {report['server_cpu']}, wrk to CPU {report['load_generator_cpu']}, "
-             f"one connection, {report['seconds']} s per query. Cold = the first request after a fresh start (from "
-             f"the store), the median of {COLD_STARTS} starts; warm = wrk's percentiles on one more start. "
-             "Answers checked equal at every size.", "",
+             f"one connection, {report['seconds']} s per query. Cold = the first request of {cold}, each query on its "
+             f"own start, the median of {COLD_STARTS}; warm = wrk's percentiles on one more start, after which RSS is "
+             "read. Every answer checked to be a 200 without errors; Q1's equal at every size.", "",
              "| Records | Edges | Seed s | Seed records/s | Disk MiB | RSS start KiB | RSS after KiB | RSS peak KiB |",
              "|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for r in report["rows"]:
+    for r in rows:
         lines.append(f"| {r['records']} | {r['edges']} | {r['seed_s']} | {r['seed_records_per_s']} | {r['disk_mib']} | "
                      f"{r['rss_start_kib']} | {r['rss_kib']} | {r['rss_peak_kib']} |")
-    lines += ["", "| Records | Query | cold ms | warm p50 ms | warm p99 ms | req/s (1 conn) |", "|---:|---|---:|---:|---:|---:|"]
-    for r in report["rows"]:
-        for q in QUERIES:
-            m = r["queries"][q]
-            lines.append(f"| {r['records']} | {NAMES[q]} | {m['cold_ms']} | {m['p50_ms']:.3f} | {m['p99_ms']:.3f} | {m['rps']:.0f} |")
+    sizes = " | ".join(f"{r['records']}" for r in rows)
+    lines += ["", f"Warm p50 ms (cold ms) by records, and the ratio of {rows[-1]['records']} to {rows[0]['records']}:", "",
+              f"| Query | {sizes} | ratio warm | ratio cold |",
+              "|---|" + "---:|" * len(rows) + "---:|---:|"]
+    for q, r in ratios(rows).items():
+        cells = " | ".join(f"{row['queries'][q]['p50_ms']:.3f} ({row['queries'][q]['cold_ms']})" for row in rows)
+        lines.append(f"| {rows[0]['names'][q]} | {cells} | {r['p50_ms']} | {r['cold_ms']} |")
     lines += ["", "| Target | Value | Target | Met |", "|---|---:|---|---|"]
     for c in report["targets"]:
         lines.append(f"| {c['label']} | {c['value']} | {c['target']} | {'yes' if c['met'] else '**no**'} |")
@@ -165,41 +226,44 @@ def write(report, out, suffix):
 def svg(report):
     """Warm p50 latency per query against the number of records, both axes log scale."""
     import math
-    colors = {"q1": "#4e79a7", "q2": "#e15759", "q4": "#59a14f"}
     rows = report["rows"]
-    width, height, left, bottom, top = 640, 360, 70, 50, 40
+    names = list(rows[0]["queries"])
+    palette = ["#4e79a7", "#e15759", "#59a14f", "#f28e2b", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
+               "#bab0ac"]
+    width, height, left, bottom, top = 760, 420, 70, 50, 40
     xs = [math.log10(r["records"]) for r in rows]
-    values = [r["queries"][q]["p50_ms"] for r in rows for q in QUERIES]
+    values = [max(r["queries"][q]["p50_ms"], 1e-3) for r in rows for q in names]
     lo, hi = math.log10(min(values)) - 0.2, math.log10(max(values)) + 0.2
     x0, x1 = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
-    px = lambda x: left + (width - left - 120) * (x - x0) / (x1 - x0)
-    py = lambda v: height - bottom - (height - bottom - top) * (math.log10(v) - lo) / (hi - lo)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
+    px = lambda x: left + (width - left - 240) * (x - x0) / (x1 - x0)
+    py = lambda v: height - bottom - (height - bottom - top) * (math.log10(max(v, 1e-3)) - lo) / (hi - lo)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="10">',
              f'<text x="{left}" y="20" font-size="13">Warm p50 latency (ms, log) by records (log), {report["mode"]} run</text>',
-             f'<line x1="{left}" y1="{height - bottom}" x2="{width - 110}" y2="{height - bottom}" stroke="#333"/>',
+             f'<line x1="{left}" y1="{height - bottom}" x2="{width - 230}" y2="{height - bottom}" stroke="#333"/>',
              f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="#333"/>']
     for r, x in zip(rows, xs):
         parts.append(f'<text x="{px(x):.1f}" y="{height - bottom + 16}" text-anchor="middle">{r["records"]}</text>')
     for exponent in range(math.floor(lo), math.ceil(hi) + 1):
         if lo <= exponent <= hi:
             parts.append(f'<text x="{left - 6}" y="{py(10 ** exponent) + 4:.1f}" text-anchor="end">{10 ** exponent:g}</text>')
-    for q in QUERIES:
+    for i, q in enumerate(names):
+        color = palette[i % len(palette)]
         points = " ".join(f"{px(x):.1f},{py(r['queries'][q]['p50_ms']):.1f}" for r, x in zip(rows, xs))
-        parts.append(f'<polyline points="{points}" fill="none" stroke="{colors[q]}" stroke-width="2"/>')
-        last = rows[-1]["queries"][q]["p50_ms"]
-        parts.append(f'<text x="{px(xs[-1]) + 6:.1f}" y="{py(last) + 4:.1f}" fill="{colors[q]}">{NAMES[q]}</text>')
+        parts.append(f'<polyline points="{points}" fill="none" stroke="{color}" stroke-width="1.5"/>')
+        parts.append(f'<text x="{width - 220}" y="{top + 14 * i:.1f}" fill="{color}">{rows[0]["names"][q]}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
 
 
-def scale_curve(sizes, seconds, mode, out, server_cpu, load_cpu):
+def scale_curve(sizes, seconds, mode, out, server_cpu, load_cpu, cold_disk=False):
     work = tempfile.mkdtemp(prefix="wic-gql-scale-")
     try:
-        rows = measure(sizes, seconds, server_cpu, load_cpu, work)
+        rows = measure(sizes, seconds, server_cpu, load_cpu, work, cold_disk)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report = {"mode": mode, "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "seconds": seconds,
-              "server_cpu": server_cpu, "load_generator_cpu": load_cpu, "rows": rows, "targets": targets(rows)}
+              "server_cpu": server_cpu, "load_generator_cpu": load_cpu, "cold_disk": cold_disk, "rows": rows,
+              "targets": targets(rows), "ratios": ratios(rows)}
     write(report, out, "-quick" if mode == "quick" else "")
     return report
 
@@ -211,13 +275,15 @@ def main():
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--out", default=os.path.join(BENCH, "results"))
     parser.add_argument("--no-build", action="store_true")
+    parser.add_argument("--drop-caches", action="store_true",
+                        help="drop the OS page cache before every cold start (root; slows the whole machine)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([1_000, 10_000] if args.quick else SIZES)
     seconds = 1 if args.quick else args.seconds
     if not args.no_build:
         run(["cargo", "build", "--release", "--quiet", "-p", "wic-gql"], cwd=ROOT)
     cpus = sorted(os.sched_getaffinity(0))
-    scale_curve(sizes, seconds, "quick" if args.quick else "full", args.out, cpus[-1], cpus[0])
+    scale_curve(sizes, seconds, "quick" if args.quick else "full", args.out, cpus[-1], cpus[0], args.drop_caches)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 //! The store's primitive reads on sled, seeded with the embedded data: one get, a
 //! multi-get of 50 records, one record's edge list and 50 of them at once (a multi-get),
-//! and the prefix scan of the search postings of every token starting with `inter`. The
+//! and the prefix scan of the search postings' heads of every token starting with `inter`. The
 //! in-memory store, measured in the same run, is the baseline.
 //!
 //! `cargo bench --bench store`.
@@ -40,7 +40,7 @@ fn bench_store(c: &mut Criterion) {
         group.bench_function("edge_lists_50", |b| {
             b.iter(|| graph.edges(&slugs, Direction::Outgoing).unwrap())
         });
-        let prefix = keys::search_token_prefix("inter");
+        let prefix = keys::search_token_prefix("inter", false);
         group.bench_function("prefix_scan", |b| {
             b.iter(|| store.scan_prefix(Table::Search, &prefix).unwrap())
         });

@@ -18,9 +18,9 @@ use serde_json::Value;
 use wic_gql::config::Settings;
 use wic_gql::graph::{
     ActorDetails, ActorKind, Citation, Dataset, Details, Direction, DocumentDetails, DocumentKind,
-    Edge, EventDetails, EventKind, Graph, KindBasis, PlaceDetails, PlaceKind, Qualifier, Record,
-    Relation, Section, SeedSummary, SourceText, StatisticDetails, TopicDetails, TopicKind,
-    TrendDetails,
+    Edge, EventDetails, EventKind, Graph, KindBasis, ListOrder, ListSpec, PlaceDetails, PlaceKind,
+    Qualifier, Record, RecordKind, Relation, Section, SeedSummary, SourceText, StatisticDetails,
+    TopicDetails, TopicKind, TrendDetails,
 };
 use wic_gql::http::AppState;
 use wic_gql::seed::{seed, SeedError, SeedFiles};
@@ -79,11 +79,17 @@ proptest! {
     }
 
     #[test]
-    fn kind_keys_order_by_kind_then_position(a in any::<(u8, u32)>(), b in any::<(u8, u32)>()) {
-        let (ka, kb) = (keys::by_kind(a.0, a.1), keys::by_kind(b.0, b.1));
+    fn list_chunk_keys_order_by_scope_order_segment_then_chunk(
+        a in any::<(u8, u8, u8, u32)>(),
+        b in any::<(u8, u8, u8, u32)>(),
+    ) {
+        let (ka, kb) = (keys::list_chunk(a.0, a.1, a.2, a.3), keys::list_chunk(b.0, b.1, b.2, b.3));
         prop_assert_eq!(ka.cmp(&kb), a.cmp(&b));
-        prop_assert_eq!(ka.len(), 5);
-        prop_assert_eq!(ka.starts_with(&keys::by_kind_prefix(b.0)), a.0 == b.0);
+        prop_assert_eq!(ka.len(), 8);
+        // A list's header sorts before its chunks and after every earlier list's.
+        let header = keys::list_header(a.0, a.1);
+        prop_assert!(header < ka);
+        prop_assert_eq!(header < kb, (a.0, a.1) <= (b.0, b.1));
     }
 
     /// Reading edge lists from a graph holding the edges of many anchors returns exactly
@@ -148,13 +154,21 @@ proptest! {
     fn postings_keys_round_trip_and_order(
         ta in key_text(), ca in any::<u32>(), tb in key_text(), cb in any::<u32>(),
     ) {
-        let (ka, kb) = (keys::postings(&ta, ca), keys::postings(&tb, cb));
+        let (ka, kb) = (keys::postings_tail(&ta, ca), keys::postings_tail(&tb, cb));
         let parsed = keys::parse_postings(&ka).unwrap();
-        prop_assert_eq!((parsed.token.as_str(), parsed.chunk), (ta.as_str(), ca));
+        prop_assert_eq!((parsed.token.as_str(), parsed.chunk), (ta.as_str(), Some(ca)));
         prop_assert_eq!(ka.cmp(&kb), (ta.as_bytes(), ca).cmp(&(tb.as_bytes(), cb)));
-        prop_assert_eq!(kb.starts_with(&keys::search_exact_token_prefix(&ta)), ta == tb);
+        prop_assert_eq!(kb.starts_with(&keys::search_exact_token_prefix(&ta, true)), ta == tb);
         prop_assert_eq!(
-            kb.starts_with(&keys::search_token_prefix(&ta)),
+            kb.starts_with(&keys::search_token_prefix(&ta, true)),
+            tb.as_bytes().starts_with(ta.as_bytes())
+        );
+        let (ha, hb) = (keys::postings_head(&ta), keys::postings_head(&tb));
+        prop_assert_eq!(keys::parse_postings(&ha).unwrap().chunk, None);
+        prop_assert_eq!(ha.cmp(&hb), ta.as_bytes().cmp(tb.as_bytes()));
+        prop_assert!(ha < kb, "every head sorts before every tail");
+        prop_assert_eq!(
+            hb.starts_with(&keys::search_token_prefix(&ta, false)),
             tb.as_bytes().starts_with(ta.as_bytes())
         );
     }
@@ -162,7 +176,11 @@ proptest! {
     #[test]
     fn postings_key_parsing_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..24)) {
         if let Ok(parsed) = keys::parse_postings(&bytes) {
-            prop_assert_eq!(keys::postings(&parsed.token, parsed.chunk), bytes);
+            let rebuilt = match parsed.chunk {
+                Some(chunk) => keys::postings_tail(&parsed.token, chunk),
+                None => keys::postings_head(&parsed.token),
+            };
+            prop_assert_eq!(rebuilt, bytes);
         }
     }
 
@@ -1077,4 +1095,151 @@ fn a_slug_argument_with_a_nul_is_not_found() {
 fn graphql_answers_a_real_query() {
     check_document("{ event(slug: \"wic-2017\") { name trends(first: 2) { totalCount } } }")
         .unwrap();
+}
+
+// ---------------------------------------------------------------------------------------
+// Stored lists against the naive scan
+// ---------------------------------------------------------------------------------------
+
+/// Records with unique slugs and per-kind positions, names from a tiny alphabet (ties in
+/// either case), and any details (dated and undated records of every kind).
+fn list_records() -> impl Strategy<Value = Vec<Record>> {
+    prop::collection::vec(("[aAbB ]{0,3}", details()), 0..700).prop_map(|drafts| {
+        let mut next = std::collections::HashMap::new();
+        (0..)
+            .zip(drafts)
+            .map(|(i, (name, details))| {
+                let mut record = Record {
+                    slug: format!("r{i}"),
+                    position: 0,
+                    name,
+                    aliases: Vec::new(),
+                    citations: Vec::new(),
+                    details,
+                };
+                let position = next.entry(record.kind()).or_insert(0u32);
+                record.position = *position;
+                *position += 1;
+                record
+            })
+            .collect()
+    })
+}
+
+/// The list by the schema's description of each order, written out on its own: the model
+/// the stored lists are checked against.
+fn naive_list(
+    records: &[Record],
+    kinds: &[RecordKind],
+    order: ListOrder,
+    descending: bool,
+) -> Vec<String> {
+    let mut found: Vec<&Record> = records
+        .iter()
+        .filter(|r| kinds.contains(&r.kind()))
+        .collect();
+    let seed_order = |r: &Record| (r.kind(), r.position);
+    match order {
+        ListOrder::Position => found.sort_by_key(|r| seed_order(r)),
+        ListOrder::Name => found.sort_by(|a, b| {
+            a.name
+                .to_lowercase()
+                .cmp(&b.name.to_lowercase())
+                .then(a.slug.cmp(&b.slug))
+        }),
+        ListOrder::Date => found.sort_by_key(|r| {
+            (
+                r.date_span().is_none(),
+                r.date_span().map(|s| s.0),
+                seed_order(r),
+            )
+        }),
+    }
+    if descending {
+        let dated = match order {
+            ListOrder::Date => found.iter().filter(|r| r.date_span().is_some()).count(),
+            _ => found.len(),
+        };
+        found[..dated].reverse();
+    }
+    found.into_iter().map(|r| r.slug.clone()).collect()
+}
+
+fn slugs_of(records: Vec<Arc<Record>>) -> Vec<String> {
+    records.into_iter().map(|r| r.slug.clone()).collect()
+}
+
+proptest! {
+    #![proptest_config(config(24))]
+
+    /// Every stored list, on the in-memory store and on sled, holds what the naive scan
+    /// finds, in its order: whole, by page, counted, and scanned with a condition.
+    #[test]
+    fn stored_lists_answer_like_the_naive_scan_on_both_stores(
+        records in list_records(),
+        kinds in prop::sample::subsequence(RecordKind::ALL.to_vec(), 0..=RecordKind::ALL.len()),
+        order in select(ListOrder::ALL.to_vec()),
+        descending in any::<bool>(),
+        (start, length) in (0usize..800, 0usize..300),
+        limit in 0usize..400,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let sled = Graph::new(Arc::new(SledStore::open(&dir.path().join("db")).unwrap()));
+        let memory = Graph::new(Arc::new(MemoryStore::default()));
+        let dataset = Dataset { records: records.clone(), edges: Vec::new() };
+        let summary = SeedSummary { records: Vec::new(), edges: 0, source_sha256: String::new() };
+        let wanted = naive_list(&records, &kinds, order, descending);
+        let spec = ListSpec { kinds: kinds.clone(), order, descending };
+        let keep = |r: &Record| r.name.to_lowercase().starts_with('a');
+        let kept: Vec<String> = wanted
+            .iter()
+            .filter(|s| keep(records.iter().find(|r| &&r.slug == s).unwrap()))
+            .take(limit)
+            .cloned()
+            .collect();
+        let mut answers = Vec::new();
+        for graph in [&memory, &sled] {
+            graph.replace(&dataset, &summary).unwrap();
+            let list = graph.list(&spec).unwrap();
+            if let Some(len) = list.len() {
+                prop_assert_eq!(len, wanted.len());
+                prop_assert_eq!(slugs_of(list.page(0..len).unwrap()), wanted.clone());
+                let (from, to) = (start.min(len), (start + length).min(len));
+                prop_assert_eq!(slugs_of(list.page(from..to).unwrap()), wanted[from..to].to_vec());
+            }
+            prop_assert_eq!(list.count(None).unwrap(), wanted.len());
+            prop_assert_eq!(slugs_of(list.scan(None, None).unwrap()), wanted.clone());
+            prop_assert_eq!(slugs_of(list.scan(Some(limit), None).unwrap()), wanted[..limit.min(wanted.len())].to_vec());
+            let found = slugs_of(list.scan(Some(limit), Some(&keep)).unwrap());
+            prop_assert_eq!(&found, &kept);
+            answers.push(found);
+        }
+        prop_assert_eq!(&answers[0], &answers[1]);
+    }
+}
+
+/// A word found in thousands of records is ranked from its head (the postings with the
+/// highest impact): the search reads the records it returns and a batch more, not every
+/// record the word is in.
+#[test]
+fn a_frequent_word_is_ranked_from_its_head_without_reading_every_match() {
+    let dataset = wic_gql::seed::synthetic::grow(SeedFiles::embedded().validate().unwrap(), 3_000);
+    let graph = Graph::new(Arc::new(MemoryStore::default()));
+    let summary = SeedSummary {
+        records: Vec::new(),
+        edges: 0,
+        source_sha256: String::new(),
+    };
+    graph.replace(&dataset, &summary).unwrap();
+    let matching = graph.matching_slugs("synthetic").unwrap();
+    assert!(matching.len() > 2_500, "{}", matching.len());
+    let hits = graph.search("synthetic", None, 5).unwrap();
+    assert_eq!(hits.len(), 5);
+    assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
+    let read = dataset
+        .records
+        .iter()
+        .filter(|r| graph.cached_record(&r.slug).is_some())
+        .count();
+    assert!(read <= 16, "{read} records read for 5 hits");
 }

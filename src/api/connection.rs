@@ -15,7 +15,7 @@ use super::loaders::Loaders;
 use super::types::{
     Citation, OrderDirection, RecordFilter, RecordOrder, RecordOrderField, RelationType,
 };
-use crate::graph::{self, Direction, Record, RecordKind, Relation};
+use crate::graph::{self, Direction, ListOrder, ListSpec, Record, RecordKind, Relation};
 
 /// The page size when neither `first` nor `last` is given.
 pub const DEFAULT_PAGE_SIZE: usize = 100;
@@ -31,7 +31,13 @@ pub struct Conn<T> {
     edges: Vec<ConnEdge<T>>,
     has_previous_page: bool,
     has_next_page: bool,
-    total_count: usize,
+    total_count: Total,
+}
+
+/// A list's length: known when the page was cut, or counted only if a query asks for it.
+enum Total {
+    Known(usize),
+    Counted(Box<dyn Fn() -> Result<usize, graph::GraphError> + Send + Sync>),
 }
 
 impl<T: OutputType> TypeName for Conn<T> {
@@ -63,8 +69,11 @@ impl<T: OutputType> Conn<T> {
     }
 
     /// The number of items in the whole list, across all pages.
-    async fn total_count(&self) -> usize {
-        self.total_count
+    async fn total_count(&self) -> ApiResult<usize> {
+        match &self.total_count {
+            Total::Known(n) => Ok(*n),
+            Total::Counted(count) => count().map_err(to_gql),
+        }
     }
 }
 
@@ -184,70 +193,139 @@ pub fn max_page_size(ctx: &Context<'_>) -> usize {
         .map_or(Limits::default().max_page_size, |l| l.max_page_size)
 }
 
-/// Slices `items` to the requested page, as the Relay connection specification's
-/// algorithm says (`ApplyCursorsToEdges`, `EdgesToReturn`, `HasPreviousPage`,
-/// `HasNextPage`). Without `first` and `last` the page holds the first
-/// [`DEFAULT_PAGE_SIZE`] items, as if `first` were that.
-pub async fn paginate<T: OutputType>(
-    ctx: &Context<'_>,
-    items: Vec<(T, RelationInfo)>,
-    page: Page,
-) -> ApiResult<Conn<T>> {
-    let max = max_page_size(ctx);
-    let size = |name: &str, value: Option<i32>| -> ApiResult<Option<usize>> {
-        match value {
-            Some(n) if n < 0 => Err(ApiError::BadInput(format!(
-                "`{name}` is {n}; a page size cannot be negative"
-            ))
-            .extend()),
-            Some(n) if n as usize > max => Err(ApiError::BadInput(format!(
-                "`{name}` is {n}, more than the {max} records a page may hold"
-            ))
-            .extend()),
-            other => Ok(other.map(|n| n as usize)),
+/// A field's paging arguments, checked: page sizes within the limit, cursors decoded.
+/// Without `first` and `last`, `first` is [`DEFAULT_PAGE_SIZE`].
+struct PageArgs {
+    first: Option<usize>,
+    last: Option<usize>,
+    after: Option<usize>,
+    before: Option<usize>,
+}
+
+/// The part of a list a page returns, and whether there is more on either side.
+struct Window {
+    start: usize,
+    end: usize,
+    has_previous_page: bool,
+    has_next_page: bool,
+}
+
+impl PageArgs {
+    fn parse(ctx: &Context<'_>, page: Page) -> ApiResult<Self> {
+        let max = max_page_size(ctx);
+        let size = |name: &str, value: Option<i32>| -> ApiResult<Option<usize>> {
+            match value {
+                Some(n) if n < 0 => Err(ApiError::BadInput(format!(
+                    "`{name}` is {n}; a page size cannot be negative"
+                ))
+                .extend()),
+                Some(n) if n as usize > max => Err(ApiError::BadInput(format!(
+                    "`{name}` is {n}, more than the {max} records a page may hold"
+                ))
+                .extend()),
+                other => Ok(other.map(|n| n as usize)),
+            }
+        };
+        let (mut first, last) = (size("first", page.first)?, size("last", page.last)?);
+        if first.is_none() && last.is_none() {
+            first = Some(DEFAULT_PAGE_SIZE);
         }
-    };
-    let (mut first, last) = (size("first", page.first)?, size("last", page.last)?);
-    let (after, before) = (cursor("after", page.after)?, cursor("before", page.before)?);
-    if first.is_none() && last.is_none() {
-        first = Some(DEFAULT_PAGE_SIZE);
+        Ok(PageArgs {
+            first,
+            last,
+            after: cursor("after", page.after)?,
+            before: cursor("before", page.before)?,
+        })
     }
-    let total = items.len();
-    // ApplyCursorsToEdges: the items strictly between the two cursors.
-    let upper = before.map_or(total, |b| b.min(total));
-    let lower = after.map_or(0, |a| a.saturating_add(1)).min(upper);
-    let (mut start, mut end) = (lower, upper);
-    if let Some(first) = first {
-        end = end.min(start.saturating_add(first));
+
+    /// How many items from the start of the list the page depends on (`None`: all of
+    /// them). [`PageArgs::window`] over the first `n` items of a longer list gives the same
+    /// answer as over the whole list, so a list read in order can stop there.
+    fn needed(&self) -> Option<usize> {
+        let lower = self.after.map_or(0, |a| a.saturating_add(1));
+        match (self.first, self.before) {
+            (Some(first), before) => Some(
+                lower
+                    .saturating_add(first)
+                    .saturating_add(1)
+                    .min(before.unwrap_or(usize::MAX)),
+            ),
+            (None, Some(before)) => Some(before),
+            (None, None) => None,
+        }
     }
-    if let Some(last) = last {
-        start = start.max(end.saturating_sub(last));
+
+    /// The page of a list of `total` items, as the Relay connection specification's
+    /// algorithm says (`ApplyCursorsToEdges`, `EdgesToReturn`, `HasPreviousPage`,
+    /// `HasNextPage`).
+    fn window(&self, total: usize) -> Window {
+        // ApplyCursorsToEdges: the items strictly between the two cursors.
+        let upper = self.before.map_or(total, |b| b.min(total));
+        let lower = self.after.map_or(0, |a| a.saturating_add(1)).min(upper);
+        let (mut start, mut end) = (lower, upper);
+        if let Some(first) = self.first {
+            end = end.min(start.saturating_add(first));
+        }
+        if let Some(last) = self.last {
+            start = start.max(end.saturating_sub(last));
+        }
+        Window {
+            start,
+            end,
+            has_previous_page: match self.last {
+                Some(_) => start > lower,
+                None => lower > 0,
+            },
+            has_next_page: match self.first {
+                Some(_) => end < upper,
+                None => upper < total,
+            },
+        }
     }
-    let has_previous_page = match last {
-        Some(_) => start > lower,
-        None => lower > 0,
-    };
-    let has_next_page = match first {
-        Some(_) => end < upper,
-        None => upper < total,
-    };
-    let edges = items
-        .into_iter()
-        .enumerate()
-        .skip(start)
-        .take(end - start)
+}
+
+/// The connection of a window's `items` (the items from `window.start` on).
+fn connection<T>(
+    items: impl IntoIterator<Item = (T, RelationInfo)>,
+    window: &Window,
+    total_count: Total,
+) -> Conn<T> {
+    let edges = (window.start..)
+        .zip(items)
+        .take(window.end - window.start)
         .map(|(position, (node, relation))| ConnEdge {
             position,
             node,
             relation,
         })
         .collect();
-    Ok(Conn {
+    Conn {
         edges,
-        has_previous_page,
-        has_next_page,
-        total_count: total,
-    })
+        has_previous_page: window.has_previous_page,
+        has_next_page: window.has_next_page,
+        total_count,
+    }
+}
+
+/// Slices `items` to the requested page (see [`PageArgs::window`]). Without `first` and
+/// `last` the page holds the first [`DEFAULT_PAGE_SIZE`] items, as if `first` were that.
+pub async fn paginate<T: OutputType>(
+    ctx: &Context<'_>,
+    items: Vec<(T, RelationInfo)>,
+    page: Page,
+) -> ApiResult<Conn<T>> {
+    Ok(page_of(items, &PageArgs::parse(ctx, page)?))
+}
+
+/// The page `args` selects of the whole list `items`.
+fn page_of<T>(items: Vec<(T, RelationInfo)>, args: &PageArgs) -> Conn<T> {
+    let total = items.len();
+    let window = args.window(total);
+    connection(
+        items.into_iter().skip(window.start),
+        &window,
+        Total::Known(total),
+    )
 }
 
 /// The position an `after` or `before` cursor names.
@@ -364,15 +442,26 @@ pub async fn related_one<T: FromRecord>(
         .find_map(|(_, r)| T::from_record(r)))
 }
 
-/// Every record of the given kinds that passes `filter`, sorted by `order`.
-pub fn list_records(
+/// A condition on records beyond their kind, such as an actor's kind of actor.
+pub type Keep = Arc<dyn Fn(&Record) -> bool + Send + Sync>;
+
+/// A top-level list: the records of `kinds` that pass `filter` and `keep`, sorted by
+/// `order`, paged.
+///
+/// Without a condition, the page is read from the stored list at its offset, and the
+/// total is the stored length: the cost is the page's, whatever the list's length. With
+/// a condition, the stored list is read in order until the page is complete, and the
+/// total is counted only if asked for. A `text` filter starts from the records that
+/// contain its words, sorted in memory.
+pub async fn list_connection<T: FromRecord>(
     ctx: &Context<'_>,
     kinds: &[RecordKind],
-    filter: &RecordFilter,
+    filter: RecordFilter,
     order: RecordOrder,
-    keep: impl Fn(&Record) -> bool,
-) -> ApiResult<Vec<Arc<Record>>> {
-    let graph = &loaders(ctx).graph;
+    page: Page,
+    keep: Option<Keep>,
+) -> ApiResult<Conn<T>> {
+    cooperate(ctx).await;
     if let (Some(from), Some(to)) = (filter.from, filter.to) {
         if from > to {
             return Err(
@@ -380,22 +469,71 @@ pub fn list_records(
             );
         }
     }
-    let matching = match &filter.text {
-        Some(text) => Some(graph.matching_slugs(text).map_err(to_gql)?),
-        None => None,
+    let args = PageArgs::parse(ctx, page)?;
+    let graph = &loaders(ctx).graph;
+    let order_by = match order.field {
+        RecordOrderField::Position => ListOrder::Position,
+        RecordOrderField::Name => ListOrder::Name,
+        RecordOrderField::Date => ListOrder::Date,
     };
-    let mut records = Vec::new();
-    for kind in kinds {
-        records.extend(graph.records_of_kind(*kind).map_err(to_gql)?);
+    let descending = order.direction == OrderDirection::Desc;
+    let dated = filter.year.is_some() || filter.from.is_some() || filter.to.is_some();
+    let keep: Option<Keep> = match (keep, dated) {
+        (keep, false) => keep,
+        (keep, true) => {
+            let dates = filter.clone();
+            Some(Arc::new(move |r: &Record| {
+                date_matches(r, &dates) && keep.as_ref().is_none_or(|k| k(r))
+            }))
+        }
+    };
+    let node = |r: Arc<Record>| Some((T::from_record(r)?, RelationInfo::default()));
+    if let Some(text) = &filter.text {
+        let matching: Vec<String> = graph
+            .matching_slugs(text)
+            .map_err(to_gql)?
+            .into_iter()
+            .collect();
+        let mut records: Vec<Arc<Record>> = graph
+            .records_shared(&matching)
+            .map_err(to_gql)?
+            .into_iter()
+            .flatten()
+            .filter(|r| kinds.contains(&r.kind()) && keep.as_ref().is_none_or(|k| k(r)))
+            .collect();
+        graph::sort_records(&mut records, order_by, descending);
+        let items = records.into_iter().filter_map(node).collect();
+        return Ok(page_of(items, &args));
     }
-    let mut records: Vec<Arc<Record>> = records
-        .into_iter()
-        .filter(|r| keep(r))
-        .filter(|r| matching.as_ref().is_none_or(|m| m.contains(&r.slug)))
-        .filter(|r| date_matches(r, filter))
-        .collect();
-    sort(&mut records, order);
-    Ok(records)
+    let list = graph
+        .list(&ListSpec {
+            kinds: kinds.to_vec(),
+            order: order_by,
+            descending,
+        })
+        .map_err(to_gql)?;
+    if let (Some(total), None) = (list.len(), &keep) {
+        let window = args.window(total);
+        let records = list.page(window.start..window.end).map_err(to_gql)?;
+        return Ok(connection(
+            records.into_iter().filter_map(node),
+            &window,
+            Total::Known(total),
+        ));
+    }
+    let needed = args.needed();
+    let found = list.scan(needed, keep.as_deref()).map_err(to_gql)?;
+    let window = args.window(found.len());
+    let total = if needed.is_none_or(|n| found.len() < n) {
+        Total::Known(found.len())
+    } else {
+        Total::Counted(Box::new(move || list.count(keep.as_deref())))
+    };
+    Ok(connection(
+        found.into_iter().skip(window.start).filter_map(node),
+        &window,
+        total,
+    ))
 }
 
 fn date_matches(record: &Record, filter: &RecordFilter) -> bool {
@@ -411,37 +549,4 @@ fn date_matches(record: &Record, filter: &RecordFilter) -> bool {
         .is_none_or(|y| start.year() <= y && y <= end.year())
         && filter.from.is_none_or(|from| end >= from.0)
         && filter.to.is_none_or(|to| start <= to.0)
-}
-
-fn sort(records: &mut [Arc<Record>], order: RecordOrder) {
-    let kind_then_position = |r: &Record| (r.kind(), r.position);
-    match order.field {
-        RecordOrderField::Position => records.sort_by_key(|r| kind_then_position(r)),
-        RecordOrderField::Name => records.sort_by(|a, b| {
-            a.name
-                .to_lowercase()
-                .cmp(&b.name.to_lowercase())
-                .then(a.slug.cmp(&b.slug))
-        }),
-        RecordOrderField::Date => records.sort_by(|a, b| {
-            // Undated records sort last in either direction.
-            let key = |r: &Record| r.date_span().map(|s| s.0);
-            match (key(a), key(b)) {
-                (Some(x), Some(y)) => x
-                    .cmp(&y)
-                    .then(kind_then_position(a).cmp(&kind_then_position(b))),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => kind_then_position(a).cmp(&kind_then_position(b)),
-            }
-        }),
-    }
-    if order.direction == OrderDirection::Desc {
-        // Reverse the dated run only, so undated records stay last.
-        let reversible = match order.field {
-            RecordOrderField::Date => records.iter().filter(|r| r.date_span().is_some()).count(),
-            _ => records.len(),
-        };
-        records[..reversible].reverse();
-    }
 }

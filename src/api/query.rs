@@ -2,9 +2,7 @@
 
 use async_graphql::{Context, Object, SimpleObject, ID};
 
-use super::connection::{
-    list_records, load_record, loaders, paginate, Conn, FromRecord, Page, RelationInfo,
-};
+use super::connection::{list_connection, load_record, loaders, Conn, FromRecord, Keep, Page};
 use async_graphql::ErrorExtensions;
 
 use super::error::{to_gql, ApiError, ApiResult};
@@ -72,20 +70,17 @@ async fn list<T: FromRecord>(
     filter: Option<RecordFilter>,
     order: Option<RecordOrder>,
     page: Page,
-    keep: impl Fn(&Record) -> bool,
+    keep: Option<Keep>,
 ) -> ApiResult<Conn<T>> {
-    let records = list_records(
+    list_connection(
         ctx,
         kinds,
-        &filter.unwrap_or_default(),
+        filter.unwrap_or_default(),
         order.unwrap_or_default(),
+        page,
         keep,
-    )?;
-    let items = records
-        .into_iter()
-        .filter_map(|r| Some((T::from_record(r)?, RelationInfo::default())))
-        .collect();
-    paginate(ctx, items, page).await
+    )
+    .await
 }
 
 /// Writes the query root: the lookups by slug and the lists of one record type, each from
@@ -231,7 +226,7 @@ macro_rules! query_root {
                     filter,
                     order_by,
                     Page::new(after, before, first, last),
-                    |_| true,
+                    None,
                 )
                 .await
             }
@@ -253,13 +248,14 @@ macro_rules! query_root {
                     #[graphql(desc = "Return at most this many items from the end (at most the server's page limit, 500 by default).")]
                     last: Option<i32>,
                 ) -> ApiResult<Conn<$list_ty>> {
-                    #[allow(unused_variables)]
-                    let keep = |_: &Record| true;
+                    #[allow(unused_mut)]
+                    let mut keep: Option<Keep> = None;
                     $(
-                        let wanted = kind.map(graph::$kind_arg::from);
-                        let keep = move |r: &Record| {
-                            wanted.is_none_or(|k| matches!(&r.details, Details::$kind_variant(d) if d.kind == k))
-                        };
+                        if let Some(wanted) = kind.map(graph::$kind_arg::from) {
+                            keep = Some(std::sync::Arc::new(move |r: &Record| {
+                                matches!(&r.details, Details::$kind_variant(d) if d.kind == wanted)
+                            }));
+                        }
                     )?
                     list(
                         ctx,

@@ -5,6 +5,7 @@
 //! returns, so the API layer can batch per nesting level.
 
 mod error;
+mod lists;
 mod model;
 mod relation;
 pub mod search;
@@ -12,6 +13,7 @@ mod source;
 mod write;
 
 pub use error::GraphError;
+pub use lists::{sort_records, ListOrder, ListSpec, StoredList};
 pub use model::*;
 pub use relation::{Direction, Edge, Relation};
 pub use source::{paragraphs, Section, SourceError, SourceText};
@@ -58,6 +60,8 @@ struct DecodedCache {
     /// One map per direction (see [`DecodedCache::edges`]), so a lookup borrows the slug
     /// instead of building a key.
     edge_lists: [RwLock<SlugMap<Arc<Vec<Edge>>>>; 2],
+    /// The stored lists' headers (their lengths), by header key: a few dozen at most.
+    list_headers: RwLock<HashMap<Vec<u8>, Vec<u32>>>,
     /// Batched reads answered entirely from the cache.
     hits: AtomicU64,
 }
@@ -254,18 +258,12 @@ impl Graph {
 
     /// Every record of `kind`, in seed order, shared from the cache of decoded records.
     pub fn records_of_kind(&self, kind: RecordKind) -> Result<Vec<Arc<Record>>, GraphError> {
-        let mut slugs: Vec<String> = Vec::new();
-        for (_, chunk) in self
-            .store
-            .scan_prefix(Table::ByKind, &keys::by_kind_prefix(kind.tag()))?
-        {
-            slugs.extend(codec::decode::<Vec<String>>("kind index", &chunk)?);
-        }
-        self.records_shared(&slugs)?
-            .into_iter()
-            .zip(&slugs)
-            .map(|(r, slug)| r.ok_or_else(|| GraphError::Dangling(slug.clone())))
-            .collect()
+        let list = self.list(&ListSpec {
+            kinds: vec![kind],
+            order: ListOrder::Position,
+            descending: false,
+        })?;
+        list.page(0..list.len().unwrap_or(0))
     }
 
     /// The edges of each of `anchors` in `direction`, in one round trip; each list in
@@ -321,6 +319,11 @@ impl Graph {
         for edge_lists in &self.cache.edge_lists {
             edge_lists.write().expect("cache lock poisoned").clear();
         }
+        self.cache
+            .list_headers
+            .write()
+            .expect("cache lock poisoned")
+            .clear();
         Ok(())
     }
 
@@ -335,6 +338,13 @@ impl Graph {
 
     /// Records matching the words of `query`, best first: more distinct terms matched,
     /// then a higher weighted score. The last term also matches as a prefix (3+ letters).
+    ///
+    /// Only the head of each matching token is read: its highest-impact postings (see
+    /// `write::SEARCH_HEAD`), so a word found in a million records costs about what a rare
+    /// one does. The ranking is exact when no matching token has more postings than a
+    /// head holds (every search of the seed data); beyond that, it ranks the records found
+    /// in the heads, by the postings found there: a record none of whose postings made a
+    /// head is not a hit, and a hit's score leaves out its postings in the tails.
     pub fn search(
         &self,
         query: &str,
@@ -345,26 +355,32 @@ impl Graph {
         if terms.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
-        let postings = self.postings(&terms)?;
-        let slugs: Vec<String> = postings.keys().cloned().collect();
-        let mut ranked: Vec<Arc<Record>> = self
-            .records_shared(&slugs)?
-            .into_iter()
-            .flatten()
-            .filter(|r| kinds.is_none_or(|ks| ks.contains(&r.kind())))
-            .collect();
-        ranked.sort_by(|a, b| {
-            let (a_found, b_found) = (&postings[&a.slug], &postings[&b.slug]);
-            b_found
-                .terms
+        let postings = self.postings(&terms, false)?;
+        let mut ranked: Vec<(&String, &Postings)> = postings.iter().collect();
+        ranked.sort_by(|(a_slug, a), (b_slug, b)| {
+            b.terms
                 .len()
-                .cmp(&a_found.terms.len())
-                .then(b_found.score.total_cmp(&a_found.score))
-                .then(a.slug.cmp(&b.slug))
+                .cmp(&a.terms.len())
+                .then(b.score.total_cmp(&a.score))
+                .then(a_slug.cmp(b_slug))
         });
-        ranked.truncate(limit);
+        // Records are read in rank order, only as many as the hits need.
+        let mut hits: Vec<Arc<Record>> = Vec::with_capacity(limit);
+        for batch in ranked.chunks(limit.max(16)) {
+            let slugs: Vec<String> = batch.iter().map(|(slug, _)| (*slug).clone()).collect();
+            hits.extend(
+                self.records_shared(&slugs)?
+                    .into_iter()
+                    .flatten()
+                    .filter(|r| kinds.is_none_or(|ks| ks.contains(&r.kind())))
+                    .take(limit - hits.len()),
+            );
+            if hits.len() == limit {
+                break;
+            }
+        }
         // Snippets only for the hits returned: a common word may match thousands.
-        Ok(ranked
+        Ok(hits
             .into_iter()
             .map(|record| {
                 let found = &postings[&record.slug];
@@ -389,10 +405,11 @@ impl Graph {
             .collect())
     }
 
-    /// The slugs of the records that contain every word of `text` (the `text` filter).
+    /// The slugs of the records that contain every word of `text` (the `text` filter):
+    /// every posting of each word, heads and tails.
     pub fn matching_slugs(&self, text: &str) -> Result<BTreeSet<String>, GraphError> {
         let terms = dedup(search::tokenize(text));
-        let postings = self.postings(&terms)?;
+        let postings = self.postings(&terms, true)?;
         Ok(postings
             .into_iter()
             .filter(|(_, p)| p.terms.len() == terms.len())
@@ -400,35 +417,44 @@ impl Graph {
             .collect())
     }
 
-    /// One round trip over the full-text index for all terms.
-    fn postings(&self, terms: &[String]) -> Result<BTreeMap<String, Postings>, GraphError> {
-        let prefixes: Vec<Vec<u8>> = terms
-            .iter()
-            .enumerate()
-            .map(|(i, t)| {
-                if i + 1 == terms.len() && t.chars().count() >= 3 {
-                    keys::search_token_prefix(t)
+    /// One round trip over the full-text index for all terms: the heads of their tokens,
+    /// and with `tails` every posting.
+    fn postings(
+        &self,
+        terms: &[String],
+        tails: bool,
+    ) -> Result<BTreeMap<String, Postings>, GraphError> {
+        let parts: &[bool] = if tails { &[false, true] } else { &[false] };
+        let mut prefixes = Vec::new();
+        let mut owners = Vec::new();
+        for (i, t) in terms.iter().enumerate() {
+            for &tail in parts {
+                prefixes.push(if i + 1 == terms.len() && t.chars().count() >= 3 {
+                    keys::search_token_prefix(t, tail)
                 } else {
-                    keys::search_exact_token_prefix(t)
-                }
-            })
-            .collect();
+                    keys::search_exact_token_prefix(t, tail)
+                });
+                owners.push(i);
+            }
+        }
         let mut found: BTreeMap<String, Postings> = BTreeMap::new();
-        for (i, entries) in self
-            .store
-            .scan_prefixes(Table::Search, &prefixes)?
+        for (i, entries) in owners
             .into_iter()
-            .enumerate()
+            .zip(self.store.scan_prefixes(Table::Search, &prefixes)?)
         {
             for (key, value) in entries {
                 let key = keys::parse_postings(&key)?;
                 let exactness = if key.token == terms[i] { 1.0 } else { 0.5 };
-                for posting in codec::decode::<Vec<Posting>>("postings", &value)? {
+                let mut postings: Vec<Posting> = codec::decode("postings", &value)?;
+                // A record's postings add up in field order, whatever order they are
+                // stored in: floating-point sums depend on it, and scores are compared
+                // to the last digit (the conformance suite).
+                postings.sort_unstable_by(|a, b| (&a.slug, a.field).cmp(&(&b.slug, b.field)));
+                for posting in postings {
                     let Some(field) = SearchField::from_tag(posting.field) else {
                         continue;
                     };
-                    let weight =
-                        field.weight() * exactness * (1.0 + f64::from(posting.frequency).ln());
+                    let weight = exactness * posting.impact();
                     let entry = found.entry(posting.slug).or_insert_with(|| Postings {
                         score: 0.0,
                         terms: BTreeSet::new(),

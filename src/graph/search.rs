@@ -29,6 +29,15 @@ pub struct Posting {
     pub frequency: u32,
 }
 
+impl Posting {
+    /// What the posting adds to a hit's score when its token is the query's exact word:
+    /// the field's weight, damped by the count. A token's postings are stored by it.
+    pub fn impact(&self) -> f64 {
+        let weight = SearchField::from_tag(self.field).map_or(0.0, SearchField::weight);
+        weight * (1.0 + f64::from(self.frequency).ln())
+    }
+}
+
 /// The part of a record a search term was found in. The tag is part of stored keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SearchField {

@@ -26,9 +26,13 @@ pub struct SeedSummary {
     pub source_sha256: String,
 }
 
-/// Slugs per kind-index entry and postings per search entry. A chunk is read whole, so it
-/// stays small enough to decode in microseconds; a million records of one kind make
-/// about a thousand entries.
+/// The most postings in a token's head, all a ranked search reads of it: a search costs
+/// about the same whether its words occur in a hundred records or in a million (see
+/// `Graph::search` for what this approximates).
+pub(super) const SEARCH_HEAD: usize = 512;
+
+/// Postings per search entry. A chunk is read whole, so it stays small enough to decode
+/// in microseconds.
 const CHUNK: usize = 1024;
 
 /// Entries of one or more tables, built apart and gathered into the batch.
@@ -46,24 +50,29 @@ pub(super) fn edge_part(direction: Direction) -> usize {
 }
 
 /// Every entry of every data table for `dataset`: one per record (with its edge lists),
-/// one per chunk of an index (see `storage::keys` for the layouts).
+/// one per chunk of an index and one per list header (see `storage::keys` for the layouts).
 pub(super) fn build_batch(dataset: &Dataset) -> Result<Batch, GraphError> {
     // The parts read the dataset and write different tables: build them side by side.
-    let (records, search) = std::thread::scope(|scope| {
+    let (records, search, lists) = std::thread::scope(|scope| {
         let search = scope.spawn(|| search_index(&dataset.records));
-        let records = records_and_kinds(dataset);
+        let lists = scope.spawn(|| super::lists::entries(&dataset.records));
+        let records = records_with_edges(dataset);
         let search = search.join().expect("the search index builder panicked");
-        (records, search)
+        let lists = lists.join().expect("the list index builder panicked");
+        (records, search, lists)
     });
     let mut batch = Batch::default();
     for (table, key, value) in [records?, search?].into_iter().flatten() {
         batch.insert(table, key, value);
     }
+    for (key, value) in lists? {
+        batch.insert(Table::Lists, key, value);
+    }
     Ok(batch)
 }
 
-/// `records` (each record with its edge lists) and `by_kind`.
-fn records_and_kinds(dataset: &Dataset) -> Result<Entries, GraphError> {
+/// `records`: each record with its edge lists.
+fn records_with_edges(dataset: &Dataset) -> Result<Entries, GraphError> {
     let records = &dataset.records;
     // Outgoing and incoming edges of each anchor, in seed order.
     let mut lists: HashMap<&str, [Vec<&Edge>; 2]> = HashMap::with_capacity(records.len());
@@ -71,8 +80,7 @@ fn records_and_kinds(dataset: &Dataset) -> Result<Entries, GraphError> {
         lists.entry(&edge.from).or_default()[0].push(edge);
         lists.entry(&edge.to).or_default()[1].push(edge);
     }
-    let mut entries = Vec::with_capacity(records.len() + records.len() / CHUNK + 8);
-    let mut by_kind: BTreeMap<u8, Vec<(u32, &str)>> = BTreeMap::new();
+    let mut entries = Vec::with_capacity(records.len());
     for record in records {
         let [mut outgoing, mut incoming] = lists.remove(record.slug.as_str()).unwrap_or_default();
         outgoing.sort_unstable_by_key(|e| (e.relation.tag(), e.position));
@@ -83,31 +91,17 @@ fn records_and_kinds(dataset: &Dataset) -> Result<Entries, GraphError> {
             .push(&incoming)?
             .finish();
         entries.push((Table::Records, keys::record(&record.slug), value));
-        by_kind
-            .entry(record.kind().tag())
-            .or_default()
-            .push((record.position, &record.slug));
     }
     // An edge list needs its anchor's entry: an edge to a record the dataset lacks would
     // be lost. Seed validation refuses such edges first; this guards every other caller.
     if let Some(anchor) = lists.keys().min() {
         return Err(GraphError::UnknownAnchor(anchor.to_string()));
     }
-    for (kind, mut slugs) in by_kind {
-        slugs.sort_unstable();
-        for (number, chunk) in (0u32..).zip(slugs.chunks(CHUNK)) {
-            let slugs: Vec<&str> = chunk.iter().map(|(_, slug)| *slug).collect();
-            entries.push((
-                Table::ByKind,
-                keys::by_kind(kind, number),
-                codec::encode("kind index", &slugs)?,
-            ));
-        }
-    }
     Ok(entries)
 }
 
-/// `search`: for each token, the records and fields it occurs in, in chunks.
+/// `search`: for each token, the records and fields it occurs in, highest impact first:
+/// the first [`SEARCH_HEAD`] in its head, the rest in chunks.
 fn search_index(records: &[Record]) -> Result<Entries, GraphError> {
     let mut index: BTreeMap<String, Vec<Posting>> = BTreeMap::new();
     for record in records {
@@ -126,12 +120,26 @@ fn search_index(records: &[Record]) -> Result<Entries, GraphError> {
         }
     }
     let mut entries = Vec::with_capacity(index.len());
-    for (token, mut postings) in index {
-        postings.sort_unstable_by(|a, b| (&a.slug, a.field).cmp(&(&b.slug, b.field)));
-        for (number, chunk) in (0u32..).zip(postings.chunks(CHUNK)) {
+    for (token, postings) in index {
+        // Each impact computed once: a common token has a posting per record.
+        let mut ranked: Vec<(f64, Posting)> =
+            postings.into_iter().map(|p| (p.impact(), p)).collect();
+        ranked.sort_unstable_by(|(a_impact, a), (b_impact, b)| {
+            b_impact
+                .total_cmp(a_impact)
+                .then_with(|| (&a.slug, a.field).cmp(&(&b.slug, b.field)))
+        });
+        let postings: Vec<Posting> = ranked.into_iter().map(|(_, p)| p).collect();
+        let head = postings.len().min(SEARCH_HEAD);
+        entries.push((
+            Table::Search,
+            keys::postings_head(&token),
+            codec::encode("postings", &&postings[..head])?,
+        ));
+        for (number, chunk) in (0u32..).zip(postings[head..].chunks(CHUNK)) {
             entries.push((
                 Table::Search,
-                keys::postings(&token, number),
+                keys::postings_tail(&token, number),
                 codec::encode("postings", &chunk)?,
             ));
         }

@@ -2,9 +2,15 @@
 //! clusters of made-up records until the graph holds `N` records.
 //!
 //! Synthetic records are not facts: each slug starts with `synthetic-`, each name with
-//! `Synthetic`, and none carries a citation. They never touch the real records, so the
-//! benchmark's queries about the real graph give the same answers at every size, and a
-//! changed answer means a bug, not more data.
+//! `Synthetic`, and none carries a citation. They link to the real records so that queries
+//! from the real graph cross synthetic data at every size, as they would in a larger real
+//! graph: each cluster's first actor acts in a real trend, and a real trend names its first
+//! topic. Every added edge has a synthetic end; the real records and the edges among them
+//! are the seed's, untouched.
+//!
+//! Names carry words of a vocabulary with a Zipf-like spread (the `k`-th word is drawn
+//! about `1/k` as often as the first): the real records' name words first, then made-up
+//! ones, so common real words match many synthetic records and the tail matches few.
 //!
 //! A cluster mirrors the shape of the real conference: one event in a place, the trends
 //! it projects, the actors that take part and act in those trends, the topics the trends
@@ -33,6 +39,69 @@ const ACTOR_KINDS: [ActorKind; 4] = [
     ActorKind::StakeholderGroup,
 ];
 
+/// Words drawn into each synthetic actor's, topic's and trend's name.
+const NAME_WORDS: usize = 2;
+/// Made-up words after the real ones: the vocabulary's long tail.
+const MADE_UP_WORDS: usize = 50_000;
+const SYLLABLES: [&str; 40] = [
+    "ba", "ce", "di", "fo", "gu", "ha", "je", "ki", "lo", "mu", "na", "pe", "qi", "ro", "su", "ta",
+    "ve", "wi", "xo", "yu", "za", "bre", "cla", "dro", "fle", "gri", "kro", "plu", "sta", "tri",
+    "vor", "zen", "mal", "tek", "nor", "lin", "sav", "dor", "kel", "mir",
+];
+
+/// A vocabulary with a Zipf-like spread of draws.
+struct Vocabulary {
+    words: Vec<String>,
+    /// `cumulative[k]`: the total weight of words `0..=k`, word `k` weighing `1/(k+1)`.
+    cumulative: Vec<f64>,
+}
+
+impl Vocabulary {
+    /// The words of the real records' names (first seen first), then made-up words.
+    fn new(base: &Dataset) -> Self {
+        let mut seen = std::collections::HashSet::new();
+        let mut words: Vec<String> = base
+            .records
+            .iter()
+            .flat_map(|r| crate::graph::search::tokenize(&r.name))
+            .filter(|w| w.chars().all(|c| c.is_ascii_lowercase()) && seen.insert(w.clone()))
+            .collect();
+        let n = SYLLABLES.len();
+        words.extend((0..MADE_UP_WORDS).map(|i| {
+            format!(
+                "{}{}{}",
+                SYLLABLES[i % n],
+                SYLLABLES[(i / n) % n],
+                SYLLABLES[(i / n / n) % n]
+            )
+        }));
+        let mut total = 0.0;
+        let cumulative = (1..=words.len())
+            .map(|rank| {
+                total += 1.0 / rank as f64;
+                total
+            })
+            .collect();
+        Vocabulary { words, cumulative }
+    }
+
+    /// The word that the uniform draw `draw` picks.
+    fn word(&self, draw: u64) -> &str {
+        let total = self.cumulative.last().copied().unwrap_or(0.0);
+        let at = (draw >> 11) as f64 / (1u64 << 53) as f64 * total;
+        let index = self.cumulative.partition_point(|&c| c <= at);
+        &self.words[index.min(self.words.len() - 1)]
+    }
+}
+
+/// SplitMix64: a deterministic, well-spread draw from a seed.
+fn draw(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 /// `base` grown with synthetic clusters to at least `total` records (whole clusters, so
 /// up to [`CLUSTER_RECORDS`] − 1 more). The same inputs always give the same dataset.
 pub fn grow(mut base: Dataset, total: usize) -> Dataset {
@@ -54,6 +123,9 @@ struct Builder {
     edges: Vec<Edge>,
     next_position: [u32; RecordKind::ALL.len()],
     next_edge: u32,
+    vocabulary: Vocabulary,
+    /// The real trends' slugs, in seed order: what synthetic clusters link to.
+    real_trends: Vec<String>,
 }
 
 impl Builder {
@@ -64,12 +136,30 @@ impl Builder {
             *slot = (*slot).max(record.position + 1);
         }
         let next_edge = base.edges.iter().map(|e| e.position + 1).max().unwrap_or(0);
+        let mut real_trends: Vec<&Record> = base
+            .records
+            .iter()
+            .filter(|r| r.kind() == RecordKind::Trend)
+            .collect();
+        real_trends.sort_by_key(|r| r.position);
         Builder {
             records: Vec::new(),
             edges: Vec::new(),
             next_position,
             next_edge,
+            vocabulary: Vocabulary::new(base),
+            real_trends: real_trends.into_iter().map(|r| r.slug.clone()).collect(),
         }
+    }
+
+    /// `name` followed by [`NAME_WORDS`] words of the vocabulary, drawn from `seed`.
+    fn worded(&self, name: String, seed: u64) -> String {
+        (0..NAME_WORDS as u64).fold(name, |name, k| {
+            let word = self
+                .vocabulary
+                .word(draw(seed.wrapping_mul(31).wrapping_add(k)));
+            format!("{name} {word}")
+        })
     }
 
     fn record(&mut self, slug: String, name: String, details: Details) -> String {
@@ -105,6 +195,8 @@ impl Builder {
 
     fn cluster(&mut self, c: usize) {
         let id = |what: &str, i: usize| format!("synthetic-{what}-{c}-{i}");
+        // A distinct draw for each (kind of record, record) of each cluster.
+        let seed = |what: u64, i: usize| ((c as u64) << 16) | (what << 8) | i as u64;
         let name = |what: &str, i: usize| format!("Synthetic {what} {c}.{i}");
         let start =
             NaiveDate::from_ymd_opt(2018, 1, 1).expect("a valid date") + Days::new(c as u64);
@@ -135,7 +227,8 @@ impl Builder {
 
         let trends: Vec<String> = (0..TRENDS)
             .map(|i| {
-                let statement = format!("Synthetic trend statement {c}.{i}");
+                let statement =
+                    self.worded(format!("Synthetic trend statement {c}.{i}"), seed(1, i));
                 self.record(
                     id("trend", i),
                     statement.clone(),
@@ -155,11 +248,8 @@ impl Builder {
                     TopicKind::Service,
                     TopicKind::Subject,
                 ][i % 3];
-                self.record(
-                    id("topic", i),
-                    name("topic", i),
-                    Details::Topic(TopicDetails { kind }),
-                )
+                let name = self.worded(name("topic", i), seed(2, i));
+                self.record(id("topic", i), name, Details::Topic(TopicDetails { kind }))
             })
             .collect();
         let actors: Vec<String> = (0..ACTORS)
@@ -169,7 +259,8 @@ impl Builder {
                     kind_basis: KindBasis::Text,
                     founded: None,
                 });
-                self.record(id("actor", i), name("actor", i), details)
+                let name = self.worded(name("actor", i), seed(3, i));
+                self.record(id("actor", i), name, details)
             })
             .collect();
         let documents: Vec<String> = (0..2)
@@ -227,6 +318,14 @@ impl Builder {
         }
         for document in &documents {
             self.edge(document, Relation::ReportsOn, &event);
+        }
+        // The links to the real graph, spread over its trends.
+        if !self.real_trends.is_empty() {
+            let count = self.real_trends.len();
+            let acted = self.real_trends[c % count].clone();
+            let naming = self.real_trends[(c + 1) % count].clone();
+            self.edge(&actors[0], Relation::ActsIn, &acted);
+            self.edge(&naming, Relation::Names, &topics[0]);
         }
         self.edge(&event, Relation::BuildsOn, &documents[1]);
         self.edge(&statistics[0], Relation::Describes, &event);
@@ -297,16 +396,54 @@ mod tests {
         }
     }
 
+    /// Growth links to the real graph only through synthetic records: every added edge has
+    /// a synthetic end, and some join a synthetic record to a real trend each way.
     #[test]
-    fn synthetic_records_never_point_at_real_ones() {
+    fn every_added_edge_has_a_synthetic_end_and_some_reach_real_trends() {
         let base = real();
         let real_slugs: HashSet<&str> = base.records.iter().map(|r| r.slug.as_str()).collect();
         let grown = grow(base.clone(), 500);
+        let (mut acting, mut naming) = (0, 0);
         for edge in &grown.edges[base.edges.len()..] {
+            let (from, to) = (edge.from.as_str(), edge.to.as_str());
             assert!(
-                !real_slugs.contains(edge.from.as_str()) && !real_slugs.contains(edge.to.as_str())
+                from.starts_with("synthetic-") || to.starts_with("synthetic-"),
+                "{edge:?}"
             );
-            assert!(edge.from.starts_with("synthetic-") && edge.to.starts_with("synthetic-"));
+            assert!(!real_slugs.contains(from) || !real_slugs.contains(to));
+            acting += usize::from(edge.relation == Relation::ActsIn && real_slugs.contains(to));
+            naming += usize::from(edge.relation == Relation::Names && real_slugs.contains(from));
         }
+        let clusters = (grown.records.len() - base.records.len()) / CLUSTER_RECORDS;
+        assert_eq!((acting, naming), (clusters, clusters));
+    }
+
+    /// Name words follow a Zipf-like spread: the first word is drawn far more often than
+    /// the hundredth, and most words are rare.
+    #[test]
+    fn the_vocabulary_has_a_zipf_like_spread() {
+        let vocabulary = Vocabulary::new(&real());
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for i in 0..100_000 {
+            *counts.entry(vocabulary.word(draw(i))).or_default() += 1;
+        }
+        let count = |rank: usize| {
+            counts
+                .get(vocabulary.words[rank].as_str())
+                .copied()
+                .unwrap_or(0)
+        };
+        assert!(
+            count(0) > 20 * count(99).max(1),
+            "{} vs {}",
+            count(0),
+            count(99)
+        );
+        let rare = counts.values().filter(|&&n| n <= 2).count();
+        assert!(
+            rare * 2 > counts.len(),
+            "{rare} of {} words drawn at most twice",
+            counts.len()
+        );
     }
 }

@@ -12,8 +12,10 @@ use super::StorageError;
 /// The version byte written in front of every value. 2: indexes hold lists (edge lists,
 /// postings, kind chunks) instead of one entry per item. 3: a record's edge lists live in
 /// its own entry, as parts (see [`Parts`]). 4: documents say whether their name is
-/// descriptive, actors where their kind comes from.
-pub const FORMAT_VERSION: u8 = 4;
+/// descriptive, actors where their kind comes from. 5: the kind index became the `lists`
+/// table, every top-level ordering stored in order with its length; postings by impact,
+/// in a head and a tail.
+pub const FORMAT_VERSION: u8 = 5;
 
 /// The most bytes one decode may claim. Far above any real value (the largest, an edge
 /// list, is kilobytes), it turns a corrupt length prefix into an error instead of an

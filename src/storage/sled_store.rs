@@ -14,6 +14,11 @@ use std::time::{Duration, Instant};
 use super::tables::{META_CHECKSUM, META_CURRENT_GENERATION};
 use super::{keys, Batch, Checksum, Entry, StorageError, Store, Table};
 
+/// sled's page cache. Its default (1 GiB) filled whole when `serve` checks every entry at
+/// start; the graph layer keeps decoded records in a cache of its own, so sled's needs to
+/// hold the working set of pages, not the database.
+const SLED_CACHE_BYTES: u64 = 128 * 1024 * 1024;
+
 /// The fewest entries worth a writer thread of their own.
 const MIN_RANGE: usize = 16 * 1024;
 
@@ -129,7 +134,11 @@ impl SledStore {
     }
 
     fn open_unchecked(path: &Path) -> Result<Self, StorageError> {
-        let db = sled::Config::new().path(path).open().map_err(|source| {
+        let db = sled::Config::new()
+            .path(path)
+            .cache_capacity(SLED_CACHE_BYTES)
+            .open()
+            .map_err(|source| {
             let locked = matches!(&source, sled::Error::Io(e) if e.to_string().contains("could not acquire lock"));
             if locked {
                 StorageError::Locked {

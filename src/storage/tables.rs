@@ -5,21 +5,21 @@
 pub enum Table {
     /// slug → the record, then its outgoing and its incoming edge lists.
     Records,
-    /// kind · chunk → slugs: records of a kind in seed order.
-    ByKind,
+    /// scope · order · chunk → (kind, slug) items: the top-level lists, each in its order.
+    Lists,
     /// token · chunk → postings (slug, field, term frequency): the full-text index.
     Search,
 }
 
 impl Table {
     /// Every data table, in a fixed order.
-    pub const ALL: [Table; 3] = [Table::Records, Table::ByKind, Table::Search];
+    pub const ALL: [Table; 3] = [Table::Records, Table::Lists, Table::Search];
 
     /// The table's name inside a generation (`g7/records`).
     pub fn name(self) -> &'static str {
         match self {
             Table::Records => "records",
-            Table::ByKind => "by_kind",
+            Table::Lists => "lists",
             Table::Search => "search",
         }
     }

@@ -7,7 +7,10 @@
 //! - `graphql`: `Api::execute` and serde_json, what the HTTP handler runs;
 //! - `graphql_execute`: `Api::execute` alone, which builds async-graphql's response tree;
 //! - `graphql_serialize`: serde_json writing that tree;
-//! - `handwritten`: F1's answer (the same reads, JSON written straight from the records).
+//! - `handwritten`: F1's answer (the same reads, JSON written straight from the records);
+//! - `async_graphql`: async-graphql's own pipeline on the same document, as the server ran
+//!   before issue 13 (its parser and validation on every request, no document cache),
+//!   then serde_json: the engine's cost beside async-graphql's.
 //!
 //! Q5 has variables that change on every request: each iteration takes the next of the
 //! variable sets of `bench/queries/q5.variables.json`, as the HTTP benchmark's requests do.
@@ -90,6 +93,19 @@ fn bench_layer(c: &mut Criterion) {
         )))
     };
     let execute = |query: &str| execute_with(query, Variables::default());
+    let schema = api::build_schema(&SchemaOptions {
+        limits: Limits {
+            max_complexity: 100_000_000,
+            ..Limits::default()
+        },
+        introspection: false,
+        suggestions: false,
+    });
+    let async_graphql_alone = |query: &str, variables: Variables| {
+        let request = async_graphql::Request::new(query).variables(variables);
+        let response = runtime.block_on(schema.execute(api::with_loaders(request, &graph)));
+        serde_json::to_vec(&response).unwrap()
+    };
 
     let mut group = c.benchmark_group("layer");
     for (name, query, handwritten) in QUERIES {
@@ -115,6 +131,14 @@ fn bench_layer(c: &mut Criterion) {
         });
         group.bench_function(format!("{name}/handwritten"), |b| {
             b.iter(|| handwritten(&graph).unwrap())
+        });
+        assert_eq!(
+            async_graphql_alone(query, Variables::default()),
+            serde_json::to_vec(&response).unwrap(),
+            "{name}: async-graphql alone answers otherwise"
+        );
+        group.bench_function(format!("{name}/async_graphql"), |b| {
+            b.iter(|| async_graphql_alone(query, Variables::default()))
         });
     }
 
@@ -172,6 +196,10 @@ fn bench_layer(c: &mut Criterion) {
     group.bench_function(format!("{name}/handwritten"), |b| {
         let mut i = 0;
         b.iter(|| answers::q5(&graph, &sets[next(&mut i)].1).unwrap().unwrap())
+    });
+    group.bench_function(format!("{name}/async_graphql"), |b| {
+        let mut i = 0;
+        b.iter(|| async_graphql_alone(Q5, sets[next(&mut i)].0.clone()))
     });
     group.finish();
 }

@@ -1,0 +1,406 @@
+//! Top-level lists from stored indexes: each ordering of each kind's records (and, where
+//! a merge would otherwise be needed, of every record) is stored in that order, in chunks,
+//! behind a header with its length, so a page reads only the chunks it covers and a
+//! length is one read.
+//!
+//! A list is one or two segments: `Position` and `Name` have one; `Date` has the dated
+//! records, then the undated ones. Descending reads the first segment backwards and
+//! leaves the undated segment in ascending order (undated records sort last either way).
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+
+use super::{Graph, GraphError, Record, RecordKind};
+use crate::storage::{codec, keys, Entry, Table};
+
+/// Items per stored chunk: a page of a few dozen reads one or two chunks, each decoded in
+/// microseconds; a million records make about four thousand chunks per ordering.
+const LIST_CHUNK: usize = 256;
+
+/// Chunks read per round trip while scanning a filtered list.
+const SCAN_BATCH: usize = 4;
+
+/// The scope byte of the lists over every kind.
+const ALL_KINDS: u8 = 0xFF;
+
+/// What a top-level list is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ListOrder {
+    /// Kind, then seed position.
+    Position,
+    /// Lowercased name, then slug.
+    Name,
+    /// Start day, then kind and position; undated records last, by kind and position.
+    Date,
+}
+
+impl ListOrder {
+    /// Every ordering, in tag order. The tag is part of stored keys: never renumber.
+    pub const ALL: [ListOrder; 3] = [ListOrder::Position, ListOrder::Name, ListOrder::Date];
+
+    fn tag(self) -> u8 {
+        self as u8
+    }
+
+    /// Whether the order is also stored over all kinds: merging per-kind lists is only a
+    /// concatenation for `Position`, whose key starts with the kind.
+    fn stored_over_all_kinds(self) -> bool {
+        self != ListOrder::Position
+    }
+}
+
+/// The sort key of `record` in `order`: the segment first (0, or 1 for an undated record
+/// in `Date`), then the order's own fields. One definition for the stored indexes and for
+/// lists sorted in memory.
+type SortKey = (u8, Option<NaiveDate>, String, String, RecordKind, u32);
+
+fn sort_key(order: ListOrder, record: &Record) -> SortKey {
+    let (kind, position) = (record.kind(), record.position);
+    match order {
+        ListOrder::Position => (0, None, String::new(), String::new(), kind, position),
+        ListOrder::Name => (
+            0,
+            None,
+            record.name.to_lowercase(),
+            record.slug.clone(),
+            kind,
+            position,
+        ),
+        ListOrder::Date => match record.date_span() {
+            Some((start, _)) => (0, Some(start), String::new(), String::new(), kind, position),
+            None => (1, None, String::new(), String::new(), kind, position),
+        },
+    }
+}
+
+/// Sorts `records` as the stored list of `order` reads them: ascending, or descending
+/// with the undated records of `Date` still last and ascending.
+pub fn sort_records(records: &mut [Arc<Record>], order: ListOrder, descending: bool) {
+    records.sort_by_cached_key(|r| sort_key(order, r));
+    if descending {
+        let first_segment = records.iter().filter(|r| sort_key(order, r).0 == 0).count();
+        records[..first_segment].reverse();
+    }
+}
+
+/// One stored item: the record's kind tag and slug.
+type Item = (u8, String);
+
+/// The entries of the `lists` table for `records`: for each ordering, the list of each kind
+/// (and of every kind where [`ListOrder::stored_over_all_kinds`]), a header with the
+/// length of each segment, and the chunks of each segment.
+pub(super) fn entries(records: &[Record]) -> Result<Vec<Entry>, GraphError> {
+    let mut entries = Vec::new();
+    for order in ListOrder::ALL {
+        let mut sorted: Vec<(SortKey, &Record)> =
+            records.iter().map(|r| (sort_key(order, r), r)).collect();
+        sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        // One list per scope, each item with its segment; the per-kind lists keep the order.
+        let mut scopes: BTreeMap<u8, Vec<(u8, &Record)>> = RecordKind::ALL
+            .iter()
+            .map(|k| (k.tag(), Vec::new()))
+            .collect();
+        if order.stored_over_all_kinds() {
+            scopes.insert(ALL_KINDS, Vec::new());
+        }
+        for (key, record) in &sorted {
+            scopes
+                .get_mut(&record.kind().tag())
+                .expect("every kind has a list")
+                .push((key.0, record));
+            if let Some(all) = scopes.get_mut(&ALL_KINDS) {
+                all.push((key.0, record));
+            }
+        }
+        let segments = if order == ListOrder::Date { 2 } else { 1 };
+        for (scope, items) in scopes {
+            let mut lengths = Vec::with_capacity(segments);
+            for segment in 0..segments {
+                let items: Vec<(u8, &str)> = items
+                    .iter()
+                    .filter(|(s, _)| usize::from(*s) == segment)
+                    .map(|(_, r)| (r.kind().tag(), r.slug.as_str()))
+                    .collect();
+                lengths.push(items.len() as u32);
+                for (number, chunk) in (0u32..).zip(items.chunks(LIST_CHUNK)) {
+                    entries.push((
+                        keys::list_chunk(scope, order.tag(), segment as u8, number),
+                        codec::encode("list chunk", &chunk)?,
+                    ));
+                }
+            }
+            entries.push((
+                keys::list_header(scope, order.tag()),
+                codec::encode("list header", &lengths)?,
+            ));
+        }
+    }
+    Ok(entries)
+}
+
+/// Which list to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListSpec {
+    /// The kinds of record it holds; repeats and order do not matter.
+    pub kinds: Vec<RecordKind>,
+    pub order: ListOrder,
+    pub descending: bool,
+}
+
+/// A run of one stored segment, read forwards or backwards.
+#[derive(Debug, Clone)]
+struct Piece {
+    scope: u8,
+    order: u8,
+    segment: u8,
+    len: usize,
+    reversed: bool,
+}
+
+impl Piece {
+    /// The chunk and the place in it of the piece's item `index`.
+    fn locate(&self, index: usize) -> (u32, usize) {
+        let stored = if self.reversed {
+            self.len - 1 - index
+        } else {
+            index
+        };
+        ((stored / LIST_CHUNK) as u32, stored % LIST_CHUNK)
+    }
+
+    fn chunk_key(&self, chunk: u32) -> Vec<u8> {
+        keys::list_chunk(self.scope, self.order, self.segment, chunk)
+    }
+
+    /// The piece's chunks in reading order.
+    fn chunks(&self) -> Vec<u32> {
+        let count = self.len.div_ceil(LIST_CHUNK) as u32;
+        if self.reversed {
+            (0..count).rev().collect()
+        } else {
+            (0..count).collect()
+        }
+    }
+}
+
+/// A stored list, ready to read: its pieces in list order, with their lengths.
+#[derive(Clone)]
+pub struct StoredList {
+    graph: Graph,
+    pieces: Vec<Piece>,
+    /// The kind tags to keep, when the list is read from the all-kinds list for some kinds.
+    kinds: Option<Vec<u8>>,
+}
+
+impl Graph {
+    /// The stored list `spec` names: one round trip for the headers of its pieces.
+    pub fn list(&self, spec: &ListSpec) -> Result<StoredList, GraphError> {
+        let mut kinds: Vec<u8> = spec.kinds.iter().map(|k| k.tag()).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        let order = spec.order;
+        let (mut scopes, filter) = if kinds.len() <= 1 || !order.stored_over_all_kinds() {
+            (kinds, None)
+        } else if kinds.len() == RecordKind::ALL.len() {
+            (vec![ALL_KINDS], None)
+        } else {
+            (vec![ALL_KINDS], Some(kinds))
+        };
+        if spec.descending {
+            // Only `Position` has several scopes: kinds in reverse, each read backwards.
+            scopes.reverse();
+        }
+        let headers = self.list_headers(&scopes, order)?;
+        let mut pieces = Vec::new();
+        for (scope, lengths) in scopes.into_iter().zip(headers) {
+            for (segment, len) in lengths.into_iter().enumerate() {
+                pieces.push(Piece {
+                    scope,
+                    order: order.tag(),
+                    segment: segment as u8,
+                    len: len as usize,
+                    reversed: spec.descending && segment == 0,
+                });
+            }
+        }
+        Ok(StoredList {
+            graph: self.clone(),
+            pieces,
+            kinds: filter,
+        })
+    }
+}
+
+impl Graph {
+    /// The segment lengths of the lists of `order` over `scopes`: from the cache, or one
+    /// round trip. Headers change only with the data, and there are a few dozen of them.
+    fn list_headers(&self, scopes: &[u8], order: ListOrder) -> Result<Vec<Vec<u32>>, GraphError> {
+        let keys: Vec<Vec<u8>> = scopes
+            .iter()
+            .map(|&s| keys::list_header(s, order.tag()))
+            .collect();
+        let cached: Option<Vec<Vec<u32>>> = {
+            let headers = self.cache.list_headers.read().expect("cache lock poisoned");
+            keys.iter().map(|k| headers.get(k).cloned()).collect()
+        };
+        if let Some(cached) = cached {
+            return Ok(cached);
+        }
+        let read: Vec<Vec<u32>> = self
+            .store
+            .get_many(Table::Lists, &keys)?
+            .into_iter()
+            .map(|header| match header {
+                Some(bytes) => codec::decode("list header", &bytes),
+                None => Ok(Vec::new()),
+            })
+            .collect::<Result<_, _>>()?;
+        let mut headers = self
+            .cache
+            .list_headers
+            .write()
+            .expect("cache lock poisoned");
+        for (key, lengths) in keys.into_iter().zip(&read) {
+            headers.insert(key, lengths.clone());
+        }
+        Ok(read)
+    }
+}
+
+impl StoredList {
+    /// The number of records in the list, from the stored headers; `None` when it is read
+    /// from the all-kinds list for some kinds only, and takes a [`StoredList::scan`] to count.
+    pub fn len(&self) -> Option<usize> {
+        self.kinds
+            .is_none()
+            .then(|| self.pieces.iter().map(|p| p.len).sum())
+    }
+
+    /// Whether the stored list is known to be empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == Some(0)
+    }
+
+    /// The records at `range` of a list whose [`StoredList::len`] is known: one round trip
+    /// for the chunks the range covers, one for the records not yet cached.
+    pub fn page(&self, range: Range<usize>) -> Result<Vec<Arc<Record>>, GraphError> {
+        debug_assert!(self.kinds.is_none(), "a kind-filtered list is read by scan");
+        let mut places = Vec::with_capacity(range.len());
+        let (mut piece, mut offset) = (0, 0);
+        for index in range {
+            while piece < self.pieces.len() && index >= offset + self.pieces[piece].len {
+                offset += self.pieces[piece].len;
+                piece += 1;
+            }
+            let Some(p) = self.pieces.get(piece) else {
+                break;
+            };
+            let (chunk, at) = p.locate(index - offset);
+            places.push((p.chunk_key(chunk), at));
+        }
+        let mut wanted: Vec<Vec<u8>> = places.iter().map(|(k, _)| k.clone()).collect();
+        wanted.dedup();
+        let chunks = self.read_chunks(&wanted)?;
+        let slugs: Vec<String> = places
+            .into_iter()
+            .map(|(key, at)| {
+                chunks[&key]
+                    .get(at)
+                    .map(|(_, slug)| slug.clone())
+                    .ok_or_else(|| GraphError::Dangling(format!("item {at} of a list chunk")))
+            })
+            .collect::<Result<_, _>>()?;
+        self.records(slugs)
+    }
+
+    /// The first `limit` records of the list (all when `None`) that `keep` accepts, in list
+    /// order, reading chunks in batches until enough are found.
+    pub fn scan(
+        &self,
+        limit: Option<usize>,
+        keep: Option<&(dyn Fn(&Record) -> bool + Send + Sync)>,
+    ) -> Result<Vec<Arc<Record>>, GraphError> {
+        let limit = limit.unwrap_or(usize::MAX);
+        let mut found = Vec::new();
+        let chunks: Vec<(&Piece, u32)> = self
+            .pieces
+            .iter()
+            .flat_map(|p| p.chunks().into_iter().map(move |c| (p, c)))
+            .collect();
+        for batch in chunks.chunks(SCAN_BATCH) {
+            if found.len() >= limit {
+                break;
+            }
+            let wanted: Vec<Vec<u8>> = batch.iter().map(|(p, c)| p.chunk_key(*c)).collect();
+            let read = self.read_chunks(&wanted)?;
+            let mut slugs = Vec::new();
+            for ((piece, _), key) in batch.iter().zip(&wanted) {
+                let items = &read[key];
+                let ordered: Box<dyn Iterator<Item = &Item>> = if piece.reversed {
+                    Box::new(items.iter().rev())
+                } else {
+                    Box::new(items.iter())
+                };
+                slugs.extend(
+                    ordered
+                        .filter(|(kind, _)| self.kinds.as_ref().is_none_or(|ks| ks.contains(kind)))
+                        .map(|(_, slug)| slug.clone()),
+                );
+            }
+            let records = match keep {
+                // Without a record filter, only the records returned are read.
+                None => {
+                    slugs.truncate(limit - found.len());
+                    self.records(slugs)?
+                }
+                Some(keep) => self
+                    .records(slugs)?
+                    .into_iter()
+                    .filter(|r| keep(r))
+                    .collect(),
+            };
+            found.extend(records.into_iter().take(limit - found.len()));
+        }
+        Ok(found)
+    }
+
+    /// The number of records in the list that `keep` accepts: the stored length when there
+    /// is nothing to filter, a scan otherwise.
+    pub fn count(
+        &self,
+        keep: Option<&(dyn Fn(&Record) -> bool + Send + Sync)>,
+    ) -> Result<usize, GraphError> {
+        match (self.len(), keep) {
+            (Some(len), None) => Ok(len),
+            _ => Ok(self.scan(None, keep)?.len()),
+        }
+    }
+
+    /// The decoded chunks of `wanted`, in one round trip.
+    fn read_chunks(&self, wanted: &[Vec<u8>]) -> Result<BTreeMap<Vec<u8>, Vec<Item>>, GraphError> {
+        let values = self.graph.store.get_many(Table::Lists, wanted)?;
+        wanted
+            .iter()
+            .zip(values)
+            .map(|(key, value)| {
+                let items = match value {
+                    Some(bytes) => codec::decode("list chunk", &bytes)?,
+                    None => Vec::new(),
+                };
+                Ok((key.clone(), items))
+            })
+            .collect()
+    }
+
+    fn records(&self, slugs: Vec<String>) -> Result<Vec<Arc<Record>>, GraphError> {
+        self.graph
+            .records_shared(&slugs)?
+            .into_iter()
+            .zip(slugs)
+            .map(|(r, slug)| r.ok_or(GraphError::Dangling(slug)))
+            .collect()
+    }
+}
