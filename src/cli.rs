@@ -107,6 +107,9 @@ pub struct ServeArgs {
     pub limits: Limits,
     #[command(flatten)]
     pub http_limits: HttpLimits,
+    /// Boxed: `Command`'s variants stay of a size.
+    #[command(flatten)]
+    pub metrics: Box<config::MetricsSettings>,
 }
 
 /// Arguments of `wic-gql dump`.
@@ -238,14 +241,23 @@ async fn run_serve(args: ServeArgs, out: &mut impl Write) -> Result<(), CliError
         cors_origins: args.cors_origins,
         limits,
         http_limits,
+        metrics: *args.metrics,
         ..Settings::default()
     };
+    let public_metrics = settings.metrics.on_main_port;
     let application = Application::build(settings).await?;
     let url = config::public_url(application.address());
-    let banner = format!(
+    let mut banner = format!(
         "wic-gql is serving {} on {url}\n  playground  {url}/\n  GraphQL     {url}/graphql\n  health      {url}/health\n",
         application.db_path().display()
     );
+    match application.metrics_address() {
+        Some(address) => {
+            banner += &format!("  metrics     {}/metrics\n", config::public_url(address))
+        }
+        None if public_metrics => banner += &format!("  metrics     {url}/metrics\n"),
+        None => {}
+    }
     // The server is up: a closed stdout (a pipe whose reader left) must not stop it.
     if let Err(error) = out.write_all(banner.as_bytes()).and_then(|()| out.flush()) {
         tracing::warn!(%error, "could not print the startup banner");

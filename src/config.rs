@@ -89,6 +89,45 @@ impl Default for HttpLimits {
     }
 }
 
+/// Where `GET /metrics` (Prometheus) is served and where traces go; with no flag, both are
+/// off and cost the request path nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Default, clap::Args)]
+pub struct MetricsSettings {
+    /// Count requests and serve `GET /metrics` on the main port. Dev mode only: in
+    /// production it would show any client the operation names and cache figures, so the
+    /// server refuses to start; use --metrics-address.
+    #[arg(long = "metrics", env = "WIC_GQL_METRICS")]
+    pub on_main_port: bool,
+    /// Count requests and serve `GET /metrics` on this address alone (`host:port`, port 0
+    /// picks a free one), e.g. an internal interface for Prometheus; any mode.
+    #[arg(
+        long = "metrics-address",
+        env = "WIC_GQL_METRICS_ADDRESS",
+        value_name = "HOST:PORT"
+    )]
+    pub address: Option<String>,
+    /// Send one OpenTelemetry span per `/graphql` request, named after its operation, to
+    /// this OTLP/HTTP collector (`http://host:4318`; JSON to `/v1/traces`).
+    #[arg(
+        long = "otlp-endpoint",
+        env = "WIC_GQL_OTLP_ENDPOINT",
+        value_name = "URL"
+    )]
+    pub otlp_endpoint: Option<String>,
+}
+
+impl MetricsSettings {
+    /// Whether requests are counted.
+    pub fn enabled(&self) -> bool {
+        self.on_main_port || self.address.is_some()
+    }
+
+    /// Whether requests are counted or traced: whether they are measured at all.
+    pub fn observed(&self) -> bool {
+        self.enabled() || self.otlp_endpoint.is_some()
+    }
+}
+
 /// Everything `Application::build` needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -113,6 +152,7 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     pub limits: Limits,
     pub http_limits: HttpLimits,
+    pub metrics: MetricsSettings,
 }
 
 impl Default for Settings {
@@ -131,6 +171,7 @@ impl Default for Settings {
             cors_origins: Vec::new(),
             limits: Limits::default(),
             http_limits: HttpLimits::default(),
+            metrics: MetricsSettings::default(),
         }
     }
 }
@@ -153,13 +194,14 @@ impl Settings {
     /// One line stating the mode and every limit, for the startup log.
     pub fn describe(&self) -> String {
         format!(
-            "mode={} playground={} introspection={} cors_origins={:?} {:?} {:?}",
+            "mode={} playground={} introspection={} cors_origins={:?} {:?} {:?} {:?}",
             self.mode,
             self.playground_enabled(),
             self.schema_options().introspection,
             self.cors_origins,
             self.limits,
             self.http_limits,
+            self.metrics,
         )
     }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use actix_cors::Cors;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::http::header;
-use actix_web::middleware::{from_fn, DefaultHeaders};
+use actix_web::middleware::{from_fn, Condition, DefaultHeaders};
 use actix_web::{web, App, HttpServer};
 
 use crate::config::Settings;
@@ -40,6 +40,10 @@ pub enum StartupError {
     Manifest(#[from] ManifestError),
     #[error("a blocking task failed: {0}")]
     Join(#[from] tokio::task::JoinError),
+    #[error("--otlp-endpoint: {0}")]
+    OtlpEndpoint(String),
+    #[error("--metrics would serve /metrics to every client in production mode; serve it on an internal address with --metrics-address")]
+    PublicMetrics,
 }
 
 /// A bound, ready-to-run server.
@@ -50,12 +54,17 @@ pub struct Application {
     db: PathBuf,
     connections: Arc<http::Connections>,
     shutdown_timeout: std::time::Duration,
+    /// The `/metrics` server of `--metrics-address`, and its address.
+    metrics: Option<(Server, SocketAddr)>,
 }
 
 impl Application {
     /// Opens the database at `settings.db` (seeding it from the embedded data if it is empty)
     /// and binds the listener.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        if settings.metrics.on_main_port && settings.mode == crate::config::Mode::Production {
+            return Err(StartupError::PublicMetrics);
+        }
         let db = settings.db.clone();
         let graph = tokio::task::spawn_blocking(move || open_graph(&db)).await??;
         let listener = listen(&settings.bind_address()).map_err(|source| StartupError::Bind {
@@ -63,15 +72,27 @@ impl Application {
             source,
         })?;
         let address = listener.local_addr().map_err(StartupError::Serve)?;
-        let state = web::Data::new(AppState::new(graph.clone(), &settings)?);
+        let mut state = AppState::new(graph.clone(), &settings)?;
+        if let Some(endpoint) = &settings.metrics.otlp_endpoint {
+            state.tracer = Some(http::Tracer::start(endpoint).map_err(StartupError::OtlpEndpoint)?);
+        }
+        let state = web::Data::new(state);
         let connections = state.connections.clone();
         let counted = connections.clone();
         tracing::info!(settings = %settings.describe(), "limits and mode in force");
         let playground = settings.playground_enabled();
         let cors_origins = settings.cors_origins.clone();
+        let observed = settings.metrics.observed();
+        let public_metrics = settings.metrics.on_main_port;
+        let metrics_server = match &settings.metrics.address {
+            Some(address) => Some(bind_metrics(address, state.clone())?),
+            None => None,
+        };
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(http::connections))
+                // Around the connection cap, so it also counts the cap's refusals.
+                .wrap(Condition::new(observed, from_fn(http::track_metrics)))
                 .wrap(cors(&cors_origins))
                 .wrap(from_fn(http::compress))
                 .wrap(security_headers())
@@ -81,6 +102,9 @@ impl Application {
                 .configure(|config| {
                     if playground {
                         http::playground_routes(config);
+                    }
+                    if public_metrics {
+                        http::metrics_routes(config);
                     }
                 })
         })
@@ -108,7 +132,13 @@ impl Application {
             db: settings.db,
             connections,
             shutdown_timeout: std::time::Duration::from_secs(settings.shutdown_timeout_secs),
+            metrics: metrics_server,
         })
+    }
+
+    /// The address of the `/metrics` server of `--metrics-address`, if any.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|(_, address)| *address)
     }
 
     /// The port actually bound (useful when asking for port 0).
@@ -140,6 +170,10 @@ impl Application {
     /// accepting and answers what every open connection has sent (see
     /// `http::Connections::drain`), then flushes the store.
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
+        let metrics = self.metrics.map(|(server, _)| {
+            let handle = server.handle();
+            (tokio::spawn(server), handle)
+        });
         let handle = self.server.handle();
         let connections = self.connections;
         let timeout = self.shutdown_timeout;
@@ -151,12 +185,31 @@ impl Application {
         });
         let served = self.server.await;
         on_signal.abort();
+        if let Some((task, handle)) = metrics {
+            handle.stop(true).await;
+            let _ = task.await;
+        }
         served.map_err(StartupError::Serve)?;
         let graph = self.graph;
         tokio::task::spawn_blocking(move || graph.flush()).await??;
         tracing::info!("stopped; the database is flushed");
         Ok(())
     }
+}
+
+/// Binds `address` and builds the server of `/metrics` alone.
+fn bind_metrics(
+    address: &str,
+    state: web::Data<AppState>,
+) -> Result<(Server, SocketAddr), StartupError> {
+    let bind_error = |source| StartupError::Bind {
+        address: address.to_string(),
+        source,
+    };
+    let listener = listen(address).map_err(bind_error)?;
+    let bound = listener.local_addr().map_err(bind_error)?;
+    let server = http::metrics_server(listener, state).map_err(bind_error)?;
+    Ok((server, bound))
 }
 
 /// The kernel's queue of connections not yet accepted (actix-web's default; std's `bind`

@@ -3,6 +3,7 @@
 //! This layer knows async-graphql and the graph layer, never actix-web or sled.
 
 mod actor;
+mod cache_stats;
 pub mod connection;
 mod document;
 mod error;
@@ -20,6 +21,7 @@ mod trend;
 pub mod types;
 
 pub use actor::Actor;
+pub use cache_stats::{CacheStats, Lookups};
 pub use document::Document;
 pub use error::ApiError;
 pub use event::Event;

@@ -16,6 +16,7 @@ use async_graphql::{EmptyMutation, EmptySubscription, Request, Response, Schema,
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
 
+use super::cache_stats::{CacheStats, Lookups};
 use super::limits;
 use super::prepare::{Prepared, RequestErrors, Validator};
 use super::{QueryRoot, SchemaOptions, WicSchema};
@@ -42,6 +43,8 @@ pub struct Api {
     /// and validating cost more than executing a small query. Bounded by an estimate of
     /// the bytes held, not by a count.
     documents: Arc<Cache<String, Arc<Prepared>, DocumentWeight>>,
+    /// The document cache's hits and misses, counted only when metrics are on.
+    lookups: Option<Arc<Lookups>>,
 }
 
 /// The longest text that is cached, and the budget of the whole cache: its weight is an
@@ -83,7 +86,18 @@ impl Api {
                 DOCUMENT_CACHE_BYTES,
                 DocumentWeight,
             )),
+            lookups: None,
         }
+    }
+
+    /// Counts the document cache's hits and misses from now on (for `/metrics`).
+    pub fn count_cache_lookups(&mut self) {
+        self.lookups = Some(Arc::default());
+    }
+
+    /// The document cache's size and lookups.
+    pub fn document_cache(&self) -> CacheStats {
+        CacheStats::of(&self.documents, self.lookups.as_deref())
     }
 
     /// Runs `request` if it is valid and within the limits; otherwise says why not, with
@@ -132,7 +146,9 @@ impl Api {
     }
 
     fn document(&self, query: &str) -> Result<Arc<Prepared>, RequestErrors> {
-        if let Some(prepared) = self.documents.get(query) {
+        let cached = self.documents.get(query);
+        Lookups::count(self.lookups.as_deref(), cached.is_some());
+        if let Some(prepared) = cached {
             return Ok(prepared);
         }
         let prepared = Arc::new(

@@ -285,6 +285,15 @@ impl Graph {
             .collect()
     }
 
+    /// The number of the generation served, if the store keeps generations (sled does).
+    pub fn generation(&self) -> Result<Option<u64>, GraphError> {
+        self.store
+            .meta(crate::storage::META_CURRENT_GENERATION)?
+            .map(|bytes| keys::parse_generation(&bytes))
+            .transpose()
+            .map_err(Into::into)
+    }
+
     /// The summary written by the last seed.
     pub fn summary(&self) -> Result<Option<SeedSummary>, GraphError> {
         self.store

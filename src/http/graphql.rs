@@ -138,8 +138,21 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), HttpError> {
     }
 }
 
-/// Resolves the document, refuses a mutation over GET, and runs the operation.
+/// Runs the operation, and notes it for `/metrics` when metrics are on.
 async fn execute(state: &AppState, params: &Params, over_get: bool) -> Result<Outcome, HttpError> {
+    let result = resolve_and_run(state, params, over_get).await;
+    if state.observes() {
+        super::metrics::note_operation(params.operation_name.as_deref(), &result);
+    }
+    result
+}
+
+/// Resolves the document, refuses a mutation over GET, and runs the operation.
+async fn resolve_and_run(
+    state: &AppState,
+    params: &Params,
+    over_get: bool,
+) -> Result<Outcome, HttpError> {
     let query = state.documents.resolve(params)?;
     if over_get {
         if let Some(kind) = non_query_operation(&query, params.operation_name.as_deref()) {

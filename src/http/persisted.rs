@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::error::HttpError;
 use super::params::Params;
+use crate::api::{CacheStats, Lookups};
 
 /// The bytes of automatic persisted queries remembered (hash and text); beyond it the
 /// least used are evicted, so a client can neither grow the server's memory without bound
@@ -41,6 +42,8 @@ pub struct Documents {
     trusted: Option<HashMap<String, Arc<str>>>,
     /// Automatic persisted queries registered by clients.
     automatic: AutomaticQueries,
+    /// Lookups of automatic persisted queries by hash, counted only when metrics are on.
+    lookups: Option<Lookups>,
 }
 
 /// Why a trusted documents manifest could not be loaded.
@@ -62,6 +65,7 @@ impl Documents {
         Documents {
             trusted: None,
             automatic: automatic_queries(),
+            lookups: None,
         }
     }
 
@@ -95,12 +99,23 @@ impl Documents {
         Ok(Documents {
             trusted: Some(trusted),
             automatic: automatic_queries(),
+            lookups: None,
         })
     }
 
     /// The number of trusted documents, when in allow-list mode.
     pub fn trusted_count(&self) -> Option<usize> {
         self.trusted.as_ref().map(HashMap::len)
+    }
+
+    /// Counts the lookups of persisted queries by hash from now on (for `/metrics`).
+    pub fn count_cache_lookups(&mut self) {
+        self.lookups = Some(Lookups::default());
+    }
+
+    /// The persisted-query cache's size and lookups by hash.
+    pub fn cache_stats(&self) -> CacheStats {
+        CacheStats::of(&self.automatic, self.lookups.as_ref())
     }
 
     /// The document `params` asks to run.
@@ -129,10 +144,11 @@ impl Documents {
                 Ok(query)
             }
             (Some(query), None) => Ok(Arc::from(query.as_str())),
-            (None, Some(hash)) => self
-                .automatic
-                .get(&hash)
-                .ok_or(HttpError::PersistedQueryNotFound),
+            (None, Some(hash)) => {
+                let query = self.automatic.get(&hash);
+                Lookups::count(self.lookups.as_ref(), query.is_some());
+                query.ok_or(HttpError::PersistedQueryNotFound)
+            }
             (None, None) => Err(missing_query()),
         }
     }

@@ -17,24 +17,29 @@ pub fn routes(config: &mut web::ServiceConfig) {
 
 /// A file the page loads.
 struct Asset {
-    /// Its name in `playground/node_modules`, and in the page's `/playground/assets/` URLs.
+    /// Its name in `playground/vendor/`, and in the page's `/playground/assets/` URLs.
     file: &'static str,
     content_type: &'static str,
     bytes: &'static [u8],
 }
 
-/// Embeds a file that `build.rs` copied to `OUT_DIR` from `playground/node_modules`.
+/// Embeds a file of `playground/vendor/`.
 macro_rules! asset {
     ($file:literal, $content_type:literal) => {
         Asset {
             file: $file,
             content_type: $content_type,
-            bytes: include_bytes!(concat!(env!("OUT_DIR"), "/", $file)),
+            bytes: include_bytes!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/playground/vendor/",
+                $file
+            )),
         }
     };
 }
 
-/// React 18 and GraphiQL 3, as pinned by `playground/package-lock.json`.
+/// React 18 and GraphiQL 3, as pinned by `playground/package-lock.json` and committed in
+/// `playground/vendor/` by `playground/refresh.sh`.
 static ASSETS: [Asset; 4] = [
     asset!("react.production.min.js", "text/javascript; charset=utf-8"),
     asset!(
@@ -154,6 +159,60 @@ mod tests {
             );
         }
         assert_eq!(TEMPLATE.matches("<script>").count(), 1, "one inline script");
+    }
+
+    /// `playground/vendor/SHA256SUMS` lists every vendored file, and each file on disk and
+    /// each embedded asset has the checksum it lists: a hand edit or a partial refresh fails.
+    #[test]
+    fn the_vendored_files_match_their_checksum_manifest() {
+        let vendor = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("playground/vendor");
+        let manifest = std::fs::read_to_string(vendor.join("SHA256SUMS")).expect("SHA256SUMS");
+        let listed: std::collections::BTreeMap<&str, &str> = manifest
+            .lines()
+            .map(|line| {
+                let (sum, file) = line.split_once("  ").expect("`<sha256>  <file>` lines");
+                (file, sum)
+            })
+            .collect();
+        let mut on_disk = Vec::new();
+        let mut dirs = vec![vendor.clone()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("vendor is readable") {
+                let path = entry.expect("an entry").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.file_name() != Some("SHA256SUMS".as_ref()) {
+                    let name = path.strip_prefix(&vendor).expect("under vendor");
+                    on_disk.push(name.to_str().expect("a UTF-8 name").to_string());
+                }
+            }
+        }
+        on_disk.sort();
+        assert_eq!(
+            on_disk,
+            listed.keys().copied().collect::<Vec<_>>(),
+            "the files of playground/vendor/ and those SHA256SUMS lists"
+        );
+        for (file, sum) in &listed {
+            let bytes = std::fs::read(vendor.join(file)).expect("a listed file");
+            assert_eq!(
+                crate::hex::encode(&Sha256::digest(bytes)),
+                *sum,
+                "the checksum of {file}"
+            );
+        }
+        for asset in &ASSETS {
+            assert_eq!(
+                crate::hex::encode(&Sha256::digest(asset.bytes)),
+                listed[asset.file],
+                "the embedded {}",
+                asset.file
+            );
+        }
+        assert!(
+            listed.contains_key("licenses/graphiql.txt")
+                && listed.contains_key("licenses/react.txt")
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub use error::StorageError;
 pub use memory::MemoryStore;
 pub use sled_store::SledStore;
 pub use tables::Table;
+pub(crate) use tables::META_CURRENT_GENERATION;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -33,7 +33,7 @@ fn content_type(response: &Response) -> &str {
     response.headers()[CONTENT_TYPE].to_str().unwrap()
 }
 
-fn sha256_hex(text: &str) -> String {
+pub fn sha256_hex(text: &str) -> String {
     Sha256::digest(text.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
