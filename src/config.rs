@@ -62,6 +62,10 @@ pub struct HttpLimits {
     /// end of its headers (BODY_TIMEOUT, status 408).
     #[arg(long, env = "WIC_GQL_BODY_TIMEOUT_MS", default_value_t = HttpLimits::default().body_timeout_ms)]
     pub body_timeout_ms: u64,
+    /// Bytes of automatic persisted queries remembered (hash and text); past it the least
+    /// used are evicted.
+    #[arg(long, env = "WIC_GQL_APQ_CACHE_BYTES", default_value_t = HttpLimits::default().apq_cache_bytes)]
+    pub apq_cache_bytes: u64,
     /// Most operations in a batched POST (a JSON array); 0 turns batching off
     /// (BATCHING_NOT_ALLOWED).
     #[arg(long, env = "WIC_GQL_MAX_BATCH", default_value_t = HttpLimits::default().max_batch)]
@@ -76,6 +80,11 @@ fn at_least_one(text: &str) -> Result<usize, String> {
     }
 }
 
+impl HttpLimits {
+    /// The default `apq_cache_bytes`: 16 MiB.
+    pub const DEFAULT_APQ_CACHE_BYTES: u64 = 16 * 1024 * 1024;
+}
+
 impl Default for HttpLimits {
     fn default() -> Self {
         HttpLimits {
@@ -83,6 +92,7 @@ impl Default for HttpLimits {
             timeout_ms: 10_000,
             max_concurrent: 256,
             max_connections: 1024,
+            apq_cache_bytes: Self::DEFAULT_APQ_CACHE_BYTES,
             max_batch: 0,
             body_timeout_ms: 5_000,
         }

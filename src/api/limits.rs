@@ -46,6 +46,10 @@ pub struct Limits {
     /// (FIELD_LIMIT).
     #[arg(long, env = "WIC_GQL_MAX_FIELDS", default_value_t = Limits::default().max_fields)]
     pub max_fields: usize,
+    /// Bytes of parsed and validated documents remembered (an estimate of their syntax
+    /// trees); past it the least used are evicted.
+    #[arg(long, env = "WIC_GQL_DOCUMENT_CACHE_BYTES", default_value_t = Limits::default().document_cache_bytes)]
+    pub document_cache_bytes: u64,
 }
 
 impl Default for Limits {
@@ -59,6 +63,7 @@ impl Default for Limits {
             max_directives: 50,
             max_tokens: 10_000,
             max_fields: 2_000,
+            document_cache_bytes: 32 * 1024 * 1024,
         }
     }
 }

@@ -47,10 +47,10 @@ pub struct Api {
     lookups: Option<Arc<Lookups>>,
 }
 
-/// The longest text that is cached, and the budget of the whole cache: its weight is an
-/// estimate of the bytes a document holds (text and both syntax trees).
+/// The longest text that is cached. A document's weight in the cache (whose budget is
+/// `Limits::document_cache_bytes`) is an estimate of the bytes it holds (text and both
+/// syntax trees).
 const LONGEST_CACHED_DOCUMENT: usize = 16 * 1024;
-const DOCUMENT_CACHE_BYTES: u64 = 32 * 1024 * 1024;
 /// Syntax trees are larger than their text; measured at about 20 bytes of tree per byte
 /// of text on the benchmark's queries.
 const TREE_BYTES_PER_TEXT_BYTE: u64 = 24;
@@ -76,16 +76,13 @@ impl Api {
             options.suggestions,
             &super::types::SCALARS,
         ));
-        let estimated = (DOCUMENT_CACHE_BYTES / (1024 * TREE_BYTES_PER_TEXT_BYTE)) as usize;
+        let budget = options.limits.document_cache_bytes;
+        let estimated = (budget / (1024 * TREE_BYTES_PER_TEXT_BYTE)).max(1) as usize;
         Api {
             schema,
             validator,
             options: *options,
-            documents: Arc::new(Cache::with_weighter(
-                estimated,
-                DOCUMENT_CACHE_BYTES,
-                DocumentWeight,
-            )),
+            documents: Arc::new(Cache::with_weighter(estimated, budget, DocumentWeight)),
             lookups: None,
         }
     }

@@ -4,7 +4,13 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use super::AppState;
+use crate::api::CacheStats;
 use crate::storage::codec::FORMAT_VERSION;
+
+/// What `/health` says of a cache: its entries, the bytes they weigh, and its budget.
+fn cache(stats: CacheStats) -> serde_json::Value {
+    json!({ "entries": stats.entries, "bytes": stats.bytes, "budgetBytes": stats.capacity_bytes })
+}
 
 /// `GET /health`: whether the database answers, what it holds, and which schema is served.
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
@@ -29,6 +35,10 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
                 "edges": edges,
                 "schemaHash": state.schema_hash,
                 "dataHash": data_hash,
+                "caches": {
+                    "documents": cache(state.api.document_cache()),
+                    "persistedQueries": cache(state.documents.cache_stats()),
+                },
                 "version": env!("CARGO_PKG_VERSION"),
             }))
         }

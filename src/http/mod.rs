@@ -62,8 +62,8 @@ impl AppState {
     /// documents manifest.
     pub fn new(graph: Graph, settings: &Settings) -> Result<Self, ManifestError> {
         let mut documents = match &settings.trusted_documents {
-            Some(manifest) => Documents::trusted(manifest)?,
-            None => Documents::open(),
+            Some(manifest) => Documents::trusted(manifest, settings.http_limits.apq_cache_bytes)?,
+            None => Documents::open(settings.http_limits.apq_cache_bytes),
         };
         if let Some(count) = documents.trusted_count() {
             tracing::info!(count, "allow-list mode: only trusted documents run");

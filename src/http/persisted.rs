@@ -13,12 +13,6 @@ use super::error::HttpError;
 use super::params::Params;
 use crate::api::{CacheStats, Lookups};
 
-/// The bytes of automatic persisted queries remembered (hash and text); beyond it the
-/// least used are evicted, so a client can neither grow the server's memory without bound
-/// nor, by filling the store, stop others from registering. An evicted query is asked for
-/// again (`PERSISTED_QUERY_NOT_FOUND`), as the protocol expects.
-const APQ_BYTES: u64 = 16 * 1024 * 1024;
-
 /// An entry's weight: its hash and its text, in bytes.
 #[derive(Clone)]
 struct QueryBytes;
@@ -31,9 +25,13 @@ impl quick_cache::Weighter<String, Arc<str>> for QueryBytes {
 
 type AutomaticQueries = quick_cache::sync::Cache<String, Arc<str>, QueryBytes>;
 
-fn automatic_queries() -> AutomaticQueries {
+/// Automatic persisted queries within `budget` bytes (`--apq-cache-bytes`); beyond it the
+/// least used are evicted, so a client can neither grow the server's memory without bound
+/// nor, by filling the store, stop others from registering. An evicted query is asked for
+/// again (`PERSISTED_QUERY_NOT_FOUND`), as the protocol expects.
+fn automatic_queries(budget: u64) -> AutomaticQueries {
     // quick_cache sizes its tables from the estimated count: one query of a kilobyte each.
-    AutomaticQueries::with_weighter((APQ_BYTES / 1024) as usize, APQ_BYTES, QueryBytes)
+    AutomaticQueries::with_weighter((budget / 1024).max(1) as usize, budget, QueryBytes)
 }
 
 /// Documents known by their SHA-256.
@@ -61,16 +59,16 @@ pub enum ManifestError {
 
 impl Documents {
     /// Open mode: any query runs, and clients may persist queries by hash.
-    pub fn open() -> Self {
+    pub fn open(apq_budget: u64) -> Self {
         Documents {
             trusted: None,
-            automatic: automatic_queries(),
+            automatic: automatic_queries(apq_budget),
             lookups: None,
         }
     }
 
     /// Allow-list mode: only the documents of `manifest` (`{ "<sha256>": "<document>" }`) run.
-    pub fn trusted(manifest: &Path) -> Result<Self, ManifestError> {
+    pub fn trusted(manifest: &Path, apq_budget: u64) -> Result<Self, ManifestError> {
         let path = manifest.display().to_string();
         let invalid = |message: String| ManifestError::Invalid {
             path: path.clone(),
@@ -98,7 +96,7 @@ impl Documents {
         }
         Ok(Documents {
             trusted: Some(trusted),
-            automatic: automatic_queries(),
+            automatic: automatic_queries(apq_budget),
             lookups: None,
         })
     }
@@ -187,6 +185,7 @@ pub fn sha256_hex(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    const APQ_BYTES: u64 = crate::config::HttpLimits::DEFAULT_APQ_CACHE_BYTES;
     use serde_json::json;
 
     use super::*;
@@ -206,7 +205,7 @@ mod tests {
 
     #[test]
     fn automatic_persisted_queries_register_then_run_by_hash() {
-        let documents = Documents::open();
+        let documents = Documents::open(APQ_BYTES);
         let query = "{ __typename }";
         let hash = sha256_hex(query);
         assert_eq!(
@@ -238,7 +237,7 @@ mod tests {
     /// the store neither grows without bound nor stops accepting queries once full.
     #[test]
     fn automatic_persisted_queries_stay_within_their_byte_budget() {
-        let documents = Documents::open();
+        let documents = Documents::open(APQ_BYTES);
         let queries: Vec<String> = (0..400)
             .map(|i| format!("{{ __typename }} # {i} {}", "x".repeat(60 * 1024)))
             .collect();
@@ -275,7 +274,7 @@ mod tests {
             json!({ sha256_hex(trusted): trusted }).to_string(),
         )
         .unwrap();
-        let documents = Documents::trusted(&manifest).unwrap();
+        let documents = Documents::trusted(&manifest, APQ_BYTES).unwrap();
         assert_eq!(
             documents
                 .resolve(&params(Some(trusted), None))
@@ -296,7 +295,10 @@ mod tests {
             Err(HttpError::UntrustedOperation(sha256_hex(other)))
         );
         std::fs::write(&manifest, r#"{"abc": "{ x }"}"#).unwrap();
-        let error = Documents::trusted(&manifest).err().unwrap().to_string();
+        let error = Documents::trusted(&manifest, APQ_BYTES)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(error.ends_with("\"abc\" is not the SHA-256 of its document (expected a JSON object mapping SHA-256 hex hashes to GraphQL documents)"), "{error}");
     }
 }

@@ -266,3 +266,97 @@ fn sigterm_answers_every_request_sent_before_it() {
     assert!(before > CLIENTS, "the load ran ({before} requests)");
     assert_eq!(lost, 0, "requests sent before the signal went unanswered");
 }
+
+/// The server's resident memory, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn flooding_the_caches_keeps_memory_within_their_budgets() {
+    const BUDGET: u64 = 4 * 1024 * 1024;
+    const DOCUMENTS: usize = 150;
+    const PERSISTED: usize = 1000;
+    let dir = tempfile::tempdir().unwrap();
+    let budget = BUDGET.to_string();
+    let (mut child, url) = crate::helpers::serve_with(
+        &dir.path().join("wic-gql.db"),
+        &[
+            "--document-cache-bytes",
+            &budget,
+            "--apq-cache-bytes",
+            &budget,
+        ],
+    );
+    let client = reqwest::Client::new();
+    // Distinct documents (a comment numbers them) of 1 900 fields each, near the field
+    // limit: each is parsed, validated and cached (two syntax trees of several hundred KB;
+    // `@skip` spares their execution). And distinct persisted queries of 50 KB each.
+    let document = |i: usize| {
+        let fields = "name ".repeat(1_900);
+        format!(
+            "# {i:06}\n{{ __typename event(slug: \"wic-2017\") @skip(if: true) {{ {fields}}} }}"
+        )
+    };
+    let persisted = |i: usize| format!("# {i:06} {}\n{{ __typename }}", "x".repeat(50_000));
+    let post = |body: serde_json::Value| {
+        let client = client.clone();
+        let url = format!("{url}/graphql");
+        async move {
+            let response = client.post(url).json(&body).send().await.unwrap();
+            assert_eq!(response.status(), 200);
+        }
+    };
+    for i in 0..20 {
+        post(serde_json::json!({ "query": document(i) })).await;
+    }
+    let before = rss_kib(child.id());
+    for i in 0..DOCUMENTS {
+        post(serde_json::json!({ "query": document(i) })).await;
+    }
+    for i in 0..PERSISTED {
+        let query = persisted(i);
+        let hash = wic_gql::hex::encode(&<sha2::Sha256 as sha2::Digest>::digest(query.as_bytes()));
+        post(serde_json::json!({
+            "query": query,
+            "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash } },
+        }))
+        .await;
+    }
+    let after = rss_kib(child.id());
+    let health: serde_json::Value = client
+        .get(format!("{url}/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    eprintln!(
+        "RSS {before} KiB → {after} KiB after {DOCUMENTS} distinct documents and \
+         {PERSISTED} persisted queries; caches: {}",
+        health["caches"]
+    );
+    for cache in ["documents", "persistedQueries"] {
+        let figures = &health["caches"][cache];
+        assert_eq!(figures["budgetBytes"], BUDGET, "{cache}: {figures}");
+        assert!(
+            figures["bytes"].as_u64().unwrap() <= BUDGET,
+            "{cache}: {figures}"
+        );
+        assert!(
+            figures["entries"].as_u64().unwrap() > 0,
+            "{cache}: {figures}"
+        );
+    }
+    // Within both budgets and a fixed margin (allocator slack, buffers).
+    let margin = 48 * 1024;
+    assert!(
+        after <= before + 2 * BUDGET / 1024 + margin,
+        "RSS grew from {before} to {after} KiB"
+    );
+}
