@@ -27,7 +27,7 @@ pub enum Command {
     /// Validate the seed files and replace the database with them (atomically).
     Seed(SeedArgs),
     /// Serve the GraphQL API and the playground (seeding an empty database first).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print the GraphQL schema (SDL): what `schema.graphql` holds.
     Schema,
     /// Print every stored entry, one per line, in key order (to compare databases).
@@ -139,7 +139,7 @@ pub enum CliError {
 pub async fn run(command: Command, out: &mut impl Write) -> Result<(), CliError> {
     match command {
         Command::Seed(args) => run_seed(args, out),
-        Command::Serve(args) => run_serve(args, out).await,
+        Command::Serve(args) => run_serve(*args, out).await,
         Command::Schema => Ok(out.write_all(crate::api::sdl().as_bytes())?),
         Command::Dump(args) => run_dump(&args.db, out),
         Command::Export(args) => run_export(&args.db, out),
