@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::api::Limits;
 use crate::config::{self, HttpLimits, Mode, Settings};
 use crate::graph::{Direction, Graph, GraphError, Record, RecordKind};
-use crate::seed::{self, Problem, SeedError, SeedFiles, SeedReport, Warnings};
+use crate::seed::{self, Problem, SeedError, SeedReport, Warnings};
 use crate::startup::{Application, StartupError};
 use crate::storage::{SledStore, StorageError};
 
@@ -35,6 +35,9 @@ pub enum Command {
     /// Read every stored entry and check it against the checksum the seed recorded (exit
     /// code 3 when the database is damaged).
     Verify(DumpArgs),
+    /// Ask the server holding the database to load its seed files (`serve --reload-from`)
+    /// as a new generation, without a gap in service (it sends the server SIGHUP).
+    Reload(DumpArgs),
     /// Print the whole graph as JSON, `{"records": [...], "edges": [...]}` (for other
     /// tools, such as the benchmark's contestants).
     Export(DumpArgs),
@@ -96,6 +99,10 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub cors_origins: Vec<String>,
+    /// Where a reload (SIGHUP, or `wic-gql reload`) reads the seed files (default: `./seed`
+    /// if present, else the data compiled into the binary).
+    #[arg(long, env = "WIC_GQL_RELOAD_FROM", value_name = "DIR")]
+    pub reload_from: Option<PathBuf>,
     /// `Cache-Control` of successful GET responses.
     #[arg(long, env = "WIC_GQL_CACHE_CONTROL", default_value = config::DEFAULT_CACHE_CONTROL)]
     pub cache_control: String,
@@ -131,6 +138,10 @@ pub enum CliError {
     Graph(#[from] GraphError),
     #[error(transparent)]
     Startup(#[from] StartupError),
+    #[error("no server holds {0} (no {1} in it): start one with `wic-gql serve`")]
+    NoServer(String, &'static str),
+    #[error("cannot signal the server (pid {0}): {1}")]
+    Signal(String, String),
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -144,6 +155,7 @@ pub async fn run(command: Command, out: &mut impl Write) -> Result<(), CliError>
         Command::Dump(args) => run_dump(&args.db, out),
         Command::Export(args) => run_export(&args.db, out),
         Command::Verify(args) => run_verify(&args.db, out),
+        Command::Reload(args) => run_reload(&args.db, out),
     }
 }
 
@@ -162,13 +174,7 @@ impl CliError {
 }
 
 fn run_seed(args: SeedArgs, out: &mut impl Write) -> Result<(), CliError> {
-    let (files, origin) = match &args.from {
-        Some(dir) => (SeedFiles::read_dir(dir)?, format!("{}", dir.display())),
-        None if Path::new("seed").is_dir() => {
-            (SeedFiles::read_dir(Path::new("seed"))?, "seed".to_string())
-        }
-        None => (SeedFiles::embedded(), "the embedded seed data".to_string()),
-    };
+    let (files, origin) = seed::files_from(args.from.as_deref())?;
     let warnings = if args.strict {
         Warnings::Deny
     } else {
@@ -239,6 +245,7 @@ async fn run_serve(args: ServeArgs, out: &mut impl Write) -> Result<(), CliError
         playground: args.playground,
         introspection: args.introspection,
         cors_origins: args.cors_origins,
+        reload_from: args.reload_from,
         limits,
         http_limits,
         metrics: *args.metrics,
@@ -298,6 +305,29 @@ fn run_verify(db: &Path, out: &mut impl Write) -> Result<(), CliError> {
         "{} is intact: {entries} entries, data hash {hash} ({} ms)",
         db.display(),
         started.elapsed().as_millis()
+    )?;
+    Ok(())
+}
+
+fn run_reload(db: &Path, out: &mut impl Write) -> Result<(), CliError> {
+    let pid_file = db.join(crate::startup::PID_FILE);
+    let pid = std::fs::read_to_string(&pid_file)
+        .map(|text| text.trim().to_string())
+        .map_err(|_| CliError::NoServer(db.display().to_string(), crate::startup::PID_FILE))?;
+    let status = std::process::Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .map_err(|e| CliError::Signal(pid.clone(), e.to_string()))?;
+    if !status.success() {
+        return Err(CliError::Signal(
+            pid,
+            format!("kill exited with {status}; is it still running?"),
+        ));
+    }
+    writeln!(
+        out,
+        "asked the server (pid {pid}) to reload {}; its log says how it went, and /health shows the data hash it serves",
+        db.display()
     )?;
     Ok(())
 }

@@ -160,6 +160,9 @@ pub struct Settings {
     pub introspection: Option<bool>,
     /// Origins allowed to call the API from a browser (CORS); none by default.
     pub cors_origins: Vec<String>,
+    /// Where a reload (SIGHUP, `wic-gql reload`) reads the seed files; `None`: `./seed` if
+    /// present, else the data compiled into the binary.
+    pub reload_from: Option<PathBuf>,
     pub limits: Limits,
     pub http_limits: HttpLimits,
     pub metrics: MetricsSettings,
@@ -179,6 +182,7 @@ impl Default for Settings {
             playground: None,
             introspection: None,
             cors_origins: Vec::new(),
+            reload_from: None,
             limits: Limits::default(),
             http_limits: HttpLimits::default(),
             metrics: MetricsSettings::default(),

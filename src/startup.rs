@@ -54,6 +54,10 @@ pub struct Application {
     db: PathBuf,
     connections: Arc<http::Connections>,
     shutdown_timeout: std::time::Duration,
+    /// What handlers share: a reload swaps its served generation.
+    state: web::Data<AppState>,
+    /// Where a reload reads the seed files (`None`: `./seed` if present, else embedded).
+    reload_from: Option<PathBuf>,
     /// The `/metrics` server of `--metrics-address`, and its address.
     metrics: Option<(Server, SocketAddr)>,
 }
@@ -77,6 +81,7 @@ impl Application {
             state.tracer = Some(http::Tracer::start(endpoint).map_err(StartupError::OtlpEndpoint)?);
         }
         let state = web::Data::new(state);
+        let shared = state.clone();
         let connections = state.connections.clone();
         let counted = connections.clone();
         tracing::info!(settings = %settings.describe(), "limits and mode in force");
@@ -133,6 +138,8 @@ impl Application {
             connections,
             shutdown_timeout: std::time::Duration::from_secs(settings.shutdown_timeout_secs),
             metrics: metrics_server,
+            state: shared,
+            reload_from: settings.reload_from,
         })
     }
 
@@ -183,8 +190,14 @@ impl Application {
             connections.drain(&handle, timeout).await;
             handle.stop(true).await;
         });
+        let pid_file = write_pid_file(&self.db);
+        let on_hangup = tokio::spawn(reload_on_hangup(self.state.clone(), self.reload_from));
         let served = self.server.await;
         on_signal.abort();
+        on_hangup.abort();
+        if let Some(pid_file) = pid_file {
+            let _ = std::fs::remove_file(pid_file);
+        }
         if let Some((task, handle)) = metrics {
             handle.stop(true).await;
             let _ = task.await;
@@ -228,6 +241,56 @@ fn listen(address: &str) -> std::io::Result<TcpListener> {
     socket.bind(&address.into())?;
     socket.listen(BACKLOG)?;
     Ok(socket.into())
+}
+
+/// The file in the database directory that names the serving process, for `wic-gql reload`.
+pub const PID_FILE: &str = "wic-gql.pid";
+
+/// Writes this process's id into the database directory; `None` if it cannot.
+fn write_pid_file(db: &std::path::Path) -> Option<PathBuf> {
+    let path = db.join(PID_FILE);
+    match std::fs::write(&path, std::process::id().to_string()) {
+        Ok(()) => Some(path),
+        Err(error) => {
+            tracing::warn!(%error, path = %path.display(), "cannot write the pid file; `wic-gql reload` will not find this server");
+            None
+        }
+    }
+}
+
+/// On every SIGHUP: reads the seed files, and serves them as a new generation if they are
+/// valid; otherwise logs every problem (file:line) and keeps serving what it served.
+async fn reload_on_hangup(state: web::Data<AppState>, from: Option<PathBuf>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP: reloads are off");
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            let (state, from) = (state.clone(), from.clone());
+            let started = std::time::Instant::now();
+            let outcome = tokio::task::spawn_blocking(move || {
+                let (files, _) = seed::files_from(from.as_deref())?;
+                state.reload(&files)
+            })
+            .await;
+            match outcome {
+                Ok(Ok(served)) => tracing::info!(
+                    data_hash = %served.data_hash,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "reloaded: serving the new data"
+                ),
+                Ok(Err(error)) => {
+                    tracing::error!("reload refused, still serving the previous data: {error}")
+                }
+                Err(error) => tracing::error!(%error, "reload failed"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (state, from);
 }
 
 /// Resolves on SIGTERM or SIGINT.

@@ -227,6 +227,12 @@ impl Graph {
         Ok(self.store.checksum()?)
     }
 
+    /// The current generation as a graph of its own, read-only, with a cache of its own:
+    /// later seeds into this graph's store do not change what it answers.
+    pub fn pinned(&self) -> Result<Graph, GraphError> {
+        Ok(Graph::new(self.store.pinned()?))
+    }
+
     /// Reads every stored entry and checks them against the seed's checksum; the
     /// checksum and the number of entries read.
     pub fn verify(&self) -> Result<(String, u64), GraphError> {

@@ -12,7 +12,11 @@ use super::error::HttpError;
 use super::negotiate::{negotiate, ResponseType};
 use super::params::{self, Params};
 use super::persisted::sha256_hex;
-use super::AppState;
+use super::{AppState, Served};
+
+/// The header naming the data an answer was read from: the seed's checksum of the
+/// generation, as `/health` shows it (`dataHash`). Replicas that agree send the same.
+const DATA_HASH: &str = "x-data-hash";
 use crate::api::{self, Outcome};
 use crate::config::HttpLimits;
 
@@ -38,10 +42,12 @@ pub async fn post(
         Ok(operations) => operations,
         Err(error) => return refuse(error),
     };
+    // Every operation of the request reads this one generation, whatever reloads happen.
+    let served = state.served();
     if operations.len() == 1 {
         let params = operations.into_iter().next().expect("one operation");
-        return match execute(&state, &params, false).await {
-            Ok(response) => render(response, response_type, None),
+        return match execute(&state, &served, &params, false).await {
+            Ok(response) => render(response, response_type, None, &served),
             Err(error) => refuse(error),
         };
     }
@@ -49,13 +55,14 @@ pub async fn post(
     // Each answer is serialised once, as a single request's is, and the array joins them.
     let mut results = Vec::with_capacity(operations.len());
     for params in &operations {
-        results.push(match execute(&state, params, false).await {
+        results.push(match execute(&state, &served, params, false).await {
             Ok(outcome) => body_of(&outcome),
             Err(error) => serde_json::json!({ "errors": [{ "message": error.to_string(), "extensions": { "code": error.code() } }] }).to_string(),
         });
     }
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, response_type.content_type()))
+        .insert_header((DATA_HASH, served.data_hash.as_str()))
         .body(format!("[{}]", results.join(",")))
 }
 
@@ -78,11 +85,13 @@ pub async fn get(state: web::Data<AppState>, request: HttpRequest) -> HttpRespon
         Ok(params) => params,
         Err(error) => return refuse(error),
     };
-    match execute(&state, &params, true).await {
+    let served = state.served();
+    match execute(&state, &served, &params, true).await {
         Ok(response) => render(
             response,
             response_type,
             Some((&state.cache_control, request.headers())),
+            &served,
         ),
         Err(error) => refuse(error),
     }
@@ -139,8 +148,13 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), HttpError> {
 }
 
 /// Runs the operation, and notes it for `/metrics` when metrics are on.
-async fn execute(state: &AppState, params: &Params, over_get: bool) -> Result<Outcome, HttpError> {
-    let result = resolve_and_run(state, params, over_get).await;
+async fn execute(
+    state: &AppState,
+    served: &Served,
+    params: &Params,
+    over_get: bool,
+) -> Result<Outcome, HttpError> {
+    let result = resolve_and_run(state, served, params, over_get).await;
     if state.observes() {
         super::metrics::note_operation(params.operation_name.as_deref(), &result);
     }
@@ -150,6 +164,7 @@ async fn execute(state: &AppState, params: &Params, over_get: bool) -> Result<Ou
 /// Resolves the document, refuses a mutation over GET, and runs the operation.
 async fn resolve_and_run(
     state: &AppState,
+    served: &Served,
     params: &Params,
     over_get: bool,
 ) -> Result<Outcome, HttpError> {
@@ -170,7 +185,7 @@ async fn resolve_and_run(
         )))
         .map_err(|e| HttpError::InvalidParameter(format!("`extensions` cannot be read: {e}")))?;
     }
-    let request = api::with_loaders(request, &state.graph);
+    let request = api::with_loaders(request, &served.graph);
     let deadline =
         std::time::Instant::now() + std::time::Duration::from_millis(state.http_limits.timeout_ms);
     let request = api::with_deadline(request, deadline);
@@ -257,7 +272,12 @@ fn body_of(outcome: &Outcome) -> String {
 
 /// The HTTP response for an executed operation. `cache` is given for GET: the
 /// `Cache-Control` to send and the request headers to check `If-None-Match` against.
-fn render(outcome: Outcome, ty: ResponseType, cache: Option<(&str, &HeaderMap)>) -> HttpResponse {
+fn render(
+    outcome: Outcome,
+    ty: ResponseType,
+    cache: Option<(&str, &HeaderMap)>,
+    served: &Served,
+) -> HttpResponse {
     let body = body_of(&outcome);
     let (status, clean) = match &outcome {
         Outcome::Refused(_) if ty == ResponseType::GraphqlResponseJson => {
@@ -267,7 +287,9 @@ fn render(outcome: Outcome, ty: ResponseType, cache: Option<(&str, &HeaderMap)>)
         Outcome::Executed(response) => (StatusCode::OK, response.errors.is_empty()),
     };
     let mut builder = HttpResponse::build(status);
-    builder.insert_header((header::CONTENT_TYPE, ty.content_type()));
+    builder
+        .insert_header((header::CONTENT_TYPE, ty.content_type()))
+        .insert_header((DATA_HASH, served.data_hash.as_str()));
     match cache {
         Some((cache_control, headers)) if clean => {
             let etag = format!("\"{}\"", &sha256_hex(&body)[..32]);

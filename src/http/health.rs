@@ -14,7 +14,7 @@ fn cache(stats: CacheStats) -> serde_json::Value {
 
 /// `GET /health`: whether the database answers, what it holds, and which schema is served.
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
-    let graph = state.graph.clone();
+    let graph = state.served().graph.clone();
     let summary = web::block(move || {
         Ok::<_, crate::graph::GraphError>((graph.summary()?, graph.data_hash()?))
     })

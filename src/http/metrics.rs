@@ -396,7 +396,7 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let Some(metrics) = &state.metrics else {
         return HttpResponse::NotFound().finish();
     };
-    let graph = state.graph.clone();
+    let graph = state.served().graph.clone();
     let read = web::block(move || {
         Ok::<_, crate::graph::GraphError>((graph.generation()?, graph.data_hash()?))
     })

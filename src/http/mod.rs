@@ -25,7 +25,7 @@ pub use persisted::{Documents, ManifestError};
 pub use traces::Tracer;
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, RwLock};
 
 use actix_web::web;
 use tokio::sync::Semaphore;
@@ -33,11 +33,39 @@ use tokio::sync::Semaphore;
 use crate::api;
 use crate::config::{HttpLimits, Settings};
 use crate::graph::Graph;
+use crate::seed::{self, SeedError, SeedFiles};
+
+/// One generation as requests read it: its graph, pinned, and its data hash.
+pub struct Served {
+    pub graph: Graph,
+    /// The seed's checksum of this generation (`X-Data-Hash` on every answer).
+    pub data_hash: String,
+}
+
+impl Served {
+    /// The current generation of `graph`.
+    pub fn pin(graph: &Graph) -> Arc<Served> {
+        let pinned = graph.pinned().unwrap_or_else(|error| {
+            tracing::warn!(%error, "cannot pin the current generation; serving it unpinned");
+            graph.clone()
+        });
+        let data_hash = pinned.data_hash().ok().flatten().unwrap_or_default();
+        Arc::new(Served {
+            graph: pinned,
+            data_hash,
+        })
+    }
+}
 
 /// What every handler shares.
 pub struct AppState {
     pub api: api::Api,
+    /// The store's graph, which a reload seeds into; requests read [`AppState::served`].
     pub graph: Graph,
+    /// The generation requests read, pinned; a reload swaps it whole.
+    served: RwLock<Arc<Served>>,
+    /// One reload at a time.
+    reloading: Mutex<()>,
     /// The database path `/health` shows: `None` in production mode, which does not tell
     /// clients where its files are.
     pub db: Option<PathBuf>,
@@ -76,6 +104,8 @@ impl AppState {
         });
         Ok(AppState {
             api,
+            served: RwLock::new(Served::pin(&graph)),
+            reloading: Mutex::new(()),
             graph,
             db: (settings.mode == crate::config::Mode::Dev).then(|| settings.db.clone()),
             schema_hash: api::schema_hash(),
@@ -87,6 +117,22 @@ impl AppState {
             metrics,
             tracer: None,
         })
+    }
+
+    /// The generation a request reads from start to end, whatever reloads happen meanwhile.
+    pub fn served(&self) -> Arc<Served> {
+        self.served.read().expect("served lock poisoned").clone()
+    }
+
+    /// Validates `files`, writes them as a new generation and serves it; requests already
+    /// running finish on the generation they started on. On invalid files nothing changes.
+    /// Blocking: call it off the async workers.
+    pub fn reload(&self, files: &SeedFiles) -> Result<Arc<Served>, SeedError> {
+        let _one_at_a_time = self.reloading.lock().expect("reload lock poisoned");
+        seed::seed(&self.graph, files)?;
+        let served = Served::pin(&self.graph);
+        *self.served.write().expect("served lock poisoned") = served.clone();
+        Ok(served)
     }
 
     /// Whether requests are measured: for metrics, traces or both.

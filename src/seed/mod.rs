@@ -204,6 +204,18 @@ pub fn summarize(dataset: &Dataset, source_sha256: String) -> SeedSummary {
     }
 }
 
+/// The seed files of `dir`; without one, those of `./seed` if present, else the data
+/// compiled into the binary. With a description of where they came from.
+pub fn files_from(dir: Option<&Path>) -> Result<(SeedFiles, String), SeedError> {
+    Ok(match dir {
+        Some(dir) => (SeedFiles::read_dir(dir)?, dir.display().to_string()),
+        None if Path::new("seed").is_dir() => {
+            (SeedFiles::read_dir(Path::new("seed"))?, "seed".to_string())
+        }
+        None => (SeedFiles::embedded(), "the embedded seed data".to_string()),
+    })
+}
+
 /// Validates `files` and, only if they are sound, replaces the graph with them.
 pub fn seed(graph: &Graph, files: &SeedFiles) -> Result<SeedReport, SeedError> {
     seed_grown(graph, files, 0, Warnings::Allow)

@@ -17,6 +17,7 @@ mod http;
 mod metrics;
 mod nesting;
 mod overload;
+mod reload;
 mod round_trips;
 mod schema_file;
 mod search;

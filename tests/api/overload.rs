@@ -14,14 +14,14 @@ const QUERY: &str =
 
 /// One HTTP response, as read off the wire.
 #[derive(Debug)]
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
 }
 
 impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -30,7 +30,7 @@ impl Answer {
 }
 
 /// Connects to the `http://host:port` of `url`.
-fn connect(url: &str) -> std::io::Result<TcpStream> {
+pub fn connect(url: &str) -> std::io::Result<TcpStream> {
     let stream = TcpStream::connect(url.trim_start_matches("http://"))?;
     stream.set_read_timeout(Some(Duration::from_secs(20)))?;
     Ok(stream)
@@ -38,15 +38,20 @@ fn connect(url: &str) -> std::io::Result<TcpStream> {
 
 /// POSTs [`QUERY`] on `stream`.
 fn send(stream: &mut TcpStream) -> std::io::Result<()> {
+    send_body(stream, QUERY)
+}
+
+/// POSTs the JSON `body` on `stream`.
+pub fn send_body(stream: &mut TcpStream, body: &str) -> std::io::Result<()> {
     let request = format!(
-        "POST /graphql HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{QUERY}",
-        QUERY.len()
+        "POST /graphql HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
     );
     stream.write_all(request.as_bytes())
 }
 
 /// Reads one response (with a `Content-Length`) from `reader`.
-fn receive(reader: &mut BufReader<TcpStream>) -> std::io::Result<Answer> {
+pub fn receive(reader: &mut BufReader<TcpStream>) -> std::io::Result<Answer> {
     let broken =
         |what: &str| std::io::Error::new(std::io::ErrorKind::UnexpectedEof, what.to_string());
     let mut line = String::new();
