@@ -163,9 +163,10 @@ impl Application {
         &self.db
     }
 
-    /// The graph served, for tests that count store round trips.
+    /// The graph requests read now (the generation being served), for tests that count
+    /// store round trips.
     pub fn graph(&self) -> Graph {
-        self.graph.clone()
+        self.state.served().graph.clone()
     }
 
     /// A handle that can stop the server gracefully from elsewhere.

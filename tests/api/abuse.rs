@@ -77,7 +77,16 @@ async fn assert_refused(
 }
 
 async fn assert_still_serving(app: &TestApp, after: &str) {
-    let (status, body) = post_query(app, "{ trends { totalCount } }", json!({})).await;
+    let mut answer = post_query(app, "{ trends { totalCount } }", json!({})).await;
+    // Under a 1 ms limit (the timeout test's server) a busy machine can cut even this
+    // small query: the server still serves if it answers within a few tries.
+    for _ in 0..20 {
+        if answer.1["errors"][0]["extensions"]["code"] != "TIMEOUT" {
+            break;
+        }
+        answer = post_query(app, "{ trends { totalCount } }", json!({})).await;
+    }
+    let (status, body) = answer;
     assert_eq!(
         (status.as_u16(), &body),
         (200, &json!({ "data": { "trends": { "totalCount": 5 } } })),
