@@ -331,30 +331,38 @@ impl SledStore {
     }
 }
 
+/// The read methods of [`Store`], through `self.reads(table)`: one definition for the
+/// store (its current generation) and for a view (its pinned one).
+macro_rules! reads_through_generation {
+    () => {
+        fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+            self.reads(table).get(key)
+        }
+
+        fn get_many(
+            &self,
+            table: Table,
+            keys: &[Vec<u8>],
+        ) -> Result<Vec<Option<Vec<u8>>>, StorageError> {
+            self.reads(table).get_many(keys)
+        }
+
+        fn scan_prefix(&self, table: Table, prefix: &[u8]) -> Result<Vec<Entry>, StorageError> {
+            self.reads(table).scan_prefix(prefix)
+        }
+
+        fn scan_prefixes(
+            &self,
+            table: Table,
+            prefixes: &[Vec<u8>],
+        ) -> Result<Vec<Vec<Entry>>, StorageError> {
+            self.reads(table).scan_prefixes(prefixes)
+        }
+    };
+}
+
 impl Store for SledStore {
-    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
-        self.reads(table).get(key)
-    }
-
-    fn get_many(
-        &self,
-        table: Table,
-        keys: &[Vec<u8>],
-    ) -> Result<Vec<Option<Vec<u8>>>, StorageError> {
-        self.reads(table).get_many(keys)
-    }
-
-    fn scan_prefix(&self, table: Table, prefix: &[u8]) -> Result<Vec<Entry>, StorageError> {
-        self.reads(table).scan_prefix(prefix)
-    }
-
-    fn scan_prefixes(
-        &self,
-        table: Table,
-        prefixes: &[Vec<u8>],
-    ) -> Result<Vec<Vec<Entry>>, StorageError> {
-        self.reads(table).scan_prefixes(prefixes)
-    }
+    reads_through_generation!();
 
     fn replace_all(&self, batch: Batch, meta: Vec<Entry>) -> Result<(), StorageError> {
         let previous = self.current();
@@ -563,29 +571,7 @@ impl SledView {
 }
 
 impl Store for SledView {
-    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
-        self.reads(table).get(key)
-    }
-
-    fn get_many(
-        &self,
-        table: Table,
-        keys: &[Vec<u8>],
-    ) -> Result<Vec<Option<Vec<u8>>>, StorageError> {
-        self.reads(table).get_many(keys)
-    }
-
-    fn scan_prefix(&self, table: Table, prefix: &[u8]) -> Result<Vec<Entry>, StorageError> {
-        self.reads(table).scan_prefix(prefix)
-    }
-
-    fn scan_prefixes(
-        &self,
-        table: Table,
-        prefixes: &[Vec<u8>],
-    ) -> Result<Vec<Vec<Entry>>, StorageError> {
-        self.reads(table).scan_prefixes(prefixes)
-    }
+    reads_through_generation!();
 
     fn replace_all(&self, _: Batch, _: Vec<Entry>) -> Result<(), StorageError> {
         Err(StorageError::ReadOnly)
