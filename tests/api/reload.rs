@@ -15,6 +15,16 @@ const RENAMED: &str = "The Fourth World Internet Conference";
 /// The event's name read twice, through two paths: one generation gives the same twice.
 const QUERY: &str = r#"{"query":"{ event(slug: \"wic-2017\") { name } trend(slug: \"trend-i\") { citations { quote } } again: event(slug: \"wic-2017\") { name } }"}"#;
 
+/// A server process that is killed when the test ends, however it ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Writes `seed/` into `dir`, with the event renamed when `renamed`.
 fn write_seed(dir: &Path, renamed: bool) {
     for entry in std::fs::read_dir(seed_dir()).unwrap() {
@@ -77,7 +87,9 @@ fn ten_reloads_under_load_lose_nothing_and_never_mix_generations() {
     let (db, files) = (dir.path().join("wic-gql.db"), dir.path().join("seed"));
     std::fs::create_dir(&files).unwrap();
     write_seed(&files, false);
-    let (mut child, url) = serve_with(&db, &["--reload-from", files.to_str().unwrap()]);
+    let (child, url) = serve_with(&db, &["--reload-from", files.to_str().unwrap()]);
+    // Killed if an assertion fails first, so that no server outlives the test.
+    let mut child = KillOnDrop(child);
     let original = data_hash(&url);
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -158,11 +170,11 @@ fn ten_reloads_under_load_lose_nothing_and_never_mix_generations() {
     assert_eq!(by_hash.len(), 2, "{by_hash:?}");
 
     let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &child.0.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
-    assert!(wait_with_timeout(&mut child, Duration::from_secs(30)).success());
+    assert!(wait_with_timeout(&mut child.0, Duration::from_secs(30)).success());
     assert!(
         !db.join("wic-gql.pid").exists(),
         "the pid file outlived the server"
