@@ -227,6 +227,15 @@ pub fn serve_with(db: &Path, args: &[&str]) -> (std::process::Child, String) {
     (child, url)
 }
 
+/// Sends `child` SIGTERM (a graceful stop).
+pub fn terminate(child: &std::process::Child) {
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill -TERM {} failed", child.id());
+}
+
 /// Waits for `child` to exit; fails the test after `timeout`.
 pub fn wait_with_timeout(
     child: &mut std::process::Child,

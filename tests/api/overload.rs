@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use crate::helpers::{serve, spawn_app_with, wait_with_timeout};
+use crate::helpers::{serve, spawn_app_with, terminate, wait_with_timeout};
 
 const QUERY: &str =
     r#"{"query":"{ event(slug: \"wic-2017\") { name topics { nodes { name } } } }"}"#;
@@ -250,11 +250,7 @@ fn sigterm_answers_every_request_sent_before_it() {
         .collect();
     std::thread::sleep(Duration::from_millis(1500));
     let signalled = Instant::now();
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    terminate(&child);
     let status = wait_with_timeout(&mut child, Duration::from_secs(30));
     assert!(status.success(), "a drained stop exits 0, got {status}");
     let sent: Vec<Sent> = clients

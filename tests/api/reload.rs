@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::helpers::{seed_dir, serve_with, wait_with_timeout, wic_gql};
+use crate::helpers::{seed_dir, serve_with, terminate, wait_with_timeout, wic_gql};
 use crate::overload::{connect, receive, send_body};
 
 const NAME: &str = "Fourth World Internet Conference";
@@ -169,11 +169,7 @@ fn ten_reloads_under_load_lose_nothing_and_never_mix_generations() {
     );
     assert_eq!(by_hash.len(), 2, "{by_hash:?}");
 
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.0.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    terminate(&child.0);
     assert!(wait_with_timeout(&mut child.0, Duration::from_secs(30)).success());
     assert!(
         !db.join("wic-gql.pid").exists(),

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use crate::helpers::{seed_dir, serve, wait_with_timeout, wic_gql};
+use crate::helpers::{seed_dir, serve, terminate, wait_with_timeout, wic_gql};
 
 /// A temporary folder holding a database seeded from the repository's `seed/`.
 struct SeededDb {
@@ -484,11 +484,7 @@ fn serve_seeds_an_empty_database_answers_and_stops_gracefully_on_sigterm() {
     assert_eq!(health["status"], "ok");
     assert_eq!(health["records"]["trend"], 5);
 
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    terminate(&child);
     let status = wait_with_timeout(&mut child, Duration::from_secs(30));
     assert!(status.success(), "graceful stop exits 0, got {status}");
 
@@ -681,10 +677,7 @@ fn malformed_http_does_not_flood_the_log() {
         let _ = stream.read_to_string(&mut answer);
         assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     }
-    std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    terminate(&child);
     wait_with_timeout(&mut child, Duration::from_secs(30));
     let log = std::fs::read_to_string(&log_path).unwrap();
     assert!(log.contains("INFO"), "the log is on: {log}");
