@@ -37,6 +37,15 @@ pub enum StorageError {
         detail: String,
     },
 
+    /// A file system operation on the database directory failed (seeding into a fresh
+    /// directory and swapping it in).
+    #[error("cannot seed the database at {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
     /// A write to a pinned, read-only view of one generation.
     #[error("a pinned generation is read-only; seed the store it was pinned from")]
     ReadOnly,

@@ -9,12 +9,14 @@ mod error;
 pub mod keys;
 mod memory;
 mod sled_store;
+mod swap;
 mod tables;
 
 pub use checksum::Checksum;
 pub use error::StorageError;
 pub use memory::MemoryStore;
 pub use sled_store::SledStore;
+pub use swap::DirectorySwap;
 pub use tables::Table;
 pub(crate) use tables::META_CURRENT_GENERATION;
 
