@@ -168,12 +168,24 @@ fn request_body(spans: &[Span]) -> String {
     out
 }
 
-/// A random non-zero `u64`: std's randomly keyed hasher over a counter.
+/// A random non-zero `u64` for trace and span ids: xorshift64* per thread, seeded once
+/// from std's randomly keyed hasher. Ids need to be unique, not secret; a fresh
+/// `RandomState` per id cost a request path measurable time (optimizations.md, "Traces").
 fn random() -> u64 {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    hasher.finish().max(1)
+    use std::cell::Cell;
+    thread_local! {
+        static STATE: Cell<u64> = Cell::new(
+            std::collections::hash_map::RandomState::new().build_hasher().finish() | 1,
+        );
+    }
+    STATE.with(|state| {
+        let mut x = state.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        state.set(x);
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D).max(1)
+    })
 }
 
 /// One HTTP/1.1 POST of `body`; an error unless the collector answers 2xx.
