@@ -48,8 +48,11 @@ pub struct SledStore {
     /// Generations replaced by a seed while views pinned them ([`Store::pinned`]).
     retired: std::sync::Mutex<Vec<Arc<Generation>>>,
     round_trips: AtomicU64,
-    /// Declared last, so it drops after `db` and `current`.
-    _release: LockRelease,
+    /// Declared last, so it drops after `db` and `current`; shared with every pinned view,
+    /// whose trees keep sled's files open too, so that the wait runs once the last of them
+    /// is gone (a view outliving the store made the server wait the whole `RELEASE_WAIT` on
+    /// a lock it still held itself).
+    release: Arc<LockRelease>,
 }
 
 /// How long dropping a store waits for sled's background threads to let go of the lock.
@@ -156,9 +159,9 @@ impl SledStore {
             current: RwLock::new(None),
             retired: Default::default(),
             round_trips: AtomicU64::new(0),
-            _release: LockRelease {
+            release: Arc::new(LockRelease {
                 file: path.join("db"),
-            },
+            }),
         };
         if let Some(bytes) = store
             .db
@@ -437,6 +440,7 @@ impl Store for SledStore {
             generation,
             meta,
             round_trips: AtomicU64::new(0),
+            _release: self.release.clone(),
         }))
     }
 
@@ -558,6 +562,8 @@ pub struct SledView {
     /// The metadata as it was when pinned (the seed summary and checksum of this generation).
     meta: BTreeMap<Vec<u8>, Vec<u8>>,
     round_trips: AtomicU64,
+    /// Declared last, so it drops after `generation`'s trees (see [`SledStore`]).
+    _release: Arc<LockRelease>,
 }
 
 impl SledView {
@@ -591,6 +597,7 @@ impl Store for SledView {
             generation: self.generation.clone(),
             meta: self.meta.clone(),
             round_trips: AtomicU64::new(0),
+            _release: self._release.clone(),
         }))
     }
 
