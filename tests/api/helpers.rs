@@ -204,6 +204,26 @@ pub fn npm_ci(dir: &str) -> PathBuf {
     dir
 }
 
+/// A port that was free a moment ago on loopback, for a program that cannot bind port 0
+/// and say which port it got (Prometheus, HAProxy).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// A child process that is killed when the test ends, however it ends, so that no server
+/// outlives a failed assertion.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// `wic-gql serve` on port 0; returns the child and the URL it printed.
 pub fn serve(db: &Path) -> (std::process::Child, String) {
     serve_with(db, &[])

@@ -18,6 +18,7 @@ mod metrics;
 mod nesting;
 mod overload;
 mod reload;
+mod replicas;
 mod round_trips;
 mod schema_file;
 mod search;

@@ -9,7 +9,7 @@ use wic_gql::config::Mode;
 use wic_gql::startup::Application;
 
 use crate::graphql_http::sha256_hex;
-use crate::helpers::{spawn_app_with, TestApp};
+use crate::helpers::{free_port, spawn_app_with, TestApp};
 
 const PROMETHEUS: &str = "/usr/bin/prometheus";
 
@@ -36,10 +36,7 @@ impl Prometheus {
             ),
         )
         .expect("config written");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        let port = free_port();
         let log = if std::env::var_os("TEST_LOG").is_some() {
             Stdio::inherit()
         } else {

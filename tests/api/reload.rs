@@ -7,26 +7,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::helpers::{seed_dir, serve_with, terminate, wait_with_timeout, wic_gql};
+use crate::helpers::{seed_dir, serve_with, terminate, wait_with_timeout, wic_gql, KillOnDrop};
 use crate::overload::{connect, receive, send_body};
 
-const NAME: &str = "Fourth World Internet Conference";
-const RENAMED: &str = "The Fourth World Internet Conference";
+pub const NAME: &str = "Fourth World Internet Conference";
+pub const RENAMED: &str = "The Fourth World Internet Conference";
 /// The event's name read twice, through two paths: one generation gives the same twice.
-const QUERY: &str = r#"{"query":"{ event(slug: \"wic-2017\") { name } trend(slug: \"trend-i\") { citations { quote } } again: event(slug: \"wic-2017\") { name } }"}"#;
-
-/// A server process that is killed when the test ends, however it ends.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+pub const QUERY: &str = r#"{"query":"{ event(slug: \"wic-2017\") { name } trend(slug: \"trend-i\") { citations { quote } } again: event(slug: \"wic-2017\") { name } }"}"#;
 
 /// Writes `seed/` into `dir`, with the event renamed when `renamed`.
-fn write_seed(dir: &Path, renamed: bool) {
+pub fn write_seed(dir: &Path, renamed: bool) {
     for entry in std::fs::read_dir(seed_dir()).unwrap() {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
@@ -39,7 +29,8 @@ fn write_seed(dir: &Path, renamed: bool) {
     }
 }
 
-fn data_hash(url: &str) -> String {
+/// The `dataHash` that `url`'s `/health` reports.
+pub fn data_hash(url: &str) -> String {
     let url = url.to_string();
     let health: serde_json::Value = std::thread::spawn(move || {
         let mut stream = connect(&url).unwrap();
@@ -55,7 +46,8 @@ fn data_hash(url: &str) -> String {
     health["dataHash"].as_str().unwrap().to_string()
 }
 
-fn reload(db: &Path) {
+/// `wic-gql reload --db DB`, which must succeed.
+pub fn reload(db: &Path) {
     let output = wic_gql()
         .arg("reload")
         .arg("--db")
@@ -70,7 +62,7 @@ fn reload(db: &Path) {
 }
 
 /// Waits until the server serves `hash`.
-fn wait_for(url: &str, hash: &str) {
+pub fn wait_for(url: &str, hash: &str) {
     let started = Instant::now();
     while data_hash(url) != hash {
         assert!(
