@@ -29,7 +29,7 @@ pub enum Command {
     /// Serve the GraphQL API and the playground (seeding an empty database first).
     Serve(Box<ServeArgs>),
     /// Print the GraphQL schema (SDL): what `schema.graphql` holds.
-    Schema,
+    Schema(SchemaArgs),
     /// Print every stored entry, one per line, in key order (to compare databases).
     Dump(DumpArgs),
     /// Read every stored entry and check it against the checksum the seed recorded (exit
@@ -110,6 +110,11 @@ pub struct ServeArgs {
     /// (a JSON object of SHA-256 hex hash → document).
     #[arg(long, env = "WIC_GQL_TRUSTED_DOCUMENTS", value_name = "FILE")]
     pub trusted_documents: Option<PathBuf>,
+    /// Serve the schema as an Apollo Federation v2 subgraph: `_service { sdl }`,
+    /// `_entities(representations:)`, and `@key(fields: "id")` and `@key(fields: "slug")`
+    /// on every record type.
+    #[arg(long, env = "WIC_GQL_FEDERATION")]
+    pub federation: bool,
     #[command(flatten)]
     pub limits: Limits,
     #[command(flatten)]
@@ -117,6 +122,15 @@ pub struct ServeArgs {
     /// Boxed: `Command`'s variants stay of a size.
     #[command(flatten)]
     pub metrics: Box<config::MetricsSettings>,
+}
+
+/// Arguments of `wic-gql schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Print the Apollo Federation subgraph SDL instead, as `serve --federation` answers
+    /// `_service { sdl }`: what `tools/federation/wic-gql.graphql` holds.
+    #[arg(long)]
+    pub federation: bool,
 }
 
 /// Arguments of `wic-gql dump`.
@@ -151,7 +165,14 @@ pub async fn run(command: Command, out: &mut impl Write) -> Result<(), CliError>
     match command {
         Command::Seed(args) => run_seed(args, out),
         Command::Serve(args) => run_serve(*args, out).await,
-        Command::Schema => Ok(out.write_all(crate::api::sdl().as_bytes())?),
+        Command::Schema(args) => {
+            let sdl = if args.federation {
+                crate::api::subgraph_sdl()
+            } else {
+                crate::api::sdl()
+            };
+            Ok(out.write_all(sdl.as_bytes())?)
+        }
         Command::Dump(args) => run_dump(&args.db, out),
         Command::Export(args) => run_export(&args.db, out),
         Command::Verify(args) => run_verify(&args.db, out),
@@ -252,6 +273,7 @@ async fn run_serve(args: ServeArgs, out: &mut impl Write) -> Result<(), CliError
         introspection: args.introspection,
         cors_origins: args.cors_origins,
         reload_from: args.reload_from,
+        federation: args.federation,
         limits,
         http_limits,
         metrics: *args.metrics,

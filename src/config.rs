@@ -163,6 +163,8 @@ pub struct Settings {
     /// Where a reload (SIGHUP, `wic-gql reload`) reads the seed files; `None`: `./seed` if
     /// present, else the data compiled into the binary.
     pub reload_from: Option<PathBuf>,
+    /// Serve the schema as an Apollo Federation v2 subgraph (`_service`, `_entities`).
+    pub federation: bool,
     pub limits: Limits,
     pub http_limits: HttpLimits,
     pub metrics: MetricsSettings,
@@ -183,6 +185,7 @@ impl Default for Settings {
             introspection: None,
             cors_origins: Vec::new(),
             reload_from: None,
+            federation: false,
             limits: Limits::default(),
             http_limits: HttpLimits::default(),
             metrics: MetricsSettings::default(),
@@ -202,16 +205,18 @@ impl Settings {
             limits: self.limits,
             introspection: self.introspection.unwrap_or(self.mode == Mode::Dev),
             suggestions: self.mode == Mode::Dev,
+            federation: self.federation,
         }
     }
 
     /// One line stating the mode and every limit, for the startup log.
     pub fn describe(&self) -> String {
         format!(
-            "mode={} playground={} introspection={} cors_origins={:?} {:?} {:?} {:?}",
+            "mode={} playground={} introspection={} federation={} cors_origins={:?} {:?} {:?} {:?}",
             self.mode,
             self.playground_enabled(),
             self.schema_options().introspection,
+            self.federation,
             self.cors_origins,
             self.limits,
             self.http_limits,

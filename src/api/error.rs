@@ -17,6 +17,10 @@ pub enum ApiError {
     /// An argument outside what the field accepts.
     #[error("{0}")]
     BadInput(String),
+    /// A federation representation whose key names no record of its type (the type, the
+    /// key field, and the first characters of its value).
+    #[error("no {0} has the {1} {2:?}")]
+    EntityNotFound(String, &'static str, String),
     /// The store failed; the detail is logged, not shown.
     #[error("internal error while reading the graph")]
     Internal,
@@ -29,6 +33,7 @@ impl ApiError {
             ApiError::InvalidId(_) => "INVALID_ID",
             ApiError::InvalidCursor(_) => "INVALID_CURSOR",
             ApiError::BadInput(_) => "BAD_USER_INPUT",
+            ApiError::EntityNotFound(..) => "ENTITY_NOT_FOUND",
             ApiError::Internal => "INTERNAL_SERVER_ERROR",
         }
     }

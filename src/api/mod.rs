@@ -51,6 +51,9 @@ pub struct SchemaOptions {
     pub introspection: bool,
     /// Whether validation errors suggest field names ("Did you mean ...?").
     pub suggestions: bool,
+    /// Whether the schema is an Apollo Federation v2 subgraph: `_service`, `_entities`
+    /// and the `@key`s of the record types (see [`subgraph_sdl`]).
+    pub federation: bool,
 }
 
 impl Default for SchemaOptions {
@@ -59,6 +62,7 @@ impl Default for SchemaOptions {
             limits: Limits::default(),
             introspection: true,
             suggestions: true,
+            federation: false,
         }
     }
 }
@@ -73,6 +77,20 @@ pub fn build_schema(options: &SchemaOptions) -> WicSchema {
 /// The SDL of the schema: what `schema.graphql` must hold.
 pub fn sdl() -> String {
     sdl_of(&build_schema(&SchemaOptions::default()))
+}
+
+/// The SDL of the schema as a federation subgraph, as `_service { sdl }` answers it: what
+/// `tools/federation/wic-gql.graphql` must hold.
+pub fn subgraph_sdl() -> String {
+    let options = SchemaOptions {
+        federation: true,
+        ..SchemaOptions::default()
+    };
+    build_schema(&options).sdl_with_options(
+        async_graphql::SDLExportOptions::new()
+            .federation()
+            .compose_directive(),
+    )
 }
 
 /// The SDL of `schema`, with `@specifiedBy` on the scalars that have it (as introspection

@@ -1,6 +1,8 @@
 //! The query root: lookups, lists and search. It only delegates.
 
-use async_graphql::{Context, Object, SimpleObject, ID};
+use std::sync::Arc;
+
+use async_graphql::{Context, Object, OutputType, SimpleObject, ID};
 
 use super::connection::{list_connection, load_record, loaders, Conn, FromRecord, Keep, Page};
 use async_graphql::ErrorExtensions;
@@ -63,6 +65,38 @@ async fn lookup<T: FromRecord>(ctx: &Context<'_>, slug: &str) -> ApiResult<Optio
     Ok(load_record(ctx, slug).await?.and_then(T::from_record))
 }
 
+/// The record a global id names: `None` when it names none, or names one as another type.
+async fn record_by_id(ctx: &Context<'_>, id: &str) -> ApiResult<Option<Arc<Record>>> {
+    let (kind, slug) = parse_global_id(id).map_err(to_gql)?;
+    Ok(load_record(ctx, &slug).await?.filter(|r| r.kind() == kind))
+}
+
+/// A federation entity by its global id (`@key(fields: "id")`): what `node(id:)` answers.
+/// One that is not there is an error (`ENTITY_NOT_FOUND`), which `_entities` answers with
+/// `null` at its index.
+async fn entity_by_id<T: FromRecord>(ctx: &Context<'_>, id: &str) -> ApiResult<T> {
+    record_by_id(ctx, id)
+        .await?
+        .and_then(T::from_record)
+        .ok_or_else(|| entity_not_found::<T>("id", id))
+}
+
+/// A federation entity by its slug (`@key(fields: "slug")`): what its lookup answers.
+async fn entity_by_slug<T: FromRecord>(ctx: &Context<'_>, slug: &str) -> ApiResult<T> {
+    lookup::<T>(ctx, slug)
+        .await?
+        .ok_or_else(|| entity_not_found::<T>("slug", slug))
+}
+
+/// `ENTITY_NOT_FOUND`, quoting at most 40 characters of the key's value.
+fn entity_not_found<T: OutputType>(key: &'static str, value: &str) -> async_graphql::Error {
+    let mut shown: String = value.chars().take(40).collect();
+    if shown.len() < value.len() {
+        shown.push('…');
+    }
+    ApiError::EntityNotFound(T::type_name().into_owned(), key, shown).extend()
+}
+
 /// A connection over every record of `kind` that passes `filter` and `keep`.
 async fn list<T: FromRecord>(
     ctx: &Context<'_>,
@@ -85,7 +119,8 @@ async fn list<T: FromRecord>(
 
 /// Writes the query root: the lookups by slug and the lists of one record type, each from
 /// one line of the invocation below (every lookup and every list has the same
-/// arguments), and the other fields written out in full.
+/// arguments), the federation's two entity resolvers of each record type, and the other
+/// fields written out in full.
 macro_rules! query_root {
     (
         $(#[$root_meta:meta])*
@@ -100,6 +135,9 @@ macro_rules! query_root {
                 $filter_desc:literal;
             )*
         }
+        entities {
+            $( $entity:ident: $by_id:ident, $by_slug:ident; )*
+        }
     ) => {
         $(#[$root_meta])*
         #[Object(name = "Query")]
@@ -112,11 +150,7 @@ macro_rules! query_root {
                 ctx: &Context<'_>,
                 #[graphql(desc = "A global id from an `id` field.")] id: ID,
             ) -> ApiResult<Option<Node>> {
-                let (kind, slug) = parse_global_id(&id).map_err(to_gql)?;
-                Ok(load_record(ctx, &slug)
-                    .await?
-                    .filter(|r| r.kind() == kind)
-                    .and_then(Node::from_record))
+                Ok(record_by_id(ctx, &id).await?.and_then(Node::from_record))
             }
 
             /// Records by global id, in the order given; `null` where an id matches nothing.
@@ -307,6 +341,21 @@ macro_rules! query_root {
                     .collect())
             }
 
+            $(
+                /// The federation's entity resolver by global id (`@key(fields: "id")`);
+                /// not a field: `_entities` calls it, under `--federation` only.
+                #[graphql(entity)]
+                async fn $by_id(&self, ctx: &Context<'_>, id: ID) -> ApiResult<$entity> {
+                    entity_by_id(ctx, &id).await
+                }
+
+                /// The federation's entity resolver by slug (`@key(fields: "slug")`).
+                #[graphql(entity)]
+                async fn $by_slug(&self, ctx: &Context<'_>, slug: String) -> ApiResult<$entity> {
+                    entity_by_slug(ctx, &slug).await
+                }
+            )*
+
             /// What the database holds: counts by kind and of relations.
             async fn stats(&self, ctx: &Context<'_>) -> ApiResult<Option<GraphStats>> {
                 let summary = loaders(ctx).graph.summary().map_err(to_gql)?;
@@ -363,5 +412,16 @@ lists {
         "Conditions every topic must meet.";
     /// The figures the source gives.
     statistics -> Statistic of Statistic, "Conditions every statistic must meet.";
+}
+// The Apollo Federation entities (`--federation`): every record type, keyed by its global
+// id and by its slug, resolved as `node(id:)` and the lookups resolve them.
+entities {
+    Event: event_by_id, event_by_slug;
+    Trend: trend_by_id, trend_by_slug;
+    Actor: actor_by_id, actor_by_slug;
+    Place: place_by_id, place_by_slug;
+    Document: document_by_id, document_by_slug;
+    Topic: topic_by_id, topic_by_slug;
+    Statistic: statistic_by_id, statistic_by_slug;
 }
 }

@@ -71,6 +71,10 @@ impl Api {
             .limit_complexity(options.limits.max_complexity)
             .validation_mode(ValidationMode::Fast)
             .finish();
+        // Under federation this SDL holds `_Any`, `_Entity`, `_Service`, `_entities` and
+        // `_service` as plain types and fields: what federation's documents are validated
+        // against (the `@link` and `@key`s are the subgraph SDL's only, and no document
+        // can use them).
         let validator = Arc::new(Validator::new(
             &super::sdl_of(&schema),
             options.suggestions,
@@ -170,6 +174,9 @@ pub(super) fn builder(
     }
     if !options.suggestions {
         builder = builder.disable_suggestions();
+    }
+    if options.federation {
+        builder = builder.enable_federation();
     }
     builder
 }

@@ -231,10 +231,20 @@ pub fn serve(db: &Path) -> (std::process::Child, String) {
 
 /// Like [`serve`], with more arguments.
 pub fn serve_with(db: &Path, args: &[&str]) -> (std::process::Child, String) {
+    serve_with_env(db, args, &[])
+}
+
+/// Like [`serve_with`], with environment variables set.
+pub fn serve_with_env(
+    db: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (std::process::Child, String) {
     let mut child = wic_gql()
         .args(["serve", "--port", "0", "--workers", "1", "--db"])
         .arg(db)
         .args(args)
+        .envs(env.iter().copied())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()

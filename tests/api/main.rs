@@ -10,6 +10,7 @@ mod conformance;
 mod connections;
 mod damage;
 mod editorial_facts;
+mod federation;
 mod graph_facts;
 mod graphql_http;
 mod helpers;

@@ -163,8 +163,9 @@ impl<Query, Mutation, Subscription> SchemaBuilder<Query, Mutation, Subscription>
         self
     }
 
-    /// Enable federation, which is automatically enabled if the Query has least
-    /// one entity definition.
+    /// Enable federation. wic-gql patch: only this enables it; an entity resolver on the
+    /// Query (which 7.2.1 took as enabling it) does not, so one query root serves a
+    /// plain schema and a federated one.
     #[must_use]
     pub fn enable_federation(mut self) -> Self {
         self.registry.enable_federation = true;
@@ -259,8 +260,8 @@ impl<Query, Mutation, Subscription> SchemaBuilder<Query, Mutation, Subscription>
 
     /// Consumes this builder and returns a schema.
     pub fn finish(mut self) -> Schema<Query, Mutation, Subscription> {
-        // federation
-        if self.registry.enable_federation || self.registry.has_entities() {
+        // federation (wic-gql patch: only when asked for)
+        if self.registry.enable_federation {
             self.registry.create_federation_types();
         }
 

@@ -82,6 +82,7 @@ fn bench_layer(c: &mut Criterion) {
         },
         introspection: false,
         suggestions: false,
+        federation: false,
     });
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -100,6 +101,7 @@ fn bench_layer(c: &mut Criterion) {
         },
         introspection: false,
         suggestions: false,
+        federation: false,
     });
     let async_graphql_alone = |query: &str, variables: Variables| {
         let request = async_graphql::Request::new(query).variables(variables);

@@ -1218,7 +1218,13 @@ impl Registry {
                         inaccessible: false,
                         tags: Default::default(),
                         override_from: None,
-                        compute_complexity: None,
+                        // wic-gql patch: each representation costs its selection, as an item of
+                        // a list does, so the cost limit bounds the work of one request.
+                        compute_complexity: Some(|ctx, variables, field, child_complexity| {
+                            let representations: Vec<Any> =
+                                ctx.param_value(variables, field, "representations", None)?;
+                            Ok(representations.len().max(1).saturating_mul(child_complexity))
+                        }),
                         directive_invocations: vec![],
                         requires_scopes: vec![],
                     },

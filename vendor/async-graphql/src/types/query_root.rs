@@ -68,18 +68,33 @@ impl<T: ObjectType> ContainerType for QueryRoot<T> {
             return Ok(None);
         }
 
-        if ctx.schema_env.registry.enable_federation || ctx.schema_env.registry.has_entities() {
+        // wic-gql patch: federation only when enabled (see `SchemaBuilder::enable_federation`).
+        if ctx.schema_env.registry.enable_federation {
             if ctx.item.node.name.node == "_entities" {
                 let (_, representations) = ctx.param_value::<Vec<Any>>("representations", None)?;
-                let res = futures_util::future::try_join_all(representations.iter().map(
-                    |item| async move {
-                        self.inner.find_entity(ctx, &item.0).await?.ok_or_else(|| {
-                            ServerError::new("Entity not found.", Some(ctx.item.pos))
-                        })
+                // wic-gql patch: each representation resolves on its own, with its index in
+                // the path; one that fails or that no entity resolver takes is `null` at its
+                // index with its error (as @apollo/subgraph answers), where 7.2.1 failed the
+                // whole list, and reported its items' errors without their index.
+                let items = futures_util::future::join_all(representations.iter().enumerate().map(
+                    |(idx, item)| async move {
+                        let ctx_idx = ctx.with_index(idx);
+                        let found = match self.inner.find_entity(&ctx_idx, &item.0).await {
+                            Ok(Some(value)) => return value,
+                            Ok(None) => ServerError::new(
+                                format!(
+                                    "Representation {idx} names no entity type of this subgraph or lacks its key fields."
+                                ),
+                                Some(ctx.item.pos),
+                            ),
+                            Err(error) => error,
+                        };
+                        ctx_idx.add_error(ctx_idx.set_error_path(found));
+                        Value::Null
                     },
                 ))
-                .await?;
-                return Ok(Some(Value::List(res)));
+                .await;
+                return Ok(Some(Value::List(items)));
             } else if ctx.item.node.name.node == "_service" {
                 let mut ctx_obj = ctx.with_selection_set(&ctx.item.node.selection_set);
                 ctx_obj.is_for_introspection = true;
