@@ -384,7 +384,7 @@ fn three_replicas_behind_haproxy_lose_no_request_through_a_kill_and_a_reload() {
     assert_eq!(statuses, ["DOWN", "UP", "UP"]);
 
     // HAProxy first: its idle connections would hold each replica's drain for the
-    // keep-alive timeout. Both replicas stop at once: each takes seconds to exit.
+    // keep-alive timeout. Both replicas stop at once.
     drop(haproxy);
     let mut survivors = [reloaded, kept];
     for replica in &survivors {
