@@ -185,6 +185,9 @@ impl Page {
 pub trait FromRecord: OutputType + Sized {
     /// The wrapper for `record`, or `None` if the record is of another kind.
     fn from_record(record: Arc<Record>) -> Option<Self>;
+
+    /// Whether [`FromRecord::from_record`] wraps records of `kind`.
+    fn accepts(kind: RecordKind) -> bool;
 }
 
 /// The largest page this server serves (`--max-page-size`).
@@ -379,41 +382,97 @@ pub async fn related(
     direction: Direction,
     relations: &[Relation],
 ) -> ApiResult<Vec<(EdgeRef, Arc<Record>)>> {
+    let (edges, wanted) = wanted_edges(ctx, record, direction, relations).await?;
+    far_ends(ctx, &edges, &wanted, direction).await
+}
+
+/// `record`'s edges in `direction`, and the indexes of those of `relations` (all when
+/// empty) among them.
+async fn wanted_edges(
+    ctx: &Context<'_>,
+    record: &Record,
+    direction: Direction,
+    relations: &[Relation],
+) -> ApiResult<(Arc<Vec<graph::Edge>>, Vec<usize>)> {
     cooperate(ctx).await;
-    let loaders = loaders(ctx);
-    let edges = loaders
+    let edges = loaders(ctx)
         .edges(&record.slug, direction)
         .await
         .map_err(to_gql)?
         .unwrap_or_default();
-    let wanted: Vec<usize> = (0..edges.len())
+    let wanted = (0..edges.len())
         .filter(|&i| relations.is_empty() || relations.contains(&edges[i].relation))
         .collect();
+    Ok((edges, wanted))
+}
+
+/// The records at the far end of the edges at `indexes`, in order, each with its edge.
+async fn far_ends(
+    ctx: &Context<'_>,
+    edges: &Arc<Vec<graph::Edge>>,
+    indexes: &[usize],
+    direction: Direction,
+) -> ApiResult<Vec<(EdgeRef, Arc<Record>)>> {
+    let loaders = loaders(ctx);
     let edge_ref = |index| EdgeRef {
         edges: edges.clone(),
         index,
     };
     // Warm: read straight from the cache, without the slug list and map of a load.
     if let Some(records) =
-        loaders.cached_records(wanted.iter().map(|&i| edges[i].far_end(direction)))
+        loaders.cached_records(indexes.iter().map(|&i| edges[i].far_end(direction)))
     {
-        return Ok(wanted.into_iter().map(edge_ref).zip(records).collect());
+        return Ok(indexes.iter().copied().map(edge_ref).zip(records).collect());
     }
-    let slugs: Vec<String> = wanted
+    let slugs: Vec<String> = indexes
         .iter()
         .map(|&i| edges[i].far_end(direction).to_string())
         .collect();
     let records = loaders.records(slugs).await.map_err(to_gql)?;
-    Ok(wanted
-        .into_iter()
-        .filter_map(|index| {
+    Ok(indexes
+        .iter()
+        .filter_map(|&index| {
             let record = records.get(edges[index].far_end(direction))?.clone();
             Some((edge_ref(index), record))
         })
         .collect())
 }
 
+/// Whether every record that `relations` (all when empty) can lead to from a record of
+/// `kind` in `direction` is a `T`, by the kinds each relation may join
+/// ([`Relation::endpoints`], which the seed enforces).
+fn far_ends_are<T: FromRecord>(
+    kind: RecordKind,
+    direction: Direction,
+    relations: &[Relation],
+) -> bool {
+    let relations = if relations.is_empty() {
+        &Relation::ALL[..]
+    } else {
+        relations
+    };
+    relations.iter().all(|&relation| {
+        let (froms, tos) = relation.endpoints();
+        let (near, far) = match direction {
+            Direction::Outgoing => (froms, tos),
+            Direction::Incoming => (tos, froms),
+        };
+        // `part_of` joins like kinds only.
+        let far: &[RecordKind] = if relation == Relation::PartOf {
+            &[kind]
+        } else {
+            far
+        };
+        !near.contains(&kind) || far.iter().all(|&k| T::accepts(k))
+    })
+}
+
 /// A connection over the related records that are `T`s.
+///
+/// When every related record is a `T` (the relations' kinds say so), the page is cut from
+/// the edge list and only its records are read: a trend that thousands of actors act in
+/// answers `actors(first: 10)` from ten records, not thousands. Otherwise every related
+/// record is read, and those that are not `T`s are left out before paging.
 pub async fn related_connection<T: FromRecord>(
     ctx: &Context<'_>,
     record: &Record,
@@ -421,12 +480,22 @@ pub async fn related_connection<T: FromRecord>(
     relations: &[Relation],
     page: Page,
 ) -> ApiResult<Conn<T>> {
-    let items = related(ctx, record, direction, relations)
+    if !far_ends_are::<T>(record.kind(), direction, relations) {
+        let items = related(ctx, record, direction, relations)
+            .await?
+            .into_iter()
+            .filter_map(|(edge, r)| Some((T::from_record(r)?, RelationInfo(Some(edge)))))
+            .collect();
+        return paginate(ctx, items, page).await;
+    }
+    let args = PageArgs::parse(ctx, page)?;
+    let (edges, wanted) = wanted_edges(ctx, record, direction, relations).await?;
+    let window = args.window(wanted.len());
+    let items = far_ends(ctx, &edges, &wanted[window.start..window.end], direction)
         .await?
         .into_iter()
-        .filter_map(|(edge, r)| Some((T::from_record(r)?, RelationInfo(Some(edge)))))
-        .collect();
-    paginate(ctx, items, page).await
+        .filter_map(|(edge, r)| Some((T::from_record(r)?, RelationInfo(Some(edge)))));
+    Ok(connection(items, &window, Total::Known(wanted.len())))
 }
 
 /// The first related record that is a `T`, for relations that hold at most once.
@@ -549,4 +618,47 @@ fn date_matches(record: &Record, filter: &RecordFilter) -> bool {
         .is_none_or(|y| start.year() <= y && y <= end.year())
         && filter.from.is_none_or(|from| end >= from.0)
         && filter.to.is_none_or(|to| start <= to.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{Actor, Document, Node, Statistic, Trend};
+
+    #[test]
+    fn a_page_is_cut_before_reading_only_where_the_relations_lead_to_one_type() {
+        use Direction::{Incoming, Outgoing};
+        // An actor acts in trends only; a trend's actors are actors only.
+        assert!(far_ends_are::<Trend>(
+            RecordKind::Actor,
+            Outgoing,
+            &[Relation::ActsIn]
+        ));
+        assert!(far_ends_are::<Actor>(
+            RecordKind::Trend,
+            Incoming,
+            &[Relation::ActsIn]
+        ));
+        // Events, actors and documents project trends: a trend's projectors are not one type.
+        assert!(!far_ends_are::<Actor>(
+            RecordKind::Trend,
+            Incoming,
+            &[Relation::Projects]
+        ));
+        // `part_of` joins like kinds: an actor is part of actors only.
+        assert!(far_ends_are::<Actor>(
+            RecordKind::Actor,
+            Outgoing,
+            &[Relation::PartOf]
+        ));
+        // Only statistics describe: whatever they describe, its statistics are statistics.
+        assert!(far_ends_are::<Statistic>(
+            RecordKind::Event,
+            Incoming,
+            &[Relation::Describes]
+        ));
+        assert!(!far_ends_are::<Document>(RecordKind::Event, Outgoing, &[]));
+        // `relations` lists any type.
+        assert!(far_ends_are::<Node>(RecordKind::Topic, Outgoing, &[]));
+    }
 }

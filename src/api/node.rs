@@ -80,6 +80,10 @@ impl OutputType for Node {
 }
 
 impl FromRecord for Node {
+    fn accepts(_: RecordKind) -> bool {
+        true
+    }
+
     fn from_record(record: Arc<Record>) -> Option<Self> {
         Some(Node(match record.details {
             Details::Document(_) => NodeInterface::Document(Document(record)),
@@ -157,6 +161,10 @@ macro_rules! record_object {
         impl crate::api::connection::FromRecord for $ty {
             fn from_record(record: std::sync::Arc<crate::graph::Record>) -> Option<Self> {
                 matches!(record.details, crate::graph::Details::$variant(_)).then(|| $ty(record))
+            }
+
+            fn accepts(kind: crate::graph::RecordKind) -> bool {
+                kind == crate::graph::RecordKind::$variant
             }
         }
 
