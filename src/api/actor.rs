@@ -38,6 +38,8 @@ record_object! {
         trends: Trend = Outgoing(ActsIn);
         /// The trends the actor projects.
         projects: Trend = Outgoing(Projects);
+        /// The earlier documents the actor builds on.
+        builds_on: Document = Outgoing(BuildsOn);
         /// The events the actor took part in or organized.
         events: Event = Outgoing(ParticipatesIn, Organizes);
         /// The initiators that jointly founded this organization.

@@ -60,7 +60,7 @@ record_object! {
     connections {
         /// The earlier documents this one builds on.
         builds_on: Document = Outgoing(BuildsOn);
-        /// The events and documents that build on this one.
+        /// The actors, events and documents that build on this one.
         built_on_by: Node = Incoming(BuildsOn);
         /// The events, trends and documents that refer to this one.
         referenced_by: Node = Incoming(References);

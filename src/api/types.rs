@@ -177,7 +177,7 @@ pub enum RelationType {
     PartOf,
     /// Organization → place of its headquarters.
     HeadquarteredIn,
-    /// Event or document → earlier document it builds on.
+    /// Event, actor or document → earlier document it builds on.
     BuildsOn,
     /// Event, actor or document → trend it projects.
     Projects,

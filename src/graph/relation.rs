@@ -115,7 +115,7 @@ impl Relation {
             Relation::HeldIn => (&[Event], &[Place]),
             Relation::PartOf => (&[Place, Actor], &[Place, Actor]),
             Relation::HeadquarteredIn => (&[Actor], &[Place]),
-            Relation::BuildsOn => (&[Event, Document], &[Document]),
+            Relation::BuildsOn => (&[Event, Actor, Document], &[Document]),
             Relation::Projects => (&[Event, Actor, Document], &[Trend]),
             Relation::Discusses => (&[Event], &[Topic]),
             Relation::ActsIn => (&[Actor], &[Trend]),

@@ -220,15 +220,28 @@ async fn the_penetration_rate_exceeds_fifty_percent_and_describes_trend_ii() {
 }
 
 #[tokio::test]
-async fn the_report_not_the_conference_builds_on_the_earlier_outcome_documents() {
+async fn the_committee_and_its_report_not_the_conference_build_on_the_earlier_outcome_documents() {
     let app = spawn_app().await;
     let data = app
         .data(
             r#"{ source { buildsOn { nodes { slug name year kind } } }
+                 committee: actor(slug: "organizing-committee") { buildsOn { nodes { slug } } }
+                 initiative: document(slug: "wuzhen-initiative-2015") { builtOnBy { nodes { __typename slug } } }
                  event(slug: "wic-2017") { buildsOn { totalCount } } }"#,
         )
         .await;
     assert_eq!(data["event"]["buildsOn"]["totalCount"], 0);
+    assert_eq!(
+        pluck(&data["committee"]["buildsOn"]["nodes"], "slug"),
+        ["wuzhen-initiative-2015", "wuzhen-report-2016"]
+    );
+    assert_eq!(
+        data["initiative"]["builtOnBy"]["nodes"],
+        json!([
+            { "__typename": "Document", "slug": "wic-2017-trends-report" },
+            { "__typename": "Actor", "slug": "organizing-committee" },
+        ])
+    );
     assert_eq!(
         data["source"]["buildsOn"]["nodes"],
         json!([

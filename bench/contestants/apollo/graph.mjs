@@ -807,6 +807,7 @@ export function createGraph(exported, { maxPageSize = 500 } = {}) {
       headquarters: one('out', 'headquartered_in', 'Place'),
       trends: connection('out', ['acts_in'], 'Trend'),
       projects: connection('out', ['projects'], 'Trend'),
+      buildsOn: connection('out', ['builds_on'], 'Document'),
       events: connection('out', ['participates_in', 'organizes'], 'Event'),
       founders: connection('in', ['initiated'], 'Actor'),
       organizationsFounded: connection('out', ['initiated'], 'Actor'),
