@@ -25,7 +25,7 @@ async fn health_reports_the_open_database_counts_and_schema_hash() {
         health["records"],
         json!({ "document": 13, "event": 2, "trend": 5, "actor": 33, "place": 4, "topic": 75, "statistic": 7 })
     );
-    assert_eq!(health["edges"], 204);
+    assert_eq!(health["edges"], 203);
     assert_eq!(health["schemaHash"], hash);
     // The data hash is the checksum of what the seed wrote, the same as `verify` computes.
     let (data_hash, _) = app.graph.verify().unwrap();

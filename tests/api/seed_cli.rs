@@ -353,7 +353,7 @@ fn the_seed_summary_gives_counts_by_kind_edges_and_time() {
             "    place          4",
             "    topic         75",
             "    statistic      7",
-            "  edges          204",
+            "  edges          203",
             "  warnings         0",
         ]
     );
@@ -521,7 +521,7 @@ fn export_prints_every_record_and_edge_as_json() {
     assert!(output.status.success());
     let export: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(export["records"].as_array().unwrap().len(), 139);
-    assert_eq!(export["edges"].as_array().unwrap().len(), 204);
+    assert_eq!(export["edges"].as_array().unwrap().len(), 203);
     let wic = export["records"]
         .as_array()
         .unwrap()
@@ -566,12 +566,12 @@ fn a_synthetic_seed_grows_the_graph_in_whole_clusters_beside_the_real_data() {
         String::from_utf8_lossy(&output.stderr)
     );
     let stdout = String::from_utf8(output.stdout).unwrap();
-    // 139 real records and 18 clusters of 50; 204 real edges and 18 clusters of 96 (two
+    // 139 real records and 18 clusters of 50; 203 real edges and 18 clusters of 96 (two
     // of them links to real trends) less the first cluster's 3 links to a previous one.
     assert!(stdout.contains("and synthetic records"), "{stdout}");
     assert!(stdout.contains("  records       1039\n"), "{stdout}");
     assert!(stdout.contains("    event         20\n"), "{stdout}");
-    assert!(stdout.contains("  edges         1929\n"), "{stdout}");
+    assert!(stdout.contains("  edges         1928\n"), "{stdout}");
     assert!(stdout.contains(" records/s\n"), "{stdout}");
 
     let (mut child, url) = serve(&db);
