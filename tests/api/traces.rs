@@ -1,5 +1,6 @@
 //! `--otlp-endpoint`: the spans the server sends, received by a small OTLP/HTTP collector
-//! written here.
+//! written here, which decodes them with prost (from the message definitions of
+//! `opentelemetry/proto`, the fields spans use) into OTLP's JSON mapping.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -10,7 +11,139 @@ use tokio::sync::mpsc;
 
 use crate::helpers::spawn_app_with;
 
-/// A collector on a free port: each request's path and JSON body, answered 200.
+/// The messages of `opentelemetry/proto/collector/trace/v1` that carry spans, the fields
+/// the server writes.
+mod otlp {
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct ExportTraceServiceRequest {
+        #[prost(message, repeated, tag = "1")]
+        pub resource_spans: Vec<ResourceSpans>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct ResourceSpans {
+        #[prost(message, optional, tag = "1")]
+        pub resource: Option<Resource>,
+        #[prost(message, repeated, tag = "2")]
+        pub scope_spans: Vec<ScopeSpans>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct Resource {
+        #[prost(message, repeated, tag = "1")]
+        pub attributes: Vec<KeyValue>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct ScopeSpans {
+        #[prost(message, optional, tag = "1")]
+        pub scope: Option<InstrumentationScope>,
+        #[prost(message, repeated, tag = "2")]
+        pub spans: Vec<Span>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct InstrumentationScope {
+        #[prost(string, tag = "1")]
+        pub name: String,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct Span {
+        #[prost(bytes = "vec", tag = "1")]
+        pub trace_id: Vec<u8>,
+        #[prost(bytes = "vec", tag = "2")]
+        pub span_id: Vec<u8>,
+        #[prost(string, tag = "5")]
+        pub name: String,
+        #[prost(int32, tag = "6")]
+        pub kind: i32,
+        #[prost(fixed64, tag = "7")]
+        pub start_time_unix_nano: u64,
+        #[prost(fixed64, tag = "8")]
+        pub end_time_unix_nano: u64,
+        #[prost(message, repeated, tag = "9")]
+        pub attributes: Vec<KeyValue>,
+        #[prost(message, optional, tag = "15")]
+        pub status: Option<Status>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct KeyValue {
+        #[prost(string, tag = "1")]
+        pub key: String,
+        #[prost(message, optional, tag = "2")]
+        pub value: Option<AnyValue>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct AnyValue {
+        #[prost(oneof = "Value", tags = "1, 3")]
+        pub value: Option<Value>,
+    }
+    #[derive(Clone, PartialEq, prost::Oneof)]
+    pub enum Value {
+        #[prost(string, tag = "1")]
+        StringValue(String),
+        #[prost(int64, tag = "3")]
+        IntValue(i64),
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct Status {
+        #[prost(int32, tag = "3")]
+        pub code: i32,
+    }
+}
+
+/// `request` in OTLP's JSON mapping (hex ids, nanoseconds and 64-bit integers as strings).
+fn as_json(request: otlp::ExportTraceServiceRequest) -> Value {
+    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let attributes = |pairs: Vec<otlp::KeyValue>| -> Value {
+        pairs
+            .into_iter()
+            .map(|pair| {
+                let value = match pair.value.and_then(|v| v.value) {
+                    Some(otlp::Value::StringValue(text)) => json!({ "stringValue": text }),
+                    Some(otlp::Value::IntValue(number)) => {
+                        json!({ "intValue": number.to_string() })
+                    }
+                    None => Value::Null,
+                };
+                json!({ "key": pair.key, "value": value })
+            })
+            .collect()
+    };
+    let resource_spans: Vec<Value> = request
+        .resource_spans
+        .into_iter()
+        .map(|rs| {
+            let scope_spans: Vec<Value> = rs
+                .scope_spans
+                .into_iter()
+                .map(|ss| {
+                    let spans: Vec<Value> = ss
+                        .spans
+                        .into_iter()
+                        .map(|span| {
+                            json!({
+                                "traceId": hex(&span.trace_id),
+                                "spanId": hex(&span.span_id),
+                                "name": span.name,
+                                "kind": span.kind,
+                                "startTimeUnixNano": span.start_time_unix_nano.to_string(),
+                                "endTimeUnixNano": span.end_time_unix_nano.to_string(),
+                                "attributes": attributes(span.attributes),
+                                "status": { "code": span.status.map_or(0, |s| s.code) },
+                            })
+                        })
+                        .collect();
+                    json!({ "scope": { "name": ss.scope.map(|s| s.name) }, "spans": spans })
+                })
+                .collect();
+            json!({
+                "resource": { "attributes": attributes(rs.resource.map(|r| r.attributes).unwrap_or_default()) },
+                "scopeSpans": scope_spans,
+            })
+        })
+        .collect();
+    json!({ "resourceSpans": resource_spans })
+}
+
+/// A collector on a free port: each request's path and body (decoded from protobuf into
+/// OTLP's JSON mapping), answered 200.
 async fn collector() -> (String, mpsc::UnboundedReceiver<(String, Value)>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bound");
     let address = listener.local_addr().expect("an address").to_string();
@@ -40,7 +173,14 @@ async fn collector() -> (String, mpsc::UnboundedReceiver<(String, Value)>) {
                 bytes.extend_from_slice(&buffer[..read]);
             }
             let path = head.split_whitespace().nth(1).expect("a path").to_string();
-            let body = serde_json::from_slice(&bytes).expect("a JSON body");
+            assert!(
+                head.lines()
+                    .any(|l| l == "Content-Type: application/x-protobuf"),
+                "{head}"
+            );
+            let request = <otlp::ExportTraceServiceRequest as prost::Message>::decode(&bytes[..])
+                .expect("an ExportTraceServiceRequest");
+            let body = as_json(request);
             stream
                 .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
                 .await
