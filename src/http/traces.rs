@@ -106,7 +106,11 @@ async fn export(endpoint: Endpoint, shared: Weak<Shared>) {
             _ = tokio::time::sleep(LINGER) => {}
             _ = tracer.full.notified() => {}
         }
-        let spans = std::mem::take(&mut *tracer.spans.lock().expect("span queue poisoned"));
+        // A full-sized queue in its place, so that recording never grows it from empty.
+        let spans = std::mem::replace(
+            &mut *tracer.spans.lock().expect("span queue poisoned"),
+            Vec::with_capacity(BATCH),
+        );
         drop(tracer);
         for batch in spans.chunks(BATCH) {
             let body = request_body(batch);
@@ -144,7 +148,9 @@ fn request_body(spans: &[Span]) -> Vec<u8> {
         let start = span.start.duration_since(UNIX_EPOCH).unwrap_or_default();
         let end = start + span.duration;
         span_bytes.clear();
-        let trace_id = [random().to_be_bytes(), random().to_be_bytes()].concat();
+        let mut trace_id = [0u8; 16];
+        trace_id[..8].copy_from_slice(&random().to_be_bytes());
+        trace_id[8..].copy_from_slice(&random().to_be_bytes());
         bytes(&mut span_bytes, 1, &trace_id);
         bytes(&mut span_bytes, 2, &random().to_be_bytes());
         bytes(&mut span_bytes, 5, span.name.as_bytes());
@@ -173,11 +179,12 @@ fn request_body(spans: &[Span]) -> Vec<u8> {
         }
         // Status { code = 3 }: STATUS_CODE_ERROR (2) for a server failure, else UNSET (0),
         // which proto3 leaves out.
-        let mut status = Vec::new();
-        if span.status >= 500 {
-            uint(&mut status, 3, 2);
-        }
-        bytes(&mut span_bytes, 15, &status);
+        let status: &[u8] = if span.status >= 500 {
+            &[3 << 3, 2]
+        } else {
+            &[]
+        };
+        bytes(&mut span_bytes, 15, status);
         bytes(&mut scope_spans, 2, &span_bytes);
     }
     let mut resource = Vec::new();
@@ -203,6 +210,11 @@ fn request_body(spans: &[Span]) -> Vec<u8> {
 
 /// The protobuf wire format, the four field shapes OTLP's spans need.
 mod proto {
+    /// The bytes `value` takes as a varint.
+    fn varint_len(value: u64) -> usize {
+        (64 - (value | 1).leading_zeros() as usize).div_ceil(7)
+    }
+
     fn varint(out: &mut Vec<u8>, mut value: u64) {
         while value >= 0x80 {
             out.push(value as u8 | 0x80);
@@ -238,17 +250,24 @@ mod proto {
         Int(i64),
     }
 
-    /// A `KeyValue { key = 1, value = 2 }` as field `field` of the message in `out`.
+    /// A `KeyValue { key = 1, value = 2 }` as field `field` of the message in `out`,
+    /// written in place: the lengths are computed, not measured on scratch buffers.
     pub fn key_value(out: &mut Vec<u8>, field: u32, key: &str, value: AnyValue<'_>) {
-        let mut any = Vec::with_capacity(24);
+        let any_len = match value {
+            AnyValue::String(text) => 1 + varint_len(text.len() as u64) + text.len(),
+            AnyValue::Int(number) => 1 + varint_len(number as u64),
+        };
+        let pair_len =
+            1 + varint_len(key.len() as u64) + key.len() + 1 + varint_len(any_len as u64) + any_len;
+        tag(out, field, 2);
+        varint(out, pair_len as u64);
+        bytes(out, 1, key.as_bytes());
+        tag(out, 2, 2);
+        varint(out, any_len as u64);
         match value {
-            AnyValue::String(text) => bytes(&mut any, 1, text.as_bytes()),
-            AnyValue::Int(number) => uint(&mut any, 3, number as u64),
+            AnyValue::String(text) => bytes(out, 1, text.as_bytes()),
+            AnyValue::Int(number) => uint(out, 3, number as u64),
         }
-        let mut pair = Vec::with_capacity(key.len() + any.len() + 4);
-        bytes(&mut pair, 1, key.as_bytes());
-        bytes(&mut pair, 2, &any);
-        bytes(out, field, &pair);
     }
 }
 
