@@ -64,14 +64,10 @@ enum SortKey {
     Name(String, String, RecordKind, u32),
 }
 
-impl SortKey {
-    /// The segment the key's record is stored in.
-    fn segment(&self) -> u8 {
-        match self {
-            SortKey::Ints(segment, ..) => *segment,
-            SortKey::Name(..) => 0,
-        }
-    }
+/// The segment `record` is stored in, in `order`: 1 for an undated record in `Date`
+/// (undated records sort last either way), else 0.
+fn segment(order: ListOrder, record: &Record) -> u8 {
+    u8::from(order == ListOrder::Date && record.date_span().is_none())
 }
 
 fn sort_key(order: ListOrder, record: &Record) -> SortKey {
@@ -87,7 +83,7 @@ fn sort_key(order: ListOrder, record: &Record) -> SortKey {
         ),
         ListOrder::Date => match record.date_span() {
             Some((start, _)) => SortKey::Ints(0, start.num_days_from_ce(), kind, position),
-            None => SortKey::Ints(1, 0, kind, position),
+            None => SortKey::Ints(segment(order, record), 0, kind, position),
         },
     }
 }
@@ -97,10 +93,8 @@ fn sort_key(order: ListOrder, record: &Record) -> SortKey {
 pub fn sort_records(records: &mut [Arc<Record>], order: ListOrder, descending: bool) {
     records.sort_by_cached_key(|r| sort_key(order, r));
     if descending {
-        let first_segment = records
-            .iter()
-            .filter(|r| sort_key(order, r).segment() == 0)
-            .count();
+        // Sorted, the first segment comes first: no key is built again to find its end.
+        let first_segment = records.partition_point(|r| segment(order, r) == 0);
         records[..first_segment].reverse();
     }
 }
@@ -125,13 +119,14 @@ pub(super) fn entries(records: &[Record]) -> Result<Vec<Entry>, GraphError> {
         if order.stored_over_all_kinds() {
             scopes.insert(ALL_KINDS, Vec::new());
         }
-        for (key, record) in &sorted {
+        for (_, record) in &sorted {
+            let item = (segment(order, record), *record);
             scopes
                 .get_mut(&record.kind().tag())
                 .expect("every kind has a list")
-                .push((key.segment(), record));
+                .push(item);
             if let Some(all) = scopes.get_mut(&ALL_KINDS) {
-                all.push((key.segment(), record));
+                all.push(item);
             }
         }
         let segments = if order == ListOrder::Date { 2 } else { 1 };
