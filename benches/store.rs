@@ -8,9 +8,9 @@
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use wic_gql::graph::{Direction, Graph, RecordKind};
+use wic_gql::graph::{keys, Direction, Graph, RecordKind};
 use wic_gql::seed::{self, SeedFiles};
-use wic_gql::storage::{keys, MemoryStore, SledStore, Store, Table};
+use wic_gql::storage::{MemoryStore, SledStore, Store, Table};
 
 fn bench_store(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();

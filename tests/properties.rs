@@ -17,14 +17,14 @@ use serde_json::Value;
 
 use wic_gql::config::Settings;
 use wic_gql::graph::{
-    ActorDetails, ActorKind, Citation, Dataset, Details, Direction, DocumentDetails, DocumentKind,
-    Edge, EventDetails, EventKind, Graph, KindBasis, ListOrder, ListSpec, PlaceDetails, PlaceKind,
-    Qualifier, Record, RecordKind, Relation, Section, SeedSummary, SourceText, StatisticDetails,
-    TopicDetails, TopicKind, TrendDetails,
+    keys, ActorDetails, ActorKind, Citation, Dataset, Details, Direction, DocumentDetails,
+    DocumentKind, Edge, EventDetails, EventKind, Graph, KindBasis, ListOrder, ListSpec,
+    PlaceDetails, PlaceKind, Qualifier, Record, RecordKind, Relation, Section, SeedSummary,
+    SourceText, StatisticDetails, TopicDetails, TopicKind, TrendDetails,
 };
 use wic_gql::http::AppState;
 use wic_gql::seed::{seed, SeedError, SeedFiles};
-use wic_gql::storage::{codec, keys, MemoryStore, SledStore};
+use wic_gql::storage::{codec, keys as storage_keys, MemoryStore, SledStore};
 
 /// `default_cases` from a fixed seed, unless `PROPTEST_CASES` asks for a long random run;
 /// failures are not persisted to files (a failure found once becomes a plain `#[test]`).
@@ -186,13 +186,13 @@ proptest! {
 
     #[test]
     fn generations_round_trip_and_order(a in any::<u64>(), b in any::<u64>()) {
-        prop_assert_eq!(keys::parse_generation(&keys::generation(a)).unwrap(), a);
-        prop_assert_eq!(keys::generation(a).cmp(&keys::generation(b)), a.cmp(&b));
+        prop_assert_eq!(storage_keys::parse_generation(&storage_keys::generation(a)).unwrap(), a);
+        prop_assert_eq!(storage_keys::generation(a).cmp(&storage_keys::generation(b)), a.cmp(&b));
     }
 
     #[test]
     fn generation_parsing_accepts_exactly_eight_bytes(bytes in prop::collection::vec(any::<u8>(), 0..16)) {
-        prop_assert_eq!(keys::parse_generation(&bytes).is_ok(), bytes.len() == 8);
+        prop_assert_eq!(storage_keys::parse_generation(&bytes).is_ok(), bytes.len() == 8);
     }
 }
 
@@ -1096,7 +1096,7 @@ proptest! {
 }
 
 /// Regression (fuzz target `graphql_request`): a `slug:` argument holding U+0000 reached
-/// `storage::keys::record`, whose `debug_assert!` forbids the key separator, so debug
+/// the graph's record key (`graph/keys.rs`), whose `debug_assert!` forbids the key separator, so debug
 /// builds panicked inside the resolver and answered 500 `INTERNAL_SERVER_ERROR`.
 /// `api::connection::load_record` now checks `is_slug` first. The fuzzer's input,
 /// minimized:

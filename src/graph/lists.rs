@@ -11,8 +11,9 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
 
+use super::keys;
 use super::{Graph, GraphError, Record, RecordKind};
-use crate::storage::{codec, keys, Entry, Table};
+use crate::storage::{codec, Entry, Table};
 
 /// Items per stored chunk: a page of a few dozen reads one or two chunks, each decoded in
 /// microseconds; a million records make about four thousand chunks per ordering.

@@ -5,6 +5,7 @@
 //! returns, so the API layer can batch per nesting level.
 
 mod error;
+pub mod keys;
 mod lists;
 mod model;
 mod relation;
@@ -23,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use crate::storage::{codec, keys, Entry, Store, Table};
+use crate::storage::{codec, Entry, Store, Table};
 use search::{Posting, SearchField};
 
 /// Meta key of the [`SeedSummary`] of the current generation.
@@ -293,11 +294,7 @@ impl Graph {
 
     /// The number of the generation served, if the store keeps generations (sled does).
     pub fn generation(&self) -> Result<Option<u64>, GraphError> {
-        self.store
-            .meta(crate::storage::META_CURRENT_GENERATION)?
-            .map(|bytes| keys::parse_generation(&bytes))
-            .transpose()
-            .map_err(Into::into)
+        self.store.generation().map_err(Into::into)
     }
 
     /// The summary written by the last seed.

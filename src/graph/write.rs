@@ -4,10 +4,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
+use super::keys;
 use super::search::{field_texts, tokenize, Posting};
 use super::{Direction, Edge, GraphError, Record};
 use crate::storage::codec::{self, Parts};
-use crate::storage::{keys, Batch, Table};
+use crate::storage::{Batch, Table};
 
 /// A complete, validated graph, ready to be written.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -50,7 +51,7 @@ pub(super) fn edge_part(direction: Direction) -> usize {
 }
 
 /// Every entry of every data table for `dataset`: one per record (with its edge lists),
-/// one per chunk of an index and one per list header (see `storage::keys` for the layouts).
+/// one per chunk of an index and one per list header (see `graph/keys.rs` for the layouts).
 pub(super) fn build_batch(dataset: &Dataset) -> Result<Batch, GraphError> {
     // The parts read the dataset and write different tables: build them side by side.
     let (records, search, lists) = std::thread::scope(|scope| {

@@ -1,7 +1,9 @@
-//! The storage layer: a narrow key-value interface over sled, with every key and value format in one place.
+//! The storage layer: a narrow key-value interface over sled: ordered tables of byte keys,
+//! swapped in whole generations, and the value envelope ([`codec`]).
 //!
-//! Nothing here knows about GraphQL, HTTP or the shape of the knowledge graph: the
-//! graph layer above hands in bytes built by [`keys`] and [`codec`].
+//! Nothing here knows about GraphQL, HTTP or the shape of the knowledge graph: the graph
+//! layer above builds the keys (`graph/keys.rs`) and hands in bytes. The one key this
+//! layer lays out is its own, the current generation's pointer (`keys.rs`).
 
 mod checksum;
 pub mod codec;
@@ -18,7 +20,7 @@ pub use memory::MemoryStore;
 pub use sled_store::SledStore;
 pub use swap::DirectorySwap;
 pub use tables::Table;
-pub(crate) use tables::META_CURRENT_GENERATION;
+use tables::META_CURRENT_GENERATION;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -101,6 +103,13 @@ pub trait Store: Send + Sync + 'static {
         Ok(self
             .meta(tables::META_CHECKSUM)?
             .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
+    }
+
+    /// The number of the current generation, if the store keeps generations (sled does).
+    fn generation(&self) -> Result<Option<u64>, StorageError> {
+        self.meta(META_CURRENT_GENERATION)?
+            .map(|bytes| keys::parse_generation(&bytes))
+            .transpose()
     }
 
     /// Reads every entry of the current generation and compares their checksum with the

@@ -3,11 +3,11 @@
 /// A data table. Every seed writes a fresh generation of each of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Table {
-    /// slug → the record, then its outgoing and its incoming edge lists.
+    /// The records and their edges (the graph lays out keys and values).
     Records,
-    /// scope · order · chunk → (kind, slug) items: the top-level lists, each in its order.
+    /// The top-level lists, each in its order.
     Lists,
-    /// token · chunk → postings (slug, field, term frequency): the full-text index.
+    /// The full-text index.
     Search,
 }
 
