@@ -20,12 +20,12 @@ pub use relation::{Direction, Edge, Relation};
 pub use source::{paragraphs, Section, SourceError, SourceText};
 pub use write::{Dataset, SeedSummary};
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use crate::storage::{codec, Entry, Store, Table};
-use search::{Posting, SearchField};
+use search::{PostingRef, SearchField};
 
 /// Meta key of the [`SeedSummary`] of the current generation.
 const META_SEED_SUMMARY: &[u8] = b"seed_summary";
@@ -358,19 +358,30 @@ impl Graph {
         if terms.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
-        let postings = self.postings(&terms, false)?;
-        let mut ranked: Vec<(&String, &Postings)> = postings.iter().collect();
-        ranked.sort_by(|(a_slug, a), (b_slug, b)| {
+        let entries = self.posting_entries(&terms, false)?;
+        let postings = score(&terms, &entries)?;
+        let mut ranked: Vec<(&str, &Postings)> = postings.iter().map(|(s, p)| (*s, p)).collect();
+        let rank = |(a_slug, a): &(&str, &Postings), (b_slug, b): &(&str, &Postings)| {
             b.terms
                 .len()
                 .cmp(&a.terms.len())
                 .then(b.score.total_cmp(&a.score))
                 .then(a_slug.cmp(b_slug))
-        });
-        // Records are read in rank order, only as many as the hits need.
+        };
+        // Records are read in rank order, only as many as the hits need: each batch is
+        // selected from what is left and only it is sorted (a common word may match
+        // thousands of records; the order is total, so the batches are the full sort's).
         let mut hits: Vec<Arc<Record>> = Vec::with_capacity(limit);
-        for batch in ranked.chunks(limit.max(16)) {
-            let slugs: Vec<String> = batch.iter().map(|(slug, _)| (*slug).clone()).collect();
+        let mut rest = &mut ranked[..];
+        while !rest.is_empty() {
+            let size = limit.max(16).min(rest.len());
+            if size < rest.len() {
+                rest.select_nth_unstable_by(size - 1, rank);
+            }
+            let (batch, after) = rest.split_at_mut(size);
+            batch.sort_unstable_by(rank);
+            rest = after;
+            let slugs: Vec<String> = batch.iter().map(|(slug, _)| slug.to_string()).collect();
             hits.extend(
                 self.records_shared(&slugs)?
                     .into_iter()
@@ -386,7 +397,7 @@ impl Graph {
         Ok(hits
             .into_iter()
             .map(|record| {
-                let found = &postings[&record.slug];
+                let found = &postings[record.slug.as_str()];
                 let snippet = search::field_texts(&record)
                     .into_iter()
                     .find(|(f, text)| {
@@ -412,21 +423,21 @@ impl Graph {
     /// every posting of each word, heads and tails.
     pub fn matching_slugs(&self, text: &str) -> Result<BTreeSet<String>, GraphError> {
         let terms = dedup(search::tokenize(text));
-        let postings = self.postings(&terms, true)?;
-        Ok(postings
+        let entries = self.posting_entries(&terms, true)?;
+        Ok(score(&terms, &entries)?
             .into_iter()
             .filter(|(_, p)| p.terms.len() == terms.len())
-            .map(|(slug, _)| slug)
+            .map(|(slug, _)| slug.to_string())
             .collect())
     }
 
-    /// One round trip over the full-text index for all terms: the heads of their tokens,
-    /// and with `tails` every posting.
-    fn postings(
+    /// One round trip over the full-text index for all terms: the entries of the heads of
+    /// their tokens (with `tails`, of every posting), each with the index of its term.
+    fn posting_entries(
         &self,
         terms: &[String],
         tails: bool,
-    ) -> Result<BTreeMap<String, Postings>, GraphError> {
+    ) -> Result<Vec<(usize, Vec<Entry>)>, GraphError> {
         let parts: &[bool] = if tails { &[false, true] } else { &[false] };
         let mut prefixes = Vec::new();
         let mut owners = Vec::new();
@@ -440,48 +451,89 @@ impl Graph {
                 owners.push(i);
             }
         }
-        let mut found: BTreeMap<String, Postings> = BTreeMap::new();
-        for (i, entries) in owners
+        Ok(owners
             .into_iter()
             .zip(self.store.scan_prefixes(Table::Search, &prefixes)?)
-        {
-            for (key, value) in entries {
-                let key = keys::parse_postings(&key)?;
-                let exactness = if key.token == terms[i] { 1.0 } else { 0.5 };
-                let mut postings: Vec<Posting> = codec::decode("postings", &value)?;
-                // A record's postings add up in field order, whatever order they are
-                // stored in: floating-point sums depend on it, and scores are compared
-                // to the last digit (the conformance suite).
-                postings.sort_unstable_by(|a, b| (&a.slug, a.field).cmp(&(&b.slug, b.field)));
-                for posting in postings {
-                    let Some(field) = SearchField::from_tag(posting.field) else {
-                        continue;
-                    };
-                    let weight = exactness * posting.impact();
-                    let entry = found.entry(posting.slug).or_insert_with(|| Postings {
-                        score: 0.0,
-                        terms: BTreeSet::new(),
-                        best_field: field,
-                        best_weight: 0.0,
-                    });
-                    entry.score += weight;
-                    entry.terms.insert(i);
-                    if weight > entry.best_weight {
-                        entry.best_weight = weight;
-                        entry.best_field = field;
-                    }
-                }
+            .collect())
+    }
+}
+
+/// The records the postings in `entries` name, each with its score, the terms it matched
+/// and its best field. Slugs are borrowed from the entries: nothing is allocated per
+/// posting, only per record found.
+fn score<'a>(
+    terms: &[String],
+    entries: &'a [(usize, Vec<Entry>)],
+) -> Result<HashMap<&'a str, Postings, foldhash::fast::RandomState>, GraphError> {
+    let mut tokens = Vec::new();
+    for (i, entries) in entries {
+        for (key, value) in entries {
+            let key = keys::parse_postings(key)?;
+            let exactness = if key.token == terms[*i] { 1.0 } else { 0.5 };
+            let mut postings: Vec<PostingRef<'a>> = codec::decode_borrowed("postings", value)?;
+            // A record's postings add up in field order, whatever order they are
+            // stored in: floating-point sums depend on it, and scores are compared
+            // to the last digit (the conformance suite).
+            postings.sort_unstable_by(|a, b| (a.slug, a.field).cmp(&(b.slug, b.field)));
+            tokens.push((*i, exactness, postings));
+        }
+    }
+    // Slugs are our own stored keys, not a client's: a fast hasher, sized once.
+    let mut found: HashMap<&'a str, Postings, foldhash::fast::RandomState> =
+        HashMap::with_capacity_and_hasher(
+            tokens.iter().map(|(_, _, p)| p.len()).sum(),
+            Default::default(),
+        );
+    for (i, exactness, postings) in tokens {
+        for posting in postings {
+            let Some(field) = SearchField::from_tag(posting.field) else {
+                continue;
+            };
+            let weight = exactness * posting.impact();
+            let entry = found.entry(posting.slug).or_insert_with(|| Postings {
+                score: 0.0,
+                terms: TermSet::default(),
+                best_field: field,
+                best_weight: 0.0,
+            });
+            entry.score += weight;
+            entry.terms.insert(i);
+            if weight > entry.best_weight {
+                entry.best_weight = weight;
+                entry.best_field = field;
             }
         }
-        Ok(found)
     }
+    Ok(found)
 }
 
 struct Postings {
     score: f64,
-    terms: BTreeSet<usize>,
+    terms: TermSet,
     best_field: SearchField,
     best_weight: f64,
+}
+
+/// The indexes of the query terms a record matched: a bit each for the first 64 (a query
+/// has a few words), a set for any beyond, so that a record found costs no allocation.
+#[derive(Default)]
+struct TermSet {
+    low: u64,
+    high: BTreeSet<usize>,
+}
+
+impl TermSet {
+    fn insert(&mut self, term: usize) {
+        if term < 64 {
+            self.low |= 1 << term;
+        } else {
+            self.high.insert(term);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.low.count_ones() as usize + self.high.len()
+    }
 }
 
 fn dedup(terms: Vec<String>) -> Vec<String> {
@@ -490,4 +542,18 @@ fn dedup(terms: Vec<String>) -> Vec<String> {
         .into_iter()
         .filter(|t| seen.insert(t.clone(), ()).is_none())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TermSet;
+
+    #[test]
+    fn a_term_set_counts_terms_past_the_bitmask() {
+        let mut set = TermSet::default();
+        for term in [0, 3, 3, 63, 64, 64, 200] {
+            set.insert(term);
+        }
+        assert_eq!(set.len(), 5);
+    }
 }

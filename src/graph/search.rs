@@ -33,9 +33,29 @@ impl Posting {
     /// What the posting adds to a hit's score when its token is the query's exact word:
     /// the field's weight, damped by the count. A token's postings are stored by it.
     pub fn impact(&self) -> f64 {
-        let weight = SearchField::from_tag(self.field).map_or(0.0, SearchField::weight);
-        weight * (1.0 + f64::from(self.frequency).ln())
+        impact(self.field, self.frequency)
     }
+}
+
+/// A [`Posting`] read in place, its slug borrowed from the stored bytes (the same
+/// encoding): a search reads hundreds of postings and keeps a handful.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct PostingRef<'a> {
+    pub slug: &'a str,
+    pub field: u8,
+    pub frequency: u32,
+}
+
+impl PostingRef<'_> {
+    /// [`Posting::impact`].
+    pub fn impact(&self) -> f64 {
+        impact(self.field, self.frequency)
+    }
+}
+
+fn impact(field: u8, frequency: u32) -> f64 {
+    let weight = SearchField::from_tag(field).map_or(0.0, SearchField::weight);
+    weight * (1.0 + f64::from(frequency).ln())
 }
 
 /// The part of a record a search term was found in. The tag is part of stored keys.

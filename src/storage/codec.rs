@@ -5,7 +5,7 @@
 //! [`FORMAT_VERSION`]; older data is then refused with a clear "re-seed" error instead
 //! of being misread.
 
-use serde::{de::DeserializeOwned, Serialize};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use super::StorageError;
 
@@ -146,6 +146,25 @@ fn versioned_body<'a>(what: &'static str, bytes: &'a [u8]) -> Result<&'a [u8], S
     Ok(body)
 }
 
+/// [`decode`] into a value that borrows its strings from `bytes` (`&str` where the
+/// stored type has `String`: the encoding is the same), so a reader that only looks at
+/// them allocates nothing.
+pub fn decode_borrowed<'a, T: Deserialize<'a>>(
+    what: &'static str,
+    bytes: &'a [u8],
+) -> Result<T, StorageError> {
+    let body = versioned_body(what, bytes)?;
+    let (value, read) = bincode::serde::borrow_decode_from_slice(body, config()).map_err(|e| {
+        StorageError::Codec {
+            action: "decode",
+            what,
+            detail: e.to_string(),
+        }
+    })?;
+    whole(what, body, read)?;
+    Ok(value)
+}
+
 /// Decodes exactly `body`: trailing bytes are an error.
 fn decode_body<T: DeserializeOwned>(what: &'static str, body: &[u8]) -> Result<T, StorageError> {
     let (value, read) =
@@ -154,6 +173,12 @@ fn decode_body<T: DeserializeOwned>(what: &'static str, body: &[u8]) -> Result<T
             what,
             detail: e.to_string(),
         })?;
+    whole(what, body, read)?;
+    Ok(value)
+}
+
+/// An error unless a decode of `body` read all of it.
+fn whole(what: &'static str, body: &[u8], read: usize) -> Result<(), StorageError> {
     if read != body.len() {
         return Err(StorageError::Codec {
             action: "decode",
@@ -161,13 +186,12 @@ fn decode_body<T: DeserializeOwned>(what: &'static str, body: &[u8]) -> Result<T
             detail: format!("{} trailing bytes", body.len() - read),
         });
     }
-    Ok(value)
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde::Deserialize;
 
     #[derive(Debug, PartialEq, Serialize, Deserialize)]
     enum Shape {
@@ -201,6 +225,53 @@ mod tests {
         assert_eq!(decode::<Sample>("sample", &bytes).unwrap(), sample);
         let point = encode("shape", &Shape::Point).unwrap();
         assert_eq!(decode::<Shape>("shape", &point).unwrap(), Shape::Point);
+    }
+
+    #[test]
+    fn a_borrowed_decode_reads_what_an_owned_one_does_and_the_same_checks_hold() {
+        #[derive(Debug, PartialEq, Deserialize)]
+        struct Borrowed<'a> {
+            name: &'a str,
+            aliases: Vec<&'a str>,
+            value: Option<f64>,
+            position: u32,
+        }
+        #[derive(Serialize)]
+        struct Owned {
+            name: String,
+            aliases: Vec<String>,
+            value: Option<f64>,
+            position: u32,
+        }
+        let bytes = encode(
+            "sample",
+            &Owned {
+                name: "Wuzhen — 乌镇".into(),
+                aliases: vec!["WIC".into()],
+                value: Some(50.0),
+                position: 70_000,
+            },
+        )
+        .unwrap();
+        let read: Borrowed = decode_borrowed("sample", &bytes).unwrap();
+        assert_eq!(
+            read,
+            Borrowed {
+                name: "Wuzhen — 乌镇",
+                aliases: vec!["WIC"],
+                value: Some(50.0),
+                position: 70_000
+            }
+        );
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(decode_borrowed::<Borrowed>("sample", &longer).is_err());
+        let mut other = bytes;
+        other[0] = FORMAT_VERSION + 1;
+        assert!(matches!(
+            decode_borrowed::<Borrowed>("sample", &other),
+            Err(StorageError::FormatVersion { .. })
+        ));
     }
 
     #[test]
