@@ -2,7 +2,7 @@
 
 use async_graphql::Context;
 
-use super::connection::related_one;
+use super::connection::{related_one, Env};
 use super::error::ApiResult;
 use super::node::record_object;
 use super::types::{ActorKind, Date, KindBasis};
@@ -14,23 +14,24 @@ record_object! {
     /// grouping of countries, or a group of people.
     Actor(Actor, ActorDetails) {
         /// What sort of actor.
-        async fn kind(&self) -> ActorKind {
+        fn kind(&self) -> ActorKind {
             self.details().kind.into()
         }
 
         /// Whether `kind` is what the source says, or general knowledge.
-        async fn kind_basis(&self) -> KindBasis {
+        fn kind_basis(&self) -> KindBasis {
             self.details().kind_basis.into()
         }
 
         /// The day the organization was established, where the source gives it.
-        async fn founded(&self) -> Option<Date> {
+        fn founded(&self) -> Option<Date> {
             self.details().founded.map(Date)
         }
-
+    }
+    resolvers {
         /// Where the organization is headquartered.
         async fn headquarters(&self, ctx: &Context<'_>) -> ApiResult<Option<Place>> {
-            related_one(ctx, &self.0, Direction::Outgoing, Relation::HeadquarteredIn).await
+            related_one(&Env::of(ctx), &self.0, Direction::Outgoing, Relation::HeadquarteredIn).await
         }
     }
     connections {

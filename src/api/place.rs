@@ -2,7 +2,7 @@
 
 use async_graphql::Context;
 
-use super::connection::related_one;
+use super::connection::{related_one, Env};
 use super::error::ApiResult;
 use super::node::record_object;
 use super::types::PlaceKind;
@@ -13,13 +13,14 @@ record_object! {
     /// A place: a town or city, a province, a country.
     Place(Place, PlaceDetails) {
         /// The administrative level.
-        async fn kind(&self) -> PlaceKind {
+        fn kind(&self) -> PlaceKind {
             self.details().kind.into()
         }
-
+    }
+    resolvers {
         /// The larger place this one lies in.
         async fn parent(&self, ctx: &Context<'_>) -> ApiResult<Option<Place>> {
-            related_one(ctx, &self.0, Direction::Outgoing, Relation::PartOf).await
+            related_one(&Env::of(ctx), &self.0, Direction::Outgoing, Relation::PartOf).await
         }
     }
     connections {
