@@ -1,13 +1,8 @@
 //! The `Actor` type: organizations, governments, companies, agencies and groups of people.
 
-use async_graphql::Context;
-
-use super::connection::{related_one, Env};
-use super::error::ApiResult;
 use super::node::record_object;
 use super::types::{ActorKind, Date, KindBasis};
 use super::{Document, Event, Place, Statistic, Topic, Trend};
-use crate::graph::{Direction, Relation};
 
 record_object! {
     /// An actor: an international organization, a government, a company, an agency, a
@@ -28,12 +23,11 @@ record_object! {
             self.details().founded.map(Date)
         }
     }
-    resolvers {
+    related {
         /// Where the organization is headquartered.
-        async fn headquarters(&self, ctx: &Context<'_>) -> ApiResult<Option<Place>> {
-            related_one(&Env::of(ctx), &self.0, Direction::Outgoing, Relation::HeadquarteredIn).await
-        }
+        headquarters: Place = Outgoing(HeadquarteredIn);
     }
+    resolvers {}
     connections {
         /// The trends the actor appears in, each edge with its role there.
         trends: Trend = Outgoing(ActsIn);

@@ -44,6 +44,7 @@ record_object! {
             self.details().source.as_ref().map(|s| s.text.as_str())
         }
     }
+    related {}
     resolvers {
         /// The sections of the source document, with their paragraphs.
         async fn sections(&self) -> Vec<SourceSection> {

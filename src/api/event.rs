@@ -1,14 +1,10 @@
 //! The `Event` type: the 2017 conference and the 2022 founding of the WIC organization.
 
-use async_graphql::Context;
 use chrono::Datelike;
 
-use super::connection::{related_one, Env};
-use super::error::ApiResult;
 use super::node::record_object;
 use super::types::{Date, EventKind};
 use super::{Actor, Document, Place, Statistic, Topic, Trend};
-use crate::graph::{Direction, Relation};
 
 record_object! {
     /// An event: a conference, or the founding of an organization.
@@ -38,12 +34,11 @@ record_object! {
             self.details().theme.as_deref()
         }
     }
-    resolvers {
+    related {
         /// Where the event was held.
-        async fn place(&self, ctx: &Context<'_>) -> ApiResult<Option<Place>> {
-            related_one(&Env::of(ctx), &self.0, Direction::Outgoing, Relation::HeldIn).await
-        }
+        place: Place = Outgoing(HeldIn);
     }
+    resolvers {}
     connections {
         /// The trends projected at the event.
         trends: Trend = Outgoing(Projects);

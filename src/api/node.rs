@@ -176,6 +176,7 @@ macro_rules! record_object {
         $(#[$meta:meta])* $ty:ident($variant:ident, $details:ident) {
             $( $(#[$fmeta:meta])* fn $f:ident(&$this:ident) -> $ret:ty $fbody:block )*
         }
+        related { $( $(#[$ometa:meta])* $one:ident: $one_target:ident = $one_dir:ident($one_rel:ident); )* }
         resolvers { $($body:tt)* }
         connections { $( $(#[$cmeta:meta])* $field:ident: $target:ident = $dir:ident($($rel:ident),+); )* }
     ) => {
@@ -224,6 +225,32 @@ macro_rules! record_object {
                 record: &std::sync::Arc<crate::graph::Record>,
             ) -> Vec<crate::api::types::Citation<'_>> {
                 Fields::citations(Self::wrap(record))
+            }
+
+            /// The planned executor's field named `name` (in snake case) that follows a
+            /// relation holding at most once: the body of the `#[Object]` method, polled
+            /// once; `None` when `name` is not one of them.
+            pub(crate) fn planned_one(name: &str) -> Option<crate::api::plan::OneFn> {
+                $(
+                    if name == stringify!($one) {
+                        let field: crate::api::plan::OneFn = |env, record| {
+                            use async_graphql::futures_util::FutureExt;
+                            crate::api::connection::related_one::<$one_target>(
+                                env,
+                                record,
+                                crate::graph::Direction::$one_dir,
+                                crate::graph::Relation::$one_rel,
+                            )
+                            .now_or_never()
+                            .map(|found| found.map(|one| one.map(|one| {
+                                crate::api::Node::wrap(crate::api::connection::FromRecord::into_record(one))
+                            })))
+                        };
+                        return Some(field);
+                    }
+                )*
+                let _ = name;
+                None
             }
 
             /// The planned executor's connection field named `name` (in snake case):
@@ -383,6 +410,22 @@ macro_rules! record_object {
             )*
 
             $( $(#[$fmeta])* async fn $f(&self) -> $ret { Fields::$f(self) } )*
+
+            $(
+                $(#[$ometa])*
+                async fn $one(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                ) -> crate::api::error::ApiResult<Option<$one_target>> {
+                    crate::api::connection::related_one(
+                        &crate::api::connection::Env::of(ctx),
+                        &self.0,
+                        crate::graph::Direction::$one_dir,
+                        crate::graph::Relation::$one_rel,
+                    )
+                    .await
+                }
+            )*
 
             $($body)*
         }

@@ -38,6 +38,8 @@ pub type FieldFn = fn(&Arc<Record>, &mut Vec<u8>);
 pub type CitationFn = fn(&Citation<'_>, &mut Vec<u8>);
 /// A record's connection field.
 pub type ConnFn = fn(&Env<'_>, &Arc<Record>, Page) -> Option<ApiResult<Conn<Node>>>;
+/// A record's field that follows a relation holding at most once.
+pub type OneFn = fn(&Env<'_>, &Arc<Record>) -> Option<ApiResult<Option<Node>>>;
 /// A lookup by slug on the query root.
 pub type LookupFn = fn(&Env<'_>, &str) -> Option<ApiResult<Option<Node>>>;
 /// A top-level list on the query root.
@@ -347,6 +349,7 @@ enum What {
     Scalar(FieldFn),
     Citations(CitationsFn, Set),
     Connection(ConnFn, ArgList, Set),
+    One(OneFn, Set),
     Relations(ArgList, Set),
     // Citations.
     Citation(CitationFn),
@@ -398,6 +401,19 @@ fn kind_index(kind: RecordKind) -> usize {
         .iter()
         .position(|k| *k == kind)
         .unwrap_or_default()
+}
+
+/// A record type's field (snake case) that follows a relation holding at most once.
+fn record_one(kind: RecordKind, name: &str) -> Option<OneFn> {
+    match kind {
+        RecordKind::Document => Document::planned_one(name),
+        RecordKind::Event => Event::planned_one(name),
+        RecordKind::Trend => Trend::planned_one(name),
+        RecordKind::Actor => Actor::planned_one(name),
+        RecordKind::Place => Place::planned_one(name),
+        RecordKind::Topic => Topic::planned_one(name),
+        RecordKind::Statistic => Statistic::planned_one(name),
+    }
 }
 
 /// The resolver of a record type's field (snake case) without arguments.
@@ -582,62 +598,13 @@ impl<'d> Compiler<'d> {
 
     fn what(&self, concrete: &str, fields: &[&'d Field]) -> Option<What> {
         let field = fields[0];
-        let name = field.name.as_str();
-        if name == "__typename" {
-            let mut typename = Vec::new();
-            concrete.emit(&mut typename);
-            return Some(What::Typename(typename.into_boxed_slice()));
-        }
         let sets: Vec<&SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
-        let child = || self.set(field.selection_set.ty.as_str(), &sets);
-        let args = || self.arguments(field);
-        if let Some(kind) = kind_of(concrete) {
-            return Some(match name {
-                "citations" => What::Citations(record_citations(kind), child()?),
-                "relations" => What::Relations(args()?, child()?),
-                _ => {
-                    let snake = snake_case(name);
-                    match record_connection(kind, &snake) {
-                        Some(connection) => What::Connection(connection, args()?, child()?),
-                        None => What::Scalar(record_field(kind, &snake)?),
-                    }
-                }
-            });
-        }
-        Some(match (concrete, name) {
-            ("Query", "node") => What::NodeById(args()?, child()?),
-            ("Query", "search") => What::Search(args()?, child()?),
-            ("Query", _) => match QueryRoot::planned_lookup(name) {
-                Some(lookup) => What::Lookup(lookup, args()?, child()?),
-                None => What::List(QueryRoot::planned_list(name)?, args()?, child()?),
-            },
-            ("Citation", _) => What::Citation(Citation::planned_field(name)?),
-            ("PageInfo", "hasPreviousPage") => What::HasPreviousPage,
-            ("PageInfo", "hasNextPage") => What::HasNextPage,
-            ("PageInfo", "startCursor") => What::StartCursor,
-            ("PageInfo", "endCursor") => What::EndCursor,
-            ("SearchHit", "node") => What::HitNode(child()?),
-            ("SearchHit", "score") => What::Score,
-            ("SearchHit", "matchedTerms") => What::MatchedTerms,
-            ("SearchHit", "field") => What::HitField,
-            ("SearchHit", "snippet") => What::Snippet,
-            (connection, _) if connection.ends_with("Connection") => match name {
-                "pageInfo" => What::PageInfo(child()?),
-                "edges" => What::Edges(child()?),
-                "nodes" => What::Nodes(child()?),
-                "totalCount" => What::TotalCount,
-                _ => return None,
-            },
-            (edge, _) if edge.ends_with("Edge") => match name {
-                "node" => What::EdgeNode(child()?),
-                "cursor" => What::Cursor,
-                "relation" => What::Relation,
-                "role" => What::Role,
-                "citations" => What::EdgeCitations(child()?),
-                _ => return None,
-            },
-            _ => return None,
-        })
+        what(
+            concrete,
+            field.name.as_str(),
+            || self.arguments(field),
+            || self.set(field.selection_set.ty.as_str(), &sets),
+        )
     }
 
     /// Every argument the field's definition declares, bound to what the document gives.
@@ -671,6 +638,72 @@ impl<'d> Compiler<'d> {
                 .collect(),
         )
     }
+}
+
+/// How the plan resolves the field `name` of an object of type `concrete`, with its
+/// arguments and its sub-selection (each asked for only where the field has them); `None`
+/// for a field the plan does not cover.
+fn what(
+    concrete: &str,
+    name: &str,
+    args: impl Fn() -> Option<ArgList>,
+    child: impl Fn() -> Option<Set>,
+) -> Option<What> {
+    if name == "__typename" {
+        let mut typename = Vec::new();
+        concrete.emit(&mut typename);
+        return Some(What::Typename(typename.into_boxed_slice()));
+    }
+    if let Some(kind) = kind_of(concrete) {
+        return Some(match name {
+            "citations" => What::Citations(record_citations(kind), child()?),
+            "relations" => What::Relations(args()?, child()?),
+            _ => {
+                let snake = snake_case(name);
+                match record_connection(kind, &snake) {
+                    Some(connection) => What::Connection(connection, args()?, child()?),
+                    None => match record_one(kind, &snake) {
+                        Some(one) => What::One(one, child()?),
+                        None => What::Scalar(record_field(kind, &snake)?),
+                    },
+                }
+            }
+        });
+    }
+    Some(match (concrete, name) {
+        ("Query", "node") => What::NodeById(args()?, child()?),
+        ("Query", "search") => What::Search(args()?, child()?),
+        ("Query", _) => match QueryRoot::planned_lookup(name) {
+            Some(lookup) => What::Lookup(lookup, args()?, child()?),
+            None => What::List(QueryRoot::planned_list(name)?, args()?, child()?),
+        },
+        ("Citation", _) => What::Citation(Citation::planned_field(name)?),
+        ("PageInfo", "hasPreviousPage") => What::HasPreviousPage,
+        ("PageInfo", "hasNextPage") => What::HasNextPage,
+        ("PageInfo", "startCursor") => What::StartCursor,
+        ("PageInfo", "endCursor") => What::EndCursor,
+        ("SearchHit", "node") => What::HitNode(child()?),
+        ("SearchHit", "score") => What::Score,
+        ("SearchHit", "matchedTerms") => What::MatchedTerms,
+        ("SearchHit", "field") => What::HitField,
+        ("SearchHit", "snippet") => What::Snippet,
+        (connection, _) if connection.ends_with("Connection") => match name {
+            "pageInfo" => What::PageInfo(child()?),
+            "edges" => What::Edges(child()?),
+            "nodes" => What::Nodes(child()?),
+            "totalCount" => What::TotalCount,
+            _ => return None,
+        },
+        (edge, _) if edge.ends_with("Edge") => match name {
+            "node" => What::EdgeNode(child()?),
+            "cursor" => What::Cursor,
+            "relation" => What::Relation,
+            "role" => What::Role,
+            "citations" => What::EdgeCitations(child()?),
+            _ => return None,
+        },
+        _ => return None,
+    })
 }
 
 /// Whether a fragment on `condition` applies to an object of type `concrete`.
@@ -818,6 +851,10 @@ impl Run<'_> {
                 let conn = connection(&env, record, page)?.ok()?;
                 self.object(set, Obj::Conn(&conn))?;
             }
+            (What::One(one, set), Obj::Record(record)) => {
+                let node = one(&env, record)?.ok()?;
+                self.node(set, node.as_ref())?;
+            }
             (What::Relations(args, set), Obj::Record(record)) => {
                 let args = self.args(args)?;
                 let conn = super::connection::relations(
@@ -875,5 +912,65 @@ impl Run<'_> {
             _ => return None,
         }
         Some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use apollo_compiler::schema::ExtendedType;
+
+    /// Every field of the schema's object types that the plan does not cover: a document
+    /// that selects one runs through async-graphql's executor. A field added to the schema
+    /// without being wired into the plan shows here.
+    #[test]
+    fn the_fields_the_plan_leaves_to_async_graphql_are_these() {
+        let schema =
+            apollo_compiler::Schema::parse_and_validate(crate::api::sdl(), "schema.graphql")
+                .unwrap();
+        let mut uncovered = Vec::new();
+        for (name, ty) in &schema.types {
+            let ExtendedType::Object(object) = ty else {
+                continue;
+            };
+            if name.starts_with("__") {
+                continue;
+            }
+            for field in object.fields.keys() {
+                let planned = what(
+                    name,
+                    field,
+                    || Some(Vec::new()),
+                    || Some(Set::One(Vec::new())),
+                );
+                if planned.is_none() {
+                    uncovered.push(format!("{name}.{field}"));
+                }
+            }
+        }
+        assert_eq!(
+            uncovered,
+            [
+                "Document.sections",
+                "GraphStats.records",
+                "GraphStats.edges",
+                "GraphStats.sourceSha256",
+                "KindCount.kind",
+                "KindCount.count",
+                "Query.nodes",
+                "Query.source",
+                "Query.stats",
+                "SourceSection.id",
+                "SourceSection.paragraphs",
+            ],
+            "{uncovered:#?}"
+        );
+    }
+
+    #[test]
+    fn field_names_are_the_macros_names() {
+        assert_eq!(snake_case("startDate"), "start_date");
+        assert_eq!(snake_case("nameIsDescriptive"), "name_is_descriptive");
+        assert_eq!(snake_case("slug"), "slug");
     }
 }

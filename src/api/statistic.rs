@@ -27,6 +27,7 @@ record_object! {
             self.details().qualifier.map(Into::into)
         }
     }
+    related {}
     resolvers {
     }
     connections {

@@ -12,6 +12,7 @@ record_object! {
             self.details().kind.into()
         }
     }
+    related {}
     resolvers {
     }
     connections {

@@ -26,6 +26,7 @@ record_object! {
             &self.details().paragraphs
         }
     }
+    related {}
     resolvers {
     }
     connections {

@@ -72,6 +72,11 @@ const COVERED: &[(&str, &str)] = &[
         "{}",
     ),
     (
+        r#"{ event(slug: "wic-2017") { place { slug parent { name parent { kind } } } }
+             actor(slug: "wic") { headquarters { slug } } place(slug: "wuzhen") { __typename parent { slug } } }"#,
+        "{}",
+    ),
+    (
         r#"{ node(id: "RXZlbnQ6d2ljLTIwMTc") { ... on Event { slug } } other: node(id: "VHJlbmQ6d2ljLTIwMTc") { id } }"#,
         "{}",
     ),
@@ -83,7 +88,7 @@ const FALLBACK: &[(&str, &str)] = &[
     // A slug that names nothing is not in the graph's cache: its load would wait.
     (r#"{ actor(slug: "no-such-actor") { name } }"#, "{}"),
     ("{ __schema { queryType { name } } }", "{}"),
-    (r#"{ event(slug: "wic-2017") { place { slug } } }"#, "{}"),
+    (r#"{ stats { edges } }"#, "{}"),
     (r#"{ node(id: "not an id") { id } }"#, "{}"),
     (
         r#"{ event(slug: "wic-2017") { name trends(after: "x") { totalCount } } }"#,
