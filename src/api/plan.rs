@@ -202,7 +202,13 @@ impl EngineCounts {
 /// cover is remembered as `None`.
 #[derive(Default)]
 pub struct PlanCache {
-    entries: Mutex<Vec<(Option<String>, Vec<Option<bool>>, Option<Arc<Plan>>)>>,
+    entries: Mutex<Vec<PlanEntry>>,
+}
+
+struct PlanEntry {
+    operation: Option<String>,
+    conditions: Vec<Option<bool>>,
+    plan: Option<Arc<Plan>>,
 }
 
 /// The most plans remembered per document (distinct operations and conditions).
@@ -218,11 +224,11 @@ impl PlanCache {
     ) -> Option<Arc<Plan>> {
         let conditions = condition_values(document, variables);
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((_, _, plan)) = entries
+        if let Some(entry) = entries
             .iter()
-            .find(|(name, values, _)| name.as_deref() == operation_name && *values == conditions)
+            .find(|e| e.operation.as_deref() == operation_name && e.conditions == conditions)
         {
-            return plan.clone();
+            return entry.plan.clone();
         }
         let plan = Compiler {
             document,
@@ -231,7 +237,11 @@ impl PlanCache {
         .operation(operation_name)
         .map(Arc::new);
         if entries.len() < PLANS_PER_DOCUMENT {
-            entries.push((operation_name.map(str::to_string), conditions, plan.clone()));
+            entries.push(PlanEntry {
+                operation: operation_name.map(str::to_string),
+                conditions,
+                plan: plan.clone(),
+            });
         }
         plan
     }
@@ -279,6 +289,9 @@ fn condition_values(document: &ExecutableDocument, variables: &Variables) -> Vec
 /// A compiled operation: the query root's fields.
 pub struct Plan {
     root: Set,
+    /// Whether the operation passes async-graphql's depth and cost limits when the
+    /// request has no variables (then nothing else can change the answer).
+    limits_without_variables: std::sync::OnceLock<bool>,
 }
 
 /// The fields of a selection set, for each object type its value may have.
@@ -490,6 +503,7 @@ impl<'d> Compiler<'d> {
         let fields = self.fields("Query", &[&operation.selection_set])?;
         Some(Plan {
             root: Set::One(fields),
+            limits_without_variables: std::sync::OnceLock::new(),
         })
     }
 
@@ -724,6 +738,16 @@ enum Obj<'a> {
 }
 
 impl Plan {
+    /// Whether the request passes the limits `check` checks: remembered for a request
+    /// without variables, asked each time otherwise.
+    pub fn passes_limits(&self, variables: &Variables, check: impl FnOnce() -> bool) -> bool {
+        if variables.is_empty() {
+            *self.limits_without_variables.get_or_init(check)
+        } else {
+            check()
+        }
+    }
+
     /// The response's JSON (`{"data":...}`), or `None` where async-graphql must answer.
     pub fn execute(&self, env: Env<'_>, variables: &Variables) -> Option<Vec<u8>> {
         let mut run = Run {

@@ -183,10 +183,11 @@ impl Api {
             .copied();
         let operation_name = request.operation_name.as_deref();
         let plan = prepared.plan(operation_name, &request.variables)?;
-        if !self
-            .schema
-            .passes_limits(&prepared.document, &request.variables, operation_name)
-        {
+        let within_limits = plan.passes_limits(&request.variables, || {
+            self.schema
+                .passes_limits(&prepared.document, &request.variables, operation_name)
+        });
+        if !within_limits {
             return None;
         }
         let env = Env {
