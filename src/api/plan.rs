@@ -173,15 +173,29 @@ emit_enums!(
 #[derive(Debug, Default)]
 pub struct EngineCounts {
     planned: AtomicU64,
-    fallback: AtomicU64,
+    not_planned: AtomicU64,
+    over_limits: AtomicU64,
+    abandoned: AtomicU64,
+}
+
+/// Why a request went to async-graphql's executor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fallback {
+    /// The plan does not cover the document's operation.
+    NotPlanned,
+    /// Over the depth or cost limit: async-graphql refuses it.
+    OverLimits,
+    /// A resolver would have waited (a cold cache, the deadline) or failed.
+    Abandoned,
 }
 
 impl EngineCounts {
-    pub(super) fn count(&self, planned: bool) {
-        let counter = if planned {
-            &self.planned
-        } else {
-            &self.fallback
+    pub(super) fn count<T>(&self, outcome: &Result<T, Fallback>) {
+        let counter = match outcome {
+            Ok(_) => &self.planned,
+            Err(Fallback::NotPlanned) => &self.not_planned,
+            Err(Fallback::OverLimits) => &self.over_limits,
+            Err(Fallback::Abandoned) => &self.abandoned,
         };
         counter.fetch_add(1, Ordering::Relaxed);
     }
@@ -191,9 +205,19 @@ impl EngineCounts {
         self.planned.load(Ordering::Relaxed)
     }
 
-    /// Requests executed by async-graphql so far.
+    /// Requests executed by async-graphql so far, for any reason.
     pub fn fallback(&self) -> u64 {
-        self.fallback.load(Ordering::Relaxed)
+        self.not_planned() + self.over_limits.load(Ordering::Relaxed) + self.abandoned()
+    }
+
+    /// Requests whose document the plan does not cover.
+    pub fn not_planned(&self) -> u64 {
+        self.not_planned.load(Ordering::Relaxed)
+    }
+
+    /// Requests planned, then abandoned (a resolver would have waited or failed).
+    pub fn abandoned(&self) -> u64 {
+        self.abandoned.load(Ordering::Relaxed)
     }
 }
 

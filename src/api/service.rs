@@ -19,7 +19,7 @@ use quick_cache::Weighter;
 use super::cache_stats::{CacheStats, Lookups};
 use super::connection::{Deadline, Env};
 use super::limits;
-use super::plan::EngineCounts;
+use super::plan::{EngineCounts, Fallback};
 use super::prepare::{Prepared, RequestErrors, Validator};
 use super::Loaders;
 use super::{QueryRoot, SchemaOptions, WicSchema};
@@ -135,8 +135,8 @@ impl Api {
         };
         if self.planner {
             let planned = self.planned(&prepared, &request);
-            self.engine.count(planned.is_some());
-            if let Some(body) = planned {
+            self.engine.count(&planned);
+            if let Ok(body) = planned {
                 return Outcome::Planned(body);
             }
         }
@@ -175,20 +175,24 @@ impl Api {
     /// The planned executor's answer, or `None` where async-graphql's must run: a
     /// document or operation the plan does not cover, a request over async-graphql's depth
     /// or cost limits (which it refuses), or one whose execution would wait or fail.
-    fn planned(&self, prepared: &Prepared, request: &Request) -> Option<Vec<u8>> {
+    fn planned(&self, prepared: &Prepared, request: &Request) -> Result<Vec<u8>, Fallback> {
         let data = |id: std::any::TypeId| request.data.get(&id);
-        let loaders = data(std::any::TypeId::of::<Loaders>())?.downcast_ref::<Loaders>()?;
+        let loaders = data(std::any::TypeId::of::<Loaders>())
+            .and_then(|l| l.downcast_ref::<Loaders>())
+            .ok_or(Fallback::NotPlanned)?;
         let deadline = data(std::any::TypeId::of::<Deadline>())
             .and_then(|d| d.downcast_ref::<Deadline>())
             .copied();
         let operation_name = request.operation_name.as_deref();
-        let plan = prepared.plan(operation_name, &request.variables)?;
+        let plan = prepared
+            .plan(operation_name, &request.variables)
+            .ok_or(Fallback::NotPlanned)?;
         let within_limits = plan.passes_limits(&request.variables, || {
             self.schema
                 .passes_limits(&prepared.document, &request.variables, operation_name)
         });
         if !within_limits {
-            return None;
+            return Err(Fallback::OverLimits);
         }
         let env = Env {
             loaders,
@@ -196,6 +200,7 @@ impl Api {
             deadline,
         };
         plan.execute(env, &request.variables)
+            .ok_or(Fallback::Abandoned)
     }
 
     /// Every check before execution: the token count, the rules, the variables, the
