@@ -169,6 +169,12 @@ impl Application {
         self.state.served().graph.clone()
     }
 
+    /// How many requests the planned executor and async-graphql's have answered, for
+    /// tests that check which one runs.
+    pub fn engine_counts(&self) -> std::sync::Arc<crate::api::EngineCounts> {
+        self.state.api.engine_counts()
+    }
+
     /// A handle that can stop the server gracefully from elsewhere.
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()

@@ -1,38 +1,33 @@
 //! The `Actor` type: organizations, governments, companies, agencies and groups of people.
 
-use async_graphql::Context;
-
-use super::connection::related_one;
-use super::error::ApiResult;
 use super::node::record_object;
 use super::types::{ActorKind, Date, KindBasis};
 use super::{Document, Event, Place, Statistic, Topic, Trend};
-use crate::graph::{Direction, Relation};
 
 record_object! {
     /// An actor: an international organization, a government, a company, an agency, a
     /// grouping of countries, or a group of people.
     Actor(Actor, ActorDetails) {
         /// What sort of actor.
-        async fn kind(&self) -> ActorKind {
+        fn kind(&self) -> ActorKind {
             self.details().kind.into()
         }
 
         /// Whether `kind` is what the source says, or general knowledge.
-        async fn kind_basis(&self) -> KindBasis {
+        fn kind_basis(&self) -> KindBasis {
             self.details().kind_basis.into()
         }
 
         /// The day the organization was established, where the source gives it.
-        async fn founded(&self) -> Option<Date> {
+        fn founded(&self) -> Option<Date> {
             self.details().founded.map(Date)
         }
-
-        /// Where the organization is headquartered.
-        async fn headquarters(&self, ctx: &Context<'_>) -> ApiResult<Option<Place>> {
-            related_one(ctx, &self.0, Direction::Outgoing, Relation::HeadquarteredIn).await
-        }
     }
+    related {
+        /// Where the organization is headquartered.
+        headquarters: Place = Outgoing(HeadquarteredIn);
+    }
+    resolvers {}
     connections {
         /// The trends the actor appears in, each edge with its role there.
         trends: Trend = Outgoing(ActsIn);

@@ -13,7 +13,8 @@ use super::error::{to_gql, ApiError, ApiResult};
 use super::limits::Limits;
 use super::loaders::Loaders;
 use super::types::{
-    Citation, OrderDirection, RecordFilter, RecordOrder, RecordOrderField, RelationType,
+    Citation, OrderDirection, RecordFilter, RecordOrder, RecordOrderField, RelationDirection,
+    RelationType,
 };
 use crate::graph::{self, Direction, ListOrder, ListSpec, Record, RecordKind, Relation};
 
@@ -46,10 +47,10 @@ impl<T: OutputType> TypeName for Conn<T> {
     }
 }
 
-#[Object(name_type, serial)]
-impl<T: OutputType> Conn<T> {
-    /// Information to aid in pagination.
-    async fn page_info(&self) -> PageInfo {
+// The bodies of the fields, which the `#[Object]` methods and the planned executor
+// (`super::plan`) both call.
+impl<T> Conn<T> {
+    pub(crate) fn page_info_of(&self) -> PageInfo {
         PageInfo {
             has_previous_page: self.has_previous_page,
             has_next_page: self.has_next_page,
@@ -58,21 +59,62 @@ impl<T: OutputType> Conn<T> {
         }
     }
 
+    pub(crate) fn edges_of(&self) -> &[ConnEdge<T>] {
+        &self.edges
+    }
+
+    pub(crate) fn nodes_of(&self) -> Vec<&T> {
+        self.edges.iter().map(|e| &e.node).collect()
+    }
+
+    pub(crate) fn total_count_of(&self) -> ApiResult<usize> {
+        match &self.total_count {
+            Total::Known(n) => Ok(*n),
+            Total::Counted(count) => count().map_err(to_gql),
+        }
+    }
+}
+
+#[Object(name_type, serial)]
+impl<T: OutputType> Conn<T> {
+    /// Information to aid in pagination.
+    async fn page_info(&self) -> PageInfo {
+        self.page_info_of()
+    }
+
     /// A list of edges.
     async fn edges(&self) -> &[ConnEdge<T>] {
-        &self.edges
+        self.edges_of()
     }
 
     /// A list of nodes.
     async fn nodes(&self) -> Vec<&T> {
-        self.edges.iter().map(|e| &e.node).collect()
+        self.nodes_of()
     }
 
     /// The number of items in the whole list, across all pages.
     async fn total_count(&self) -> ApiResult<usize> {
-        match &self.total_count {
-            Total::Known(n) => Ok(*n),
-            Total::Counted(count) => count().map_err(to_gql),
+        self.total_count_of()
+    }
+}
+
+impl<T: FromRecord> Conn<T> {
+    /// The same page with its nodes as `Node`s: what the planned executor
+    /// (`super::plan`) walks, whatever the connection's type.
+    pub(crate) fn into_nodes(self) -> Conn<super::Node> {
+        Conn {
+            edges: self
+                .edges
+                .into_iter()
+                .map(|e| ConnEdge {
+                    position: e.position,
+                    node: super::node::Node::wrap(e.node.into_record()),
+                    relation: e.relation,
+                })
+                .collect(),
+            has_previous_page: self.has_previous_page,
+            has_next_page: self.has_next_page,
+            total_count: self.total_count,
         }
     }
 }
@@ -85,8 +127,19 @@ pub struct ConnEdge<T> {
 }
 
 impl<T> ConnEdge<T> {
-    fn encoded_cursor(&self) -> String {
+    /// The field `cursor`.
+    pub(crate) fn encoded_cursor(&self) -> String {
         OpaqueCursor(self.position).encode_cursor()
+    }
+
+    /// The field `node`.
+    pub(crate) fn node_of(&self) -> &T {
+        &self.node
+    }
+
+    /// The fields of the relation that led to the node.
+    pub(crate) fn relation_of(&self) -> &RelationInfo {
+        &self.relation
     }
 }
 
@@ -101,12 +154,12 @@ impl<T: OutputType> TypeName for ConnEdge<T> {
 impl<T: OutputType> ConnEdge<T> {
     /// The item at the end of the edge
     async fn node(&self) -> &T {
-        &self.node
+        self.node_of()
     }
 
     #[graphql(flatten)]
     async fn relation_info(&self) -> &RelationInfo {
-        &self.relation
+        self.relation_of()
     }
 
     /// A cursor for use in pagination
@@ -134,25 +187,41 @@ impl EdgeRef {
 #[derive(Default, Clone)]
 pub struct RelationInfo(Option<EdgeRef>);
 
+// The bodies of the fields, which the `#[Object]` methods and the planned executor
+// (`super::plan`) both call.
+impl RelationInfo {
+    pub(crate) fn relation_of(&self) -> Option<RelationType> {
+        self.0.as_ref().map(|e| e.edge().relation.into())
+    }
+
+    pub(crate) fn role_of(&self) -> Option<&str> {
+        self.0.as_ref().and_then(|e| e.edge().role.as_deref())
+    }
+
+    pub(crate) fn citations_of(&self) -> Vec<Citation<'_>> {
+        self.0
+            .as_ref()
+            .map(|e| e.edge().citations.iter().map(Citation).collect())
+            .unwrap_or_default()
+    }
+}
+
 // `serial` for the reason given at `record_object!`: its fields never wait.
 #[Object(serial)]
 impl RelationInfo {
     /// The relation that led to this node.
     async fn relation(&self) -> Option<RelationType> {
-        self.0.as_ref().map(|e| e.edge().relation.into())
+        self.relation_of()
     }
 
     /// The role the source of the relation plays, in the text's words.
     async fn role(&self) -> Option<&str> {
-        self.0.as_ref().and_then(|e| e.edge().role.as_deref())
+        self.role_of()
     }
 
     /// Where the source states the relation.
     async fn citations(&self) -> Vec<Citation<'_>> {
-        self.0
-            .as_ref()
-            .map(|e| e.edge().citations.iter().map(Citation).collect())
-            .unwrap_or_default()
+        self.citations_of()
     }
 }
 
@@ -188,12 +257,40 @@ pub trait FromRecord: OutputType + Sized {
 
     /// Whether [`FromRecord::from_record`] wraps records of `kind`.
     fn accepts(kind: RecordKind) -> bool;
+
+    /// The record wrapped.
+    fn record(&self) -> &Arc<Record>;
+
+    /// The record wrapped, unwrapped.
+    fn into_record(self) -> Arc<Record>;
 }
 
 /// The largest page this server serves (`--max-page-size`).
 pub fn max_page_size(ctx: &Context<'_>) -> usize {
     ctx.data_opt::<Limits>()
         .map_or(Limits::default().max_page_size, |l| l.max_page_size)
+}
+
+/// What a resolver's body reads of its request: the loaders, the page limit and the
+/// deadline. The `#[Object]` fields take it from their `Context` ([`Env::of`]); the
+/// planned executor (`super::plan`) builds it from the request, and calls the same
+/// bodies.
+#[derive(Clone, Copy)]
+pub struct Env<'a> {
+    pub loaders: &'a Loaders,
+    pub max_page_size: usize,
+    pub deadline: Option<Deadline>,
+}
+
+impl<'a> Env<'a> {
+    /// The request's environment, as a field sees it.
+    pub fn of(ctx: &'a Context<'_>) -> Self {
+        Env {
+            loaders: loaders(ctx),
+            max_page_size: max_page_size(ctx),
+            deadline: ctx.data_opt::<Deadline>().copied(),
+        }
+    }
 }
 
 /// A field's paging arguments, checked: page sizes within the limit, cursors decoded.
@@ -214,8 +311,8 @@ struct Window {
 }
 
 impl PageArgs {
-    fn parse(ctx: &Context<'_>, page: Page) -> ApiResult<Self> {
-        let max = max_page_size(ctx);
+    fn parse(env: &Env<'_>, page: Page) -> ApiResult<Self> {
+        let max = env.max_page_size;
         let size = |name: &str, value: Option<i32>| -> ApiResult<Option<usize>> {
             match value {
                 Some(n) if n < 0 => Err(ApiError::BadInput(format!(
@@ -313,11 +410,11 @@ fn connection<T>(
 /// Slices `items` to the requested page (see [`PageArgs::window`]). Without `first` and
 /// `last` the page holds the first [`DEFAULT_PAGE_SIZE`] items, as if `first` were that.
 pub async fn paginate<T: OutputType>(
-    ctx: &Context<'_>,
+    env: &Env<'_>,
     items: Vec<(T, RelationInfo)>,
     page: Page,
 ) -> ApiResult<Conn<T>> {
-    Ok(page_of(items, &PageArgs::parse(ctx, page)?))
+    Ok(page_of(items, &PageArgs::parse(env, page)?))
 }
 
 /// The page `args` selects of the whole list `items`.
@@ -346,8 +443,8 @@ fn cursor(name: &str, value: Option<String>) -> ApiResult<Option<usize>> {
 /// only the graph's cache and never waits on a load, so the HTTP layer's timeout (a timer
 /// polled beside the request) would otherwise not fire until the request ended; waiting
 /// forever lets the runtime turn its timers, and the timeout answers.
-async fn cooperate(ctx: &Context<'_>) {
-    if let Some(deadline) = ctx.data_opt::<Deadline>() {
+async fn cooperate(env: &Env<'_>) {
+    if let Some(deadline) = env.deadline {
         if std::time::Instant::now() >= deadline.0 {
             std::future::pending::<()>().await;
         }
@@ -365,37 +462,38 @@ pub fn loaders<'a>(ctx: &'a Context<'_>) -> &'a Loaders {
 
 /// Loads one record by slug through the request's loader. A string that cannot be a
 /// slug names nothing, and never reaches the store's key encoding.
-pub async fn load_record(ctx: &Context<'_>, slug: &str) -> ApiResult<Option<Arc<Record>>> {
-    cooperate(ctx).await;
+pub async fn load_record(env: &Env<'_>, slug: &str) -> ApiResult<Option<Arc<Record>>> {
+    cooperate(env).await;
     if !crate::graph::is_slug(slug) {
         return Ok(None);
     }
-    loaders(ctx).record(slug).await.map_err(to_gql)
+    env.loaders.record(slug).await.map_err(to_gql)
 }
 
 /// The records at the far end of `record`'s edges in `direction`, limited to `relations`
 /// (all when empty), each with the edge that leads to it. Two batched loads, or none when
 /// the graph's cache holds them all.
 pub async fn related(
-    ctx: &Context<'_>,
+    env: &Env<'_>,
     record: &Record,
     direction: Direction,
     relations: &[Relation],
 ) -> ApiResult<Vec<(EdgeRef, Arc<Record>)>> {
-    let (edges, wanted) = wanted_edges(ctx, record, direction, relations).await?;
-    far_ends(ctx, &edges, &wanted, direction).await
+    let (edges, wanted) = wanted_edges(env, record, direction, relations).await?;
+    far_ends(env, &edges, &wanted, direction).await
 }
 
 /// `record`'s edges in `direction`, and the indexes of those of `relations` (all when
 /// empty) among them.
 async fn wanted_edges(
-    ctx: &Context<'_>,
+    env: &Env<'_>,
     record: &Record,
     direction: Direction,
     relations: &[Relation],
 ) -> ApiResult<(Arc<Vec<graph::Edge>>, Vec<usize>)> {
-    cooperate(ctx).await;
-    let edges = loaders(ctx)
+    cooperate(env).await;
+    let edges = env
+        .loaders
         .edges(&record.slug, direction)
         .await
         .map_err(to_gql)?
@@ -408,12 +506,12 @@ async fn wanted_edges(
 
 /// The records at the far end of the edges at `indexes`, in order, each with its edge.
 async fn far_ends(
-    ctx: &Context<'_>,
+    env: &Env<'_>,
     edges: &Arc<Vec<graph::Edge>>,
     indexes: &[usize],
     direction: Direction,
 ) -> ApiResult<Vec<(EdgeRef, Arc<Record>)>> {
-    let loaders = loaders(ctx);
+    let loaders = env.loaders;
     let edge_ref = |index| EdgeRef {
         edges: edges.clone(),
         index,
@@ -474,38 +572,55 @@ fn far_ends_are<T: FromRecord>(
 /// answers `actors(first: 10)` from ten records, not thousands. Otherwise every related
 /// record is read, and those that are not `T`s are left out before paging.
 pub async fn related_connection<T: FromRecord>(
-    ctx: &Context<'_>,
+    env: &Env<'_>,
     record: &Record,
     direction: Direction,
     relations: &[Relation],
     page: Page,
 ) -> ApiResult<Conn<T>> {
     if !far_ends_are::<T>(record.kind(), direction, relations) {
-        let items = related(ctx, record, direction, relations)
+        let items = related(env, record, direction, relations)
             .await?
             .into_iter()
             .filter_map(|(edge, r)| Some((T::from_record(r)?, RelationInfo(Some(edge)))))
             .collect();
-        return paginate(ctx, items, page).await;
+        return paginate(env, items, page).await;
     }
-    let args = PageArgs::parse(ctx, page)?;
-    let (edges, wanted) = wanted_edges(ctx, record, direction, relations).await?;
+    let args = PageArgs::parse(env, page)?;
+    let (edges, wanted) = wanted_edges(env, record, direction, relations).await?;
     let window = args.window(wanted.len());
-    let items = far_ends(ctx, &edges, &wanted[window.start..window.end], direction)
+    let items = far_ends(env, &edges, &wanted[window.start..window.end], direction)
         .await?
         .into_iter()
         .filter_map(|(edge, r)| Some((T::from_record(r)?, RelationInfo(Some(edge)))));
     Ok(connection(items, &window, Total::Known(wanted.len())))
 }
 
+/// A record's `relations` field: every related record, of any type, in `direction`,
+/// of `types` only (all when absent).
+pub async fn relations(
+    env: &Env<'_>,
+    record: &Record,
+    direction: RelationDirection,
+    types: Option<Vec<RelationType>>,
+    page: Page,
+) -> ApiResult<Conn<super::Node>> {
+    let relations: Vec<Relation> = types
+        .unwrap_or_default()
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    related_connection(env, record, direction.into(), &relations, page).await
+}
+
 /// The first related record that is a `T`, for relations that hold at most once.
 pub async fn related_one<T: FromRecord>(
-    ctx: &Context<'_>,
+    env: &Env<'_>,
     record: &Record,
     direction: Direction,
     relation: Relation,
 ) -> ApiResult<Option<T>> {
-    Ok(related(ctx, record, direction, &[relation])
+    Ok(related(env, record, direction, &[relation])
         .await?
         .into_iter()
         .find_map(|(_, r)| T::from_record(r)))
@@ -523,14 +638,14 @@ pub type Keep = Arc<dyn Fn(&Record) -> bool + Send + Sync>;
 /// total is counted only if asked for. A `text` filter starts from the records that
 /// contain its words, sorted in memory.
 pub async fn list_connection<T: FromRecord>(
-    ctx: &Context<'_>,
+    env: &Env<'_>,
     kinds: &[RecordKind],
     filter: RecordFilter,
     order: RecordOrder,
     page: Page,
     keep: Option<Keep>,
 ) -> ApiResult<Conn<T>> {
-    cooperate(ctx).await;
+    cooperate(env).await;
     if let (Some(from), Some(to)) = (filter.from, filter.to) {
         if from > to {
             return Err(
@@ -538,8 +653,8 @@ pub async fn list_connection<T: FromRecord>(
             );
         }
     }
-    let args = PageArgs::parse(ctx, page)?;
-    let graph = &loaders(ctx).graph;
+    let args = PageArgs::parse(env, page)?;
+    let graph = &env.loaders.graph;
     let order_by = match order.field {
         RecordOrderField::Position => ListOrder::Position,
         RecordOrderField::Name => ListOrder::Name,

@@ -20,30 +20,32 @@ record_object! {
     /// A document: the source report itself, or a document the source names.
     Document(Document, DocumentDetails) {
         /// What sort of document.
-        async fn kind(&self) -> DocumentKind {
+        fn kind(&self) -> DocumentKind {
             self.details().kind.into()
         }
 
         /// The year in the document's name or date, where the source gives one.
-        async fn year(&self) -> Option<i32> {
+        fn year(&self) -> Option<i32> {
             self.details().year
         }
 
         /// Whether `name` is a description, because the source gives the document no title.
-        async fn name_is_descriptive(&self) -> bool {
+        fn name_is_descriptive(&self) -> bool {
             self.details().descriptive_name
         }
 
         /// Whether this is the source document every citation points into.
-        async fn is_source(&self) -> bool {
+        fn is_source(&self) -> bool {
             self.details().source.is_some()
         }
 
         /// The full text, for the source document.
-        async fn text(&self) -> Option<&str> {
+        fn text(&self) -> Option<&str> {
             self.details().source.as_ref().map(|s| s.text.as_str())
         }
-
+    }
+    related {}
+    resolvers {
         /// The sections of the source document, with their paragraphs.
         async fn sections(&self) -> Vec<SourceSection> {
             self.details()

@@ -1,48 +1,44 @@
 //! The `Event` type: the 2017 conference and the 2022 founding of the WIC organization.
 
-use async_graphql::Context;
 use chrono::Datelike;
 
-use super::connection::related_one;
-use super::error::ApiResult;
 use super::node::record_object;
 use super::types::{Date, EventKind};
 use super::{Actor, Document, Place, Statistic, Topic, Trend};
-use crate::graph::{Direction, Relation};
 
 record_object! {
     /// An event: a conference, or the founding of an organization.
     Event(Event, EventDetails) {
         /// Conference or founding.
-        async fn kind(&self) -> EventKind {
+        fn kind(&self) -> EventKind {
             self.details().kind.into()
         }
 
         /// The first day.
-        async fn start_date(&self) -> Date {
+        fn start_date(&self) -> Date {
             Date(self.details().start)
         }
 
         /// The last day, for events of several days.
-        async fn end_date(&self) -> Option<Date> {
+        fn end_date(&self) -> Option<Date> {
             self.details().end.map(Date)
         }
 
         /// The year of the first day.
-        async fn year(&self) -> i32 {
+        fn year(&self) -> i32 {
             self.details().start.year()
         }
 
         /// The theme, in the source's words.
-        async fn theme(&self) -> Option<&str> {
+        fn theme(&self) -> Option<&str> {
             self.details().theme.as_deref()
         }
-
-        /// Where the event was held.
-        async fn place(&self, ctx: &Context<'_>) -> ApiResult<Option<Place>> {
-            related_one(ctx, &self.0, Direction::Outgoing, Relation::HeldIn).await
-        }
     }
+    related {
+        /// Where the event was held.
+        place: Place = Outgoing(HeldIn);
+    }
+    resolvers {}
     connections {
         /// The trends projected at the event.
         trends: Trend = Outgoing(Projects);

@@ -85,7 +85,38 @@ impl FromRecord for Node {
     }
 
     fn from_record(record: Arc<Record>) -> Option<Self> {
-        Some(Node(match record.details {
+        Some(Node::wrap(record))
+    }
+
+    fn record(&self) -> &Arc<Record> {
+        match &self.0 {
+            NodeInterface::Document(r) => &r.0,
+            NodeInterface::Event(r) => &r.0,
+            NodeInterface::Trend(r) => &r.0,
+            NodeInterface::Actor(r) => &r.0,
+            NodeInterface::Place(r) => &r.0,
+            NodeInterface::Topic(r) => &r.0,
+            NodeInterface::Statistic(r) => &r.0,
+        }
+    }
+
+    fn into_record(self) -> Arc<Record> {
+        match self.0 {
+            NodeInterface::Document(r) => r.0,
+            NodeInterface::Event(r) => r.0,
+            NodeInterface::Trend(r) => r.0,
+            NodeInterface::Actor(r) => r.0,
+            NodeInterface::Place(r) => r.0,
+            NodeInterface::Topic(r) => r.0,
+            NodeInterface::Statistic(r) => r.0,
+        }
+    }
+}
+
+impl Node {
+    /// The record as a value of the interface, of its own type.
+    pub(crate) fn wrap(record: Arc<Record>) -> Self {
+        Node(match record.details {
             Details::Document(_) => NodeInterface::Document(Document(record)),
             Details::Event(_) => NodeInterface::Event(Event(record)),
             Details::Trend(_) => NodeInterface::Trend(Trend(record)),
@@ -93,7 +124,7 @@ impl FromRecord for Node {
             Details::Place(_) => NodeInterface::Place(Place(record)),
             Details::Topic(_) => NodeInterface::Topic(Topic(record)),
             Details::Statistic(_) => NodeInterface::Statistic(Statistic(record)),
-        }))
+        })
     }
 }
 
@@ -142,10 +173,16 @@ pub fn parse_global_id(id: &str) -> Result<(RecordKind, String), ApiError> {
 /// holding the fields every record shares followed by the type's own fields.
 macro_rules! record_object {
     (
-        $(#[$meta:meta])* $ty:ident($variant:ident, $details:ident) { $($body:tt)* }
+        $(#[$meta:meta])* $ty:ident($variant:ident, $details:ident) {
+            $( $(#[$fmeta:meta])* fn $f:ident(&$this:ident) -> $ret:ty $fbody:block )*
+        }
+        related { $( $(#[$ometa:meta])* $one:ident: $one_target:ident = $one_dir:ident($one_rel:ident); )* }
+        resolvers { $($body:tt)* }
         connections { $( $(#[$cmeta:meta])* $field:ident: $target:ident = $dir:ident($($rel:ident),+); )* }
     ) => {
         $(#[$meta])*
+        // `transparent`: [`Self::wrap`] views a `&Arc<Record>` as a `&Self`.
+        #[repr(transparent)]
         pub struct $ty(pub(crate) std::sync::Arc<crate::graph::Record>);
 
         impl $ty {
@@ -155,6 +192,87 @@ macro_rules! record_object {
                     crate::graph::Details::$variant(d) => d,
                     _ => unreachable!("{} wraps only {} records", stringify!($ty), stringify!($variant)),
                 }
+            }
+
+            /// A record as this type, borrowed (no reference count touched): for the
+            /// planned executor, which calls this type's field resolvers on records it
+            /// holds. A record of another kind only makes `details` panic.
+            pub(crate) fn wrap(record: &std::sync::Arc<crate::graph::Record>) -> &Self {
+                // SAFETY: `Self` is `repr(transparent)` over `Arc<Record>`, so both have
+                // the same layout, and the lifetime is the borrowed record's.
+                unsafe { &*(record as *const std::sync::Arc<crate::graph::Record> as *const Self) }
+            }
+
+            /// The planned executor's resolver of the field named `name` (in snake case)
+            /// of this type that takes no argument and returns a scalar, an enum or a list
+            /// of them: the body the `#[Object]` method runs ([`Fields`]), its value
+            /// written as JSON. `None` for any other field.
+            pub(crate) fn planned_field(name: &str) -> Option<crate::api::plan::FieldFn> {
+                use crate::api::plan::Emit as _;
+                let field: crate::api::plan::FieldFn = match name {
+                    "id" => |r, out| Fields::id(Self::wrap(r)).emit(out),
+                    "slug" => |r, out| Fields::slug(Self::wrap(r)).emit(out),
+                    "name" => |r, out| Fields::name(Self::wrap(r)).emit(out),
+                    "aliases" => |r, out| Fields::aliases(Self::wrap(r)).emit(out),
+                    $( stringify!($f) => |r, out| Fields::$f(Self::wrap(r)).emit(out), )*
+                    _ => return None,
+                };
+                Some(field)
+            }
+
+            /// The planned executor's `citations` of a record of this type.
+            pub(crate) fn planned_citations(
+                record: &std::sync::Arc<crate::graph::Record>,
+            ) -> Vec<crate::api::types::Citation<'_>> {
+                Fields::citations(Self::wrap(record))
+            }
+
+            /// The planned executor's field named `name` (in snake case) that follows a
+            /// relation holding at most once: the body of the `#[Object]` method, polled
+            /// once; `None` when `name` is not one of them.
+            pub(crate) fn planned_one(name: &str) -> Option<crate::api::plan::OneFn> {
+                $(
+                    if name == stringify!($one) {
+                        let field: crate::api::plan::OneFn = |env, record| {
+                            use async_graphql::futures_util::FutureExt;
+                            crate::api::connection::related_one::<$one_target>(
+                                env,
+                                record,
+                                crate::graph::Direction::$one_dir,
+                                crate::graph::Relation::$one_rel,
+                            )
+                            .now_or_never()
+                            .map(|found| found.map(|one| one.map(|one| {
+                                crate::api::Node::wrap(crate::api::connection::FromRecord::into_record(one))
+                            })))
+                        };
+                        return Some(field);
+                    }
+                )*
+                let _ = name;
+                None
+            }
+
+            /// The planned executor's connection field named `name` (in snake case):
+            /// the body of the `#[Object]` method, polled once; `None` when `name` is not
+            /// one of this type's connections.
+            pub(crate) fn planned_connection(name: &str) -> Option<crate::api::plan::ConnFn> {
+                let field: crate::api::plan::ConnFn = match name {
+                    $( stringify!($field) => |env, record, page| {
+                        use async_graphql::futures_util::FutureExt;
+                        crate::api::connection::related_connection::<$target>(
+                            env,
+                            record,
+                            crate::graph::Direction::$dir,
+                            &[$(crate::graph::Relation::$rel),+],
+                            page,
+                        )
+                        .now_or_never()
+                        .map(|conn| conn.map(crate::api::connection::Conn::into_nodes))
+                    }, )*
+                    _ => return None,
+                };
+                Some(field)
             }
         }
 
@@ -166,6 +284,50 @@ macro_rules! record_object {
             fn accepts(kind: crate::graph::RecordKind) -> bool {
                 kind == crate::graph::RecordKind::$variant
             }
+
+            fn record(&self) -> &std::sync::Arc<crate::graph::Record> {
+                &self.0
+            }
+
+            fn into_record(self) -> std::sync::Arc<crate::graph::Record> {
+                self.0
+            }
+        }
+
+        /// The bodies of the fields without arguments, which the `#[Object]` methods and
+        /// the planned executor (`api::plan`) both call.
+        pub(crate) trait Fields {
+            fn id(&self) -> async_graphql::ID;
+            fn slug(&self) -> &str;
+            fn name(&self) -> &str;
+            fn aliases(&self) -> &Vec<String>;
+            fn citations(&self) -> Vec<crate::api::types::Citation<'_>>;
+            $( fn $f(&self) -> $ret; )*
+        }
+
+        impl Fields for $ty {
+            fn id(&self) -> async_graphql::ID {
+                crate::api::node::global_id(&self.0)
+            }
+
+            fn slug(&self) -> &str {
+                &self.0.slug
+            }
+
+            fn name(&self) -> &str {
+                &self.0.name
+            }
+
+            fn aliases(&self) -> &Vec<String> {
+                &self.0.aliases
+            }
+
+            fn citations(&self) -> Vec<crate::api::types::Citation<'_>> {
+                self.0.citations.iter().map(crate::api::types::Citation).collect()
+            }
+
+            // `$this` is the caller's `self` (macro hygiene).
+            $( fn $f(&$this) -> $ret $fbody )*
         }
 
         $(#[$meta])*
@@ -177,27 +339,27 @@ macro_rules! record_object {
         impl $ty {
             /// An opaque global id, accepted by `node(id:)` and `nodes(ids:)`.
             pub async fn id(&self) -> async_graphql::ID {
-                crate::api::node::global_id(&self.0)
+                Fields::id(self)
             }
 
             /// The stable, human-readable id (`wic-2017`, `trend-ii`, `oecd`), accepted by the lookups.
             pub async fn slug(&self) -> &str {
-                &self.0.slug
+                Fields::slug(self)
             }
 
             /// The name the source gives.
             pub async fn name(&self) -> &str {
-                &self.0.name
+                Fields::name(self)
             }
 
             /// Other names the source uses, such as abbreviations.
             pub async fn aliases(&self) -> &Vec<String> {
-                &self.0.aliases
+                Fields::aliases(self)
             }
 
             /// Where the source states this record.
             pub async fn citations(&self) -> Vec<crate::api::types::Citation<'_>> {
-                self.0.citations.iter().map(crate::api::types::Citation).collect()
+                Fields::citations(self)
             }
 
             /// Every related record, of any type, in one direction, optionally of some relation types only.
@@ -215,13 +377,11 @@ macro_rules! record_object {
                 #[graphql(desc = "Return at most this many items from the start (at most the server's page limit, 500 by default).")] first: Option<i32>,
                 #[graphql(desc = "Return at most this many items from the end (at most the server's page limit, 500 by default).")] last: Option<i32>,
             ) -> crate::api::error::ApiResult<crate::api::connection::Conn<crate::api::node::Node>> {
-                let relations: Vec<crate::graph::Relation> =
-                    types.unwrap_or_default().into_iter().map(Into::into).collect();
-                crate::api::connection::related_connection(
-                    ctx,
+                crate::api::connection::relations(
+                    &crate::api::connection::Env::of(ctx),
                     &self.0,
-                    direction.into(),
-                    &relations,
+                    direction,
+                    types,
                     crate::api::connection::Page::new(after, before, first, last),
                 )
                 .await
@@ -239,11 +399,29 @@ macro_rules! record_object {
                 #[graphql(desc = "Return at most this many items from the end (at most the server's page limit, 500 by default).")] last: Option<i32>,
                 ) -> crate::api::error::ApiResult<crate::api::connection::Conn<$target>> {
                     crate::api::connection::related_connection(
-                        ctx,
+                        &crate::api::connection::Env::of(ctx),
                         &self.0,
                         crate::graph::Direction::$dir,
                         &[$(crate::graph::Relation::$rel),+],
                         crate::api::connection::Page::new(after, before, first, last),
+                    )
+                    .await
+                }
+            )*
+
+            $( $(#[$fmeta])* async fn $f(&self) -> $ret { Fields::$f(self) } )*
+
+            $(
+                $(#[$ometa])*
+                async fn $one(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                ) -> crate::api::error::ApiResult<Option<$one_target>> {
+                    crate::api::connection::related_one(
+                        &crate::api::connection::Env::of(ctx),
+                        &self.0,
+                        crate::graph::Direction::$one_dir,
+                        crate::graph::Relation::$one_rel,
                     )
                     .await
                 }

@@ -44,6 +44,20 @@ pub struct Prepared {
     pub document: gql::ExecutableDocument,
     /// The validated document: operations are selected and variables coerced on it.
     valid: Valid<ExecutableDocument>,
+    /// Its plans for the planned executor, compiled on first use.
+    plans: super::plan::PlanCache,
+}
+
+impl Prepared {
+    /// The plan of the operation `operation_name` for a request's (coerced) `variables`;
+    /// `None` if the planned executor does not cover it.
+    pub fn plan(
+        &self,
+        operation_name: Option<&str>,
+        variables: &Variables,
+    ) -> Option<std::sync::Arc<super::plan::Plan>> {
+        self.plans.get(&self.valid, operation_name, variables)
+    }
 }
 
 /// A request error: nothing executes, and the response has no `data`.
@@ -96,7 +110,11 @@ impl Validator {
             return Err(errors);
         }
         let document = Converter { lines: &lines }.document(&valid);
-        Ok(Prepared { document, valid })
+        Ok(Prepared {
+            document,
+            valid,
+            plans: Default::default(),
+        })
     }
 
     /// The variables of the operation `operation_name` selects, coerced to its declared
@@ -493,8 +511,16 @@ fn types_compatible(variable: &ast::Type, location: &ast::Type) -> bool {
     }
 }
 
+/// A literal, variables kept, in async-graphql's syntax.
+pub(super) fn syntax_value(value: &ast::Value) -> SyntaxValue {
+    Converter {
+        lines: &LineIndex::new(""),
+    }
+    .value(value)
+}
+
 /// A literal with no variable in it, as a constant.
-fn literal_value(value: &ast::Value) -> async_graphql::Value {
+pub(super) fn literal_value(value: &ast::Value) -> async_graphql::Value {
     Converter {
         lines: &LineIndex::new(""),
     }

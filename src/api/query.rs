@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Object, OutputType, SimpleObject, ID};
 
-use super::connection::{list_connection, load_record, loaders, Conn, FromRecord, Keep, Page};
+use super::connection::{list_connection, load_record, loaders, Conn, Env, FromRecord, Keep, Page};
 use async_graphql::ErrorExtensions;
 
 use super::error::{to_gql, ApiError, ApiResult};
@@ -61,21 +61,21 @@ pub struct QueryRoot;
 
 /// A record of type `T` by slug. A failed read is an error of this nullable field: the
 /// executor answers `null` for it and reports the error at its path.
-async fn lookup<T: FromRecord>(ctx: &Context<'_>, slug: &str) -> ApiResult<Option<T>> {
-    Ok(load_record(ctx, slug).await?.and_then(T::from_record))
+pub(crate) async fn lookup<T: FromRecord>(env: &Env<'_>, slug: &str) -> ApiResult<Option<T>> {
+    Ok(load_record(env, slug).await?.and_then(T::from_record))
 }
 
 /// The record a global id names: `None` when it names none, or names one as another type.
-async fn record_by_id(ctx: &Context<'_>, id: &str) -> ApiResult<Option<Arc<Record>>> {
+pub(crate) async fn record_by_id(env: &Env<'_>, id: &str) -> ApiResult<Option<Arc<Record>>> {
     let (kind, slug) = parse_global_id(id).map_err(to_gql)?;
-    Ok(load_record(ctx, &slug).await?.filter(|r| r.kind() == kind))
+    Ok(load_record(env, &slug).await?.filter(|r| r.kind() == kind))
 }
 
 /// A federation entity by its global id (`@key(fields: "id")`): what `node(id:)` answers.
 /// One that is not there is an error (`ENTITY_NOT_FOUND`), which `_entities` answers with
 /// `null` at its index.
 async fn entity_by_id<T: FromRecord>(ctx: &Context<'_>, id: &str) -> ApiResult<T> {
-    record_by_id(ctx, id)
+    record_by_id(&Env::of(ctx), id)
         .await?
         .and_then(T::from_record)
         .ok_or_else(|| entity_not_found::<T>("id", id))
@@ -83,7 +83,7 @@ async fn entity_by_id<T: FromRecord>(ctx: &Context<'_>, id: &str) -> ApiResult<T
 
 /// A federation entity by its slug (`@key(fields: "slug")`): what its lookup answers.
 async fn entity_by_slug<T: FromRecord>(ctx: &Context<'_>, slug: &str) -> ApiResult<T> {
-    lookup::<T>(ctx, slug)
+    lookup::<T>(&Env::of(ctx), slug)
         .await?
         .ok_or_else(|| entity_not_found::<T>("slug", slug))
 }
@@ -98,8 +98,8 @@ fn entity_not_found<T: OutputType>(key: &'static str, value: &str) -> async_grap
 }
 
 /// A connection over every record of `kind` that passes `filter` and `keep`.
-async fn list<T: FromRecord>(
-    ctx: &Context<'_>,
+pub(crate) async fn list<T: FromRecord>(
+    env: &Env<'_>,
     kinds: &[graph::RecordKind],
     filter: Option<RecordFilter>,
     order: Option<RecordOrder>,
@@ -107,7 +107,7 @@ async fn list<T: FromRecord>(
     keep: Option<Keep>,
 ) -> ApiResult<Conn<T>> {
     list_connection(
-        ctx,
+        env,
         kinds,
         filter.unwrap_or_default(),
         order.unwrap_or_default(),
@@ -150,7 +150,7 @@ macro_rules! query_root {
                 ctx: &Context<'_>,
                 #[graphql(desc = "A global id from an `id` field.")] id: ID,
             ) -> ApiResult<Option<Node>> {
-                Ok(record_by_id(ctx, &id).await?.and_then(Node::from_record))
+                Ok(record_by_id(&Env::of(ctx), &id).await?.and_then(Node::from_record))
             }
 
             /// Records by global id, in the order given; `null` where an id matches nothing.
@@ -204,7 +204,7 @@ macro_rules! query_root {
                 ctx: &Context<'_>,
                 #[graphql(desc = "The record's slug.")] slug: String,
             ) -> ApiResult<Option<Node>> {
-                lookup(ctx, &slug).await
+                lookup(&Env::of(ctx), &slug).await
             }
 
             $(
@@ -214,7 +214,7 @@ macro_rules! query_root {
                     ctx: &Context<'_>,
                     #[graphql(desc = $slug_desc)] slug: String,
                 ) -> ApiResult<Option<$lookup_ty>> {
-                    lookup(ctx, &slug).await
+                    lookup(&Env::of(ctx), &slug).await
                 }
             )*
 
@@ -250,19 +250,7 @@ macro_rules! query_root {
                 )]
                 last: Option<i32>,
             ) -> ApiResult<Conn<Node>> {
-                let kinds: Vec<graph::RecordKind> = match kinds {
-                    Some(kinds) => kinds.into_iter().map(Into::into).collect(),
-                    None => graph::RecordKind::ALL.to_vec(),
-                };
-                list(
-                    ctx,
-                    &kinds,
-                    filter,
-                    order_by,
-                    Page::new(after, before, first, last),
-                    None,
-                )
-                .await
+                all_records(&Env::of(ctx), kinds, filter, order_by, Page::new(after, before, first, last)).await
             }
 
             $(
@@ -282,17 +270,9 @@ macro_rules! query_root {
                     #[graphql(desc = "Return at most this many items from the end (at most the server's page limit, 500 by default).")]
                     last: Option<i32>,
                 ) -> ApiResult<Conn<$list_ty>> {
-                    #[allow(unused_mut)]
-                    let mut keep: Option<Keep> = None;
-                    $(
-                        if let Some(wanted) = kind.map(graph::$kind_arg::from) {
-                            keep = Some(std::sync::Arc::new(move |r: &Record| {
-                                matches!(&r.details, Details::$kind_variant(d) if d.kind == wanted)
-                            }));
-                        }
-                    )?
+                    let keep: Option<Keep> = keep_kind!($( kind, $kind_arg, $kind_variant )?);
                     list(
-                        ctx,
+                        &Env::of(ctx),
                         &[graph::RecordKind::$kind],
                         filter,
                         order_by,
@@ -315,30 +295,7 @@ macro_rules! query_root {
                     Vec<RecordKind>,
                 >,
             ) -> ApiResult<Vec<SearchHit>> {
-                if !(0..=MAX_SEARCH_HITS).contains(&first) {
-                    return Err(ApiError::BadInput(format!(
-                        "`first` is {first}; expected 0 to {MAX_SEARCH_HITS}"
-                    ))
-                    .extend());
-                }
-                let kinds: Option<Vec<graph::RecordKind>> =
-                    kinds.map(|ks| ks.into_iter().map(Into::into).collect());
-                let hits = loaders(ctx)
-                    .graph
-                    .search(&query, kinds.as_deref(), first as usize)
-                    .map_err(to_gql)?;
-                Ok(hits
-                    .into_iter()
-                    .filter_map(|hit| {
-                        Some(SearchHit {
-                            node: Node::from_record(hit.record)?,
-                            score: hit.score,
-                            matched_terms: hit.matched_terms,
-                            field: hit.field.name().to_string(),
-                            snippet: hit.snippet,
-                        })
-                    })
-                    .collect())
+                search(&Env::of(ctx), &query, first, kinds)
             }
 
             $(
@@ -370,7 +327,119 @@ macro_rules! query_root {
                 }))
             }
         }
+
+        impl QueryRoot {
+            /// The planned executor's lookup by slug named `name` (`record` and one per
+            /// type): the body of the `#[Object]` method, polled once.
+            pub(crate) fn planned_lookup(name: &str) -> Option<super::plan::LookupFn> {
+                use async_graphql::futures_util::FutureExt;
+                let field: super::plan::LookupFn = match name {
+                    "record" => |env, slug| lookup::<Node>(env, slug).now_or_never(),
+                    $( stringify!($lookup) => |env, slug| {
+                        lookup::<$lookup_ty>(env, slug)
+                            .now_or_never()
+                            .map(|found| found.map(|r| r.map(|r| Node::wrap(r.into_record()))))
+                    }, )*
+                    _ => return None,
+                };
+                Some(field)
+            }
+
+            /// The planned executor's list named `name` (`records` and one per type): the
+            /// body of the `#[Object]` method, polled once, with its arguments read by
+            /// async-graphql's input parsing; `None` inside when an argument does not parse.
+            pub(crate) fn planned_list(name: &str) -> Option<super::plan::ListFn> {
+                use async_graphql::futures_util::FutureExt;
+                let field: super::plan::ListFn = match name {
+                    "records" => |env, args| {
+                        let page = args.page()?;
+                        all_records(env, args.get("kinds")?, args.get("filter")?, args.get("orderBy")?, page)
+                            .now_or_never()
+                    },
+                    $( stringify!($list) => |env, args| {
+                        $( let kind: Option<$kind_arg> = args.get("kind")?; )?
+                        let keep: Option<Keep> = keep_kind!($( kind, $kind_arg, $kind_variant )?);
+                        list::<$list_ty>(
+                            env,
+                            &[graph::RecordKind::$kind],
+                            args.get("filter")?,
+                            args.get("orderBy")?,
+                            args.page()?,
+                            keep,
+                        )
+                        .now_or_never()
+                        .map(|conn| conn.map(Conn::into_nodes))
+                    }, )*
+                    _ => return None,
+                };
+                Some(field)
+            }
+        }
     };
+}
+
+/// The condition of a list's `kind` argument, for a list of records of `$variant`.
+macro_rules! keep_kind {
+    () => {
+        None
+    };
+    ($kind:ident, $kind_arg:ident, $variant:ident) => {
+        $kind.map(graph::$kind_arg::from).map(|wanted| {
+            let keep: Keep = std::sync::Arc::new(move |r: &Record| {
+                matches!(&r.details, Details::$variant(d) if d.kind == wanted)
+            });
+            keep
+        })
+    };
+}
+
+/// `records`: a connection over the records of `kinds` (all when absent).
+pub(crate) async fn all_records(
+    env: &Env<'_>,
+    kinds: Option<Vec<RecordKind>>,
+    filter: Option<RecordFilter>,
+    order_by: Option<RecordOrder>,
+    page: Page,
+) -> ApiResult<Conn<Node>> {
+    let kinds: Vec<graph::RecordKind> = match kinds {
+        Some(kinds) => kinds.into_iter().map(Into::into).collect(),
+        None => graph::RecordKind::ALL.to_vec(),
+    };
+    list(env, &kinds, filter, order_by, page, None).await
+}
+
+/// `search`: the hits of `query`, best first, at most `first` of them.
+pub(crate) fn search(
+    env: &Env<'_>,
+    query: &str,
+    first: i32,
+    kinds: Option<Vec<RecordKind>>,
+) -> ApiResult<Vec<SearchHit>> {
+    if !(0..=MAX_SEARCH_HITS).contains(&first) {
+        return Err(ApiError::BadInput(format!(
+            "`first` is {first}; expected 0 to {MAX_SEARCH_HITS}"
+        ))
+        .extend());
+    }
+    let kinds: Option<Vec<graph::RecordKind>> =
+        kinds.map(|ks| ks.into_iter().map(Into::into).collect());
+    let hits = env
+        .loaders
+        .graph
+        .search(query, kinds.as_deref(), first as usize)
+        .map_err(to_gql)?;
+    Ok(hits
+        .into_iter()
+        .filter_map(|hit| {
+            Some(SearchHit {
+                node: Node::from_record(hit.record)?,
+                score: hit.score,
+                matched_terms: hit.matched_terms,
+                field: hit.field.name().to_string(),
+                snippet: hit.snippet,
+            })
+        })
+        .collect())
 }
 
 query_root! {

@@ -17,8 +17,11 @@ use quick_cache::sync::Cache;
 use quick_cache::Weighter;
 
 use super::cache_stats::{CacheStats, Lookups};
+use super::connection::{Deadline, Env};
 use super::limits;
+use super::plan::{EngineCounts, Fallback};
 use super::prepare::{Prepared, RequestErrors, Validator};
+use super::Loaders;
 use super::{QueryRoot, SchemaOptions, WicSchema};
 
 /// What became of a request.
@@ -29,6 +32,9 @@ pub enum Outcome {
     Refused(RequestErrors),
     /// Executed: `data`, and field errors if any.
     Executed(Response),
+    /// Executed by the planned executor (`super::plan`): the response's JSON, which has
+    /// `data` and no errors.
+    Planned(Vec<u8>),
 }
 
 /// The served schema and the checks that run before it.
@@ -45,6 +51,11 @@ pub struct Api {
     documents: Arc<Cache<String, Arc<Prepared>, DocumentWeight>>,
     /// The document cache's hits and misses, counted only when metrics are on.
     lookups: Option<Arc<Lookups>>,
+    /// Whether the planned executor runs first (it does unless switched off, for the
+    /// layer bench's comparison).
+    planner: bool,
+    /// Requests answered by the planned executor, and by async-graphql's.
+    engine: Arc<EngineCounts>,
 }
 
 /// The longest text that is cached. A document's weight in the cache (whose budget is
@@ -88,7 +99,21 @@ impl Api {
             options: *options,
             documents: Arc::new(Cache::with_weighter(estimated, budget, DocumentWeight)),
             lookups: None,
+            planner: true,
+            engine: Arc::default(),
         }
+    }
+
+    /// The same API with the planned executor on or off: off, every request runs through
+    /// async-graphql's executor (for comparison).
+    pub fn with_planner(mut self, on: bool) -> Self {
+        self.planner = on;
+        self
+    }
+
+    /// How many requests each executor has answered (shared by the clones of this API).
+    pub fn engine_counts(&self) -> Arc<EngineCounts> {
+        self.engine.clone()
     }
 
     /// Counts the document cache's hits and misses from now on (for `/metrics`).
@@ -104,9 +129,18 @@ impl Api {
     /// Runs `request` if it is valid and within the limits; otherwise says why not, with
     /// request errors (each with its `extensions.code`), having executed nothing.
     pub async fn run(&self, mut request: Request) -> Outcome {
-        if let Err(errors) = self.prepare(&mut request) {
-            return Outcome::Refused(errors);
+        let prepared = match self.prepare(&mut request) {
+            Ok(prepared) => prepared,
+            Err(errors) => return Outcome::Refused(errors),
+        };
+        if self.planner {
+            let planned = self.planned(&prepared, &request);
+            self.engine.count(&planned);
+            if let Ok(body) = planned {
+                return Outcome::Planned(body);
+            }
         }
+        request.set_parsed_query(prepared.document.clone());
         let mut response = self.schema.execute(request).await;
         if let Some(refusal) = limits::word_limit_refusal(&response) {
             return Outcome::Refused(vec![refusal]);
@@ -128,12 +162,51 @@ impl Api {
         match self.run(request).await {
             Outcome::Executed(response) => response,
             Outcome::Refused(errors) => Response::from_errors(errors),
+            Outcome::Planned(body) => match serde_json::from_slice::<Response>(&body) {
+                Ok(response) => response,
+                Err(e) => Response::from_errors(vec![async_graphql::ServerError::new(
+                    format!("the planned response does not read back: {e}"),
+                    None,
+                )]),
+            },
         }
     }
 
+    /// The planned executor's answer, or `None` where async-graphql's must run: a
+    /// document or operation the plan does not cover, a request over async-graphql's depth
+    /// or cost limits (which it refuses), or one whose execution would wait or fail.
+    fn planned(&self, prepared: &Prepared, request: &Request) -> Result<Vec<u8>, Fallback> {
+        let data = |id: std::any::TypeId| request.data.get(&id);
+        let loaders = data(std::any::TypeId::of::<Loaders>())
+            .and_then(|l| l.downcast_ref::<Loaders>())
+            .ok_or(Fallback::NotPlanned)?;
+        let deadline = data(std::any::TypeId::of::<Deadline>())
+            .and_then(|d| d.downcast_ref::<Deadline>())
+            .copied();
+        let operation_name = request.operation_name.as_deref();
+        let plan = prepared
+            .plan(operation_name, &request.variables)
+            .ok_or(Fallback::NotPlanned)?;
+        let within_limits = plan.passes_limits(&request.variables, || {
+            self.schema
+                .passes_limits(&prepared.document, &request.variables, operation_name)
+        });
+        if !within_limits {
+            return Err(Fallback::OverLimits);
+        }
+        let env = Env {
+            loaders,
+            max_page_size: self.options.limits.max_page_size,
+            deadline,
+        };
+        plan.execute(env, &request.variables)
+            .ok_or(Fallback::Abandoned)
+    }
+
     /// Every check before execution: the token count, the rules, the variables, the
-    /// limits. The validated document is handed to the request, so it is not parsed again.
-    fn prepare(&self, request: &mut Request) -> Result<(), RequestErrors> {
+    /// limits. The validated document is returned; [`Api::run`] hands it to async-graphql
+    /// when the planned executor does not answer, so it is not parsed again.
+    fn prepare(&self, request: &mut Request) -> Result<Arc<Prepared>, RequestErrors> {
         limits::check_tokens(&self.options.limits, &request.query).map_err(|e| vec![e])?;
         let prepared = self.document(&request.query)?;
         let operation_name = request.operation_name.as_deref();
@@ -142,8 +215,7 @@ impl Api {
                 .variables(&prepared, operation_name, &request.variables)?;
         limits::check_pages(&self.options, &prepared.document, &request.variables)
             .map_err(|e| vec![e])?;
-        request.set_parsed_query(prepared.document.clone());
-        Ok(())
+        Ok(prepared)
     }
 
     fn document(&self, query: &str) -> Result<Arc<Prepared>, RequestErrors> {

@@ -8,24 +8,27 @@ record_object! {
     /// A figure: a number with its unit and qualifier, or a vague quantity kept vague.
     Statistic(Statistic, StatisticDetails) {
         /// The figure in the source's words (`more than 1500`).
-        async fn text(&self) -> &str {
+        fn text(&self) -> &str {
             &self.details().text
         }
 
         /// The number, only where the source gives one.
-        async fn value(&self) -> Option<f64> {
+        fn value(&self) -> Option<f64> {
             self.details().value
         }
 
         /// What the number counts (`percent`, `participants`).
-        async fn unit(&self) -> Option<&str> {
+        fn unit(&self) -> Option<&str> {
             self.details().unit.as_deref()
         }
 
         /// How the source qualifies the number (`MORE_THAN`, `OVER`, ...).
-        async fn qualifier(&self) -> Option<Qualifier> {
+        fn qualifier(&self) -> Option<Qualifier> {
             self.details().qualifier.map(Into::into)
         }
+    }
+    related {}
+    resolvers {
     }
     connections {
         /// The records the figure is about.

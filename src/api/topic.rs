@@ -8,9 +8,12 @@ record_object! {
     /// A technology, an Internet-enabled service, or a subject of discussion.
     Topic(Topic, TopicDetails) {
         /// Technology, service or subject.
-        async fn kind(&self) -> TopicKind {
+        fn kind(&self) -> TopicKind {
             self.details().kind.into()
         }
+    }
+    related {}
+    resolvers {
     }
     connections {
         /// The trends that name this topic.

@@ -7,24 +7,27 @@ record_object! {
     /// A trend of the global Internet's development, as projected by the 2017 conference.
     Trend(Trend, TrendDetails) {
         /// The Roman numeral of the trend (`I`–`V`), also its section in the source.
-        async fn numeral(&self) -> &str {
+        fn numeral(&self) -> &str {
             &self.details().numeral
         }
 
         /// The numeral's value, 1–5.
-        async fn ordinal(&self) -> u32 {
+        fn ordinal(&self) -> u32 {
             self.details().ordinal
         }
 
         /// The trend's statement: its heading in the source, without the numeral.
-        async fn statement(&self) -> &str {
+        fn statement(&self) -> &str {
             &self.details().statement
         }
 
         /// Every paragraph of the trend's section after the heading, verbatim.
-        async fn paragraphs(&self) -> &Vec<String> {
+        fn paragraphs(&self) -> &Vec<String> {
             &self.details().paragraphs
         }
+    }
+    related {}
+    resolvers {
     }
     connections {
         /// The events that project this trend.

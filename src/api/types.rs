@@ -257,17 +257,46 @@ pub struct Citation<'a>(pub &'a graph::Citation);
 impl Citation<'_> {
     /// The section: `intro`, `I`–`V`, `closing` or `organization`.
     async fn section(&self) -> &str {
-        &self.0.section
+        self.section_of()
     }
 
     /// The paragraph within the section, from 1 (in sections I–V, 1 is the heading).
     async fn paragraph(&self) -> u32 {
-        self.0.paragraph
+        self.paragraph_of()
     }
 
     /// The exact words of the source the fact rests on.
     async fn quote(&self) -> &str {
+        self.quote_of()
+    }
+}
+
+// The bodies of the fields, which the `#[Object]` methods and the planned executor
+// (`super::plan`) both call.
+impl Citation<'_> {
+    fn section_of(&self) -> &str {
+        &self.0.section
+    }
+
+    fn paragraph_of(&self) -> u32 {
+        self.0.paragraph
+    }
+
+    fn quote_of(&self) -> &str {
         &self.0.quote
+    }
+
+    /// The planned executor's resolver of the field named `name`, its value written as
+    /// JSON.
+    pub(crate) fn planned_field(name: &str) -> Option<super::plan::CitationFn> {
+        use super::plan::Emit as _;
+        let field: super::plan::CitationFn = match name {
+            "section" => |c, out| c.section_of().emit(out),
+            "paragraph" => |c, out| c.paragraph_of().emit(out),
+            "quote" => |c, out| c.quote_of().emit(out),
+            _ => return None,
+        };
+        Some(field)
     }
 }
 

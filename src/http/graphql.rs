@@ -56,7 +56,7 @@ pub async fn post(
     let mut results = Vec::with_capacity(operations.len());
     for params in &operations {
         results.push(match execute(&state, &served, params, false).await {
-            Ok(outcome) => body_of(&outcome),
+            Ok(outcome) => String::from_utf8_lossy(&body_of(&outcome)).into_owned(),
             Err(error) => serde_json::json!({ "errors": [{ "message": error.to_string(), "extensions": { "code": error.code() } }] }).to_string(),
         });
     }
@@ -254,19 +254,21 @@ fn non_query_operation(query: &str, operation_name: Option<&str>) -> Option<&'st
 
 /// The JSON of an outcome: a request error has no `data` (GraphQL spec, "Response
 /// Format": the entry is absent when an error was raised before execution).
-fn body_of(outcome: &Outcome) -> String {
+fn body_of(outcome: &Outcome) -> Vec<u8> {
     #[derive(serde::Serialize)]
     struct Refusal<'a> {
         errors: &'a [async_graphql::ServerError],
     }
     let body = match outcome {
-        Outcome::Refused(errors) => serde_json::to_string(&Refusal { errors }),
-        Outcome::Executed(response) => serde_json::to_string(response),
+        Outcome::Refused(errors) => serde_json::to_vec(&Refusal { errors }),
+        Outcome::Executed(response) => serde_json::to_vec(response),
+        // Written by the planned executor: nothing to serialise.
+        Outcome::Planned(body) => return body.clone(),
     };
     body.unwrap_or_else(|e| {
         tracing::error!(error = %e, "cannot serialize a GraphQL response");
-        r#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#
-            .into()
+        br#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#
+            .to_vec()
     })
 }
 
@@ -278,13 +280,17 @@ fn render(
     cache: Option<(&str, &HeaderMap)>,
     served: &Served,
 ) -> HttpResponse {
-    let body = body_of(&outcome);
     let (status, clean) = match &outcome {
         Outcome::Refused(_) if ty == ResponseType::GraphqlResponseJson => {
             (StatusCode::BAD_REQUEST, false)
         }
         Outcome::Refused(_) => (StatusCode::OK, false),
         Outcome::Executed(response) => (StatusCode::OK, response.errors.is_empty()),
+        Outcome::Planned(_) => (StatusCode::OK, true),
+    };
+    let body = match outcome {
+        Outcome::Planned(body) => body,
+        other => body_of(&other),
     };
     let mut builder = HttpResponse::build(status);
     builder
@@ -292,7 +298,7 @@ fn render(
         .insert_header((DATA_HASH, served.data_hash.as_str()));
     match cache {
         Some((cache_control, headers)) if clean => {
-            let etag = format!("\"{}\"", &sha256_hex(&body)[..32]);
+            let etag = format!("\"{}\"", &sha256_hex(&String::from_utf8_lossy(&body))[..32]);
             builder
                 .insert_header((header::ETAG, etag.clone()))
                 .insert_header((header::CACHE_CONTROL, cache_control.to_string()))

@@ -94,10 +94,11 @@ pub fn note_operation(name: Option<&str>, result: &Result<Outcome, HttpError>) {
         let mut noted = noted.borrow_mut();
         noted.operations += 1;
         noted.name = name.map(str::to_owned);
-        noted.executed = matches!(result, Ok(Outcome::Executed(_)));
+        noted.executed = matches!(result, Ok(Outcome::Executed(_) | Outcome::Planned(_)));
         let code = match result {
             Ok(Outcome::Refused(errors)) => errors.first().map(|e| (code_of(e), true)),
             Ok(Outcome::Executed(response)) => response.errors.first().map(|e| (code_of(e), false)),
+            Ok(Outcome::Planned(_)) => None,
             Err(error) => Some((error.code().to_string(), true)),
         };
         if noted.code.is_none() {

@@ -79,4 +79,17 @@ async fn every_answer_matches_graphql_js() {
     );
     let last = stdout.lines().last().unwrap_or_default();
     assert!(last.ends_with(" passed, 0 failed"), "{stdout}\n{stderr}");
+    // How much of the corpus the planned executor answered (`api::plan`); the rest ran
+    // through async-graphql's executor. A regression in coverage shows here.
+    let (planned, fallback) = (app.engine.planned(), app.engine.fallback());
+    println!(
+        "{last}; executed by the plan: {planned}, by async-graphql: {fallback} \
+         (not planned: {}, planned but abandoned: {})",
+        app.engine.not_planned(),
+        app.engine.abandoned()
+    );
+    assert!(
+        planned > 0,
+        "the planned executor answered none of the corpus"
+    );
 }

@@ -17,6 +17,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub graph: Graph,
     pub db: PathBuf,
+    /// Requests answered by the planned executor and by async-graphql's.
+    pub engine: std::sync::Arc<wic_gql::api::EngineCounts>,
     handle: ServerHandle,
     _dir: tempfile::TempDir,
 }
@@ -69,12 +71,14 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let graph = app.graph();
     let handle = app.handle();
+    let engine = app.engine_counts();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
         client: reqwest::Client::new(),
         graph,
         db,
+        engine,
         handle,
         _dir: dir,
     }

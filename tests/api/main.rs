@@ -18,6 +18,7 @@ mod http;
 mod metrics;
 mod nesting;
 mod overload;
+mod planner;
 mod reload;
 mod replicas;
 mod round_trips;

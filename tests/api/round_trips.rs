@@ -13,9 +13,17 @@ async fn measure(app: &TestApp, query: &str) -> (u64, usize) {
 
 /// [`measure`] on a fresh server, whose cache of decoded records is empty: a record or
 /// edge list read once is served from that cache afterwards, without a round trip.
+///
+/// A cold request is first tried by the planned executor (`api::plan`), which reads the
+/// top list (its stored length and its chunk: [`PLAN_ATTEMPT`] round trips) before it
+/// finds the next level cold and leaves the request to async-graphql's executor, which
+/// reads them again. Its records are in the cache by then.
 async fn measure_cold(query: &str) -> (u64, usize) {
     measure(&spawn_unlimited_app().await, query).await
 }
+
+/// The round trips of a cold request's abandoned planned attempt (see [`measure_cold`]).
+const PLAN_ATTEMPT: u64 = 2;
 
 fn count_slugs(value: &Value) -> usize {
     match value {
@@ -59,7 +67,11 @@ async fn round_trips_depend_on_depth_not_on_the_number_of_records() {
     // level one edge scan and one multi-get of records, less what was read before and comes from the cache: the
     // trends of level 3 (read by the top list), and the trends' incoming edges, which
     // give both their actors (level 2) and those who project them (level 4).
-    assert_eq!(large_trips, 3 + 2 * 4 - 2, "round trips of a depth-5 query");
+    assert_eq!(
+        large_trips,
+        PLAN_ATTEMPT + 3 + 2 * 4 - 2,
+        "round trips of a depth-5 query"
+    );
 }
 
 #[tokio::test]
@@ -67,7 +79,11 @@ async fn sibling_records_share_one_load_per_level() {
     let (trips, records) =
         measure_cold("{ actors(first: 500) { nodes { slug trends { nodes { slug } } } } }").await;
     assert!(records > 40, "{records}");
-    assert_eq!(trips, 3 + 2, "round trips for 33 actors and their trends");
+    assert_eq!(
+        trips,
+        PLAN_ATTEMPT + 3 + 2,
+        "round trips for 33 actors and their trends"
+    );
 }
 
 #[tokio::test]
@@ -87,7 +103,7 @@ async fn hundreds_of_siblings_of_mixed_types_still_batch_per_level() {
     // level 1 for `projectedBy`, again at level 2 for `actors`).
     assert_eq!(
         trips,
-        3 + 2 * (2 + 1) - 2,
+        PLAN_ATTEMPT + 3 + 2 * (2 + 1) - 2,
         "round trips for a depth-3 query over {records} records"
     );
 }
@@ -103,7 +119,7 @@ async fn a_warm_query_reads_only_its_top_list() {
     assert_eq!(same_records, records);
     assert_eq!(
         (cold, warm),
-        (9, 2),
+        (PLAN_ATTEMPT + 9, 2),
         "the top list is its stored length, its chunk and a multi-get; warm, its chunk and a cache hit"
     );
 }

@@ -1,0 +1,170 @@
+//! The planned executor (`api::plan`): its answers are async-graphql's, byte for byte, and
+//! it is the path taken for the documents it covers.
+
+use std::sync::Arc;
+
+use async_graphql::{Request, Variables};
+use wic_gql::api::{self, Api, Limits, Outcome, SchemaOptions};
+use wic_gql::graph::Graph;
+use wic_gql::seed::{self, SeedFiles};
+use wic_gql::storage::MemoryStore;
+
+fn graph() -> Graph {
+    let graph = Graph::new(Arc::new(MemoryStore::default()));
+    seed::seed(&graph, &SeedFiles::embedded()).unwrap();
+    graph
+}
+
+fn options() -> SchemaOptions {
+    SchemaOptions {
+        limits: Limits {
+            max_complexity: usize::MAX,
+            ..Limits::default()
+        },
+        ..SchemaOptions::default()
+    }
+}
+
+/// Documents the plan covers, with their variables.
+const COVERED: &[(&str, &str)] = &[
+    (include_str!("../../bench/queries/q0.graphql"), "{}"),
+    (include_str!("../../bench/queries/q1.graphql"), "{}"),
+    (include_str!("../../bench/queries/q2.graphql"), "{}"),
+    (include_str!("../../bench/queries/q3.graphql"), "{}"),
+    (include_str!("../../bench/queries/q4.graphql"), "{}"),
+    (
+        include_str!("../../bench/queries/q5.graphql"),
+        r#"{"slug": "wic", "trends": 3, "actors": 2}"#,
+    ),
+    (include_str!("../../bench/queries/q6.graphql"), "{}"),
+    (
+        r#"{ a: event(slug: "wic-2017") { __typename id n: name ...E } bad: actor(slug: "Not A Slug!") { name } }
+           fragment E on Event { kind year theme aliases citations { quote paragraph } name }"#,
+        "{}",
+    ),
+    (
+        r#"query($skip: Boolean!, $kind: ActorKind) { actors(kind: $kind, first: 3) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+             edges { cursor node { slug name @skip(if: $skip) kindBasis founded } } } }"#,
+        r#"{"skip": true, "kind": "INTERNATIONAL_ORGANIZATION"}"#,
+    ),
+    (
+        r#"query($skip: Boolean!, $kind: ActorKind) { actors(kind: $kind, first: 3) { totalCount edges { node { slug name @skip(if: $skip) } } } }"#,
+        r#"{"skip": false}"#,
+    ),
+    (
+        r#"{ trend(slug: "trend-ii") { numeral ordinal statement paragraphs
+             relations(direction: INCOMING, types: [ACTS_IN, PROJECTS], first: 4) { totalCount edges { relation role citations { section } node { __typename ... on Actor { kind } ... on Node { slug } } } }
+             actors(first: 2, after: "MA") { pageInfo { hasPreviousPage hasNextPage } nodes { slug } } } }"#,
+        "{}",
+    ),
+    (
+        r#"{ records(kinds: [STATISTIC, DOCUMENT], first: 40, orderBy: {field: NAME, direction: DESC}) { totalCount nodes { __typename slug
+             ... on Statistic { text value unit qualifier subjects { nodes { slug } } }
+             ... on Document { kind year nameIsDescriptive isSource } } } }"#,
+        "{}",
+    ),
+    (
+        r#"query($y: Int) { events(filter: { year: $y }) { totalCount nodes { slug startDate endDate } } places { nodes { kind slug } } topics(kind: TECHNOLOGY, last: 3) { nodes { slug kind } } }"#,
+        r#"{"y": 2017}"#,
+    ),
+    (
+        r#"{ search(query: "digital", first: 5, kinds: [TOPIC, TREND]) { score matchedTerms field snippet node { id ... on Topic { kind } } } record(slug: "wic") { __typename } }"#,
+        "{}",
+    ),
+    (
+        r#"{ event(slug: "wic-2017") { place { slug parent { name parent { kind } } } }
+             actor(slug: "wic") { headquarters { slug } } place(slug: "wuzhen") { __typename parent { slug } } }"#,
+        "{}",
+    ),
+    (
+        r#"{ node(id: "RXZlbnQ6d2ljLTIwMTc") { ... on Event { slug } } other: node(id: "VHJlbmQ6d2ljLTIwMTc") { id } }"#,
+        "{}",
+    ),
+];
+
+/// Documents the plan does not cover (introspection, fields not wired), or requests it
+/// leaves to async-graphql (errors).
+const FALLBACK: &[(&str, &str)] = &[
+    // A slug that names nothing is not in the graph's cache: its load would wait.
+    (r#"{ actor(slug: "no-such-actor") { name } }"#, "{}"),
+    ("{ __schema { queryType { name } } }", "{}"),
+    (r#"{ stats { edges } }"#, "{}"),
+    (r#"{ node(id: "not an id") { id } }"#, "{}"),
+    (
+        r#"{ event(slug: "wic-2017") { name trends(after: "x") { totalCount } } }"#,
+        "{}",
+    ),
+    (
+        r#"{ search(query: "internet", first: 1000) { score } }"#,
+        "{}",
+    ),
+];
+
+fn request(query: &str, variables: &str, graph: &Graph) -> Request {
+    let variables: serde_json::Value = serde_json::from_str(variables).unwrap();
+    api::with_loaders(
+        Request::new(query).variables(Variables::from_json(variables)),
+        graph,
+    )
+}
+
+fn body(outcome: Outcome) -> (Vec<u8>, bool) {
+    match outcome {
+        Outcome::Planned(body) => (body, true),
+        Outcome::Executed(response) => (serde_json::to_vec(&response).unwrap(), false),
+        Outcome::Refused(errors) => (serde_json::to_vec(&errors).unwrap(), false),
+    }
+}
+
+#[tokio::test]
+async fn the_plan_answers_what_async_graphql_answers_byte_for_byte() {
+    let graph = graph();
+    let planned = Api::new(&options());
+    let reference = Api::new(&options()).with_planner(false);
+    for (all, expect_planned) in [(COVERED, true), (FALLBACK, false)] {
+        for (query, variables) in all {
+            let (expected, _) = body(reference.run(request(query, variables, &graph)).await);
+            // The first run may find the cache cold and leave the request to async-graphql.
+            let _ = planned.run(request(query, variables, &graph)).await;
+            let before = planned.engine_counts().planned();
+            let (actual, was_planned) = body(planned.run(request(query, variables, &graph)).await);
+            assert_eq!(
+                String::from_utf8_lossy(&actual),
+                String::from_utf8_lossy(&expected),
+                "{query}"
+            );
+            assert_eq!(was_planned, expect_planned, "planned? {query}");
+            assert_eq!(
+                planned.engine_counts().planned() - before,
+                u64::from(expect_planned),
+                "{query}"
+            );
+        }
+    }
+    assert_eq!(reference.engine_counts().planned(), 0);
+}
+
+#[tokio::test]
+async fn depth_and_cost_refusals_are_the_same_with_the_plan() {
+    let graph = graph();
+    let limited = SchemaOptions {
+        limits: Limits {
+            max_complexity: 50,
+            max_depth: 3,
+            ..Limits::default()
+        },
+        ..SchemaOptions::default()
+    };
+    let planned = Api::new(&limited);
+    let reference = Api::new(&limited).with_planner(false);
+    for query in [
+        include_str!("../../bench/queries/q2.graphql"),
+        "{ records(first: 100) { nodes { slug } } }",
+    ] {
+        let (expected, _) = body(reference.run(request(query, "{}", &graph)).await);
+        let _ = planned.run(request(query, "{}", &graph)).await;
+        let (actual, was_planned) = body(planned.run(request(query, "{}", &graph)).await);
+        assert!(!was_planned, "{query}");
+        assert_eq!(actual, expected, "{query}");
+    }
+}
