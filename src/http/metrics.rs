@@ -56,6 +56,9 @@ pub struct Metrics {
 
 #[derive(Default)]
 struct Counts {
+    /// The fixed label values, made once: a request's labels are reference counts, not
+    /// allocations.
+    words: Words,
     operations: HashSet<Arc<str>>,
     codes: HashSet<Arc<str>>,
     /// By operation, status and code.
@@ -63,6 +66,24 @@ struct Counts {
     latency: BTreeMap<Arc<str>, Histogram>,
     /// Requests refused before execution, by code.
     refusals: BTreeMap<Arc<str>, u64>,
+}
+
+struct Words {
+    unnamed: Arc<str>,
+    other: Arc<str>,
+    batch: Arc<str>,
+    no_error: Arc<str>,
+}
+
+impl Default for Words {
+    fn default() -> Self {
+        Words {
+            unnamed: UNNAMED.into(),
+            other: OTHER.into(),
+            batch: BATCH.into(),
+            no_error: NO_ERROR.into(),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -193,19 +214,19 @@ impl Metrics {
     fn record(&self, noted: Noted, status: u16, elapsed: Duration) {
         let mut counts = self.counts.lock().expect("metrics lock poisoned");
         let counts = &mut *counts;
+        let words = &counts.words;
         let operation: Arc<str> = match (noted.operations, &noted.name) {
-            (0 | 1, None) => UNNAMED.into(),
-            (0 | 1, Some(name)) => {
-                admit(&mut counts.operations, name, noted.executed).unwrap_or_else(|| OTHER.into())
-            }
-            _ => BATCH.into(),
+            (0 | 1, None) => words.unnamed.clone(),
+            (0 | 1, Some(name)) => admit(&mut counts.operations, name, noted.executed)
+                .unwrap_or_else(|| words.other.clone()),
+            _ => words.batch.clone(),
         };
         let (code, refused) = match &noted.code {
             Some((code, refused)) => (
-                admit(&mut counts.codes, code, true).unwrap_or_else(|| OTHER.into()),
+                admit(&mut counts.codes, code, true).unwrap_or_else(|| words.other.clone()),
                 *refused,
             ),
-            None => (NO_ERROR.into(), false),
+            None => (words.no_error.clone(), false),
         };
         if refused {
             *counts.refusals.entry(code.clone()).or_default() += 1;

@@ -14,10 +14,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Notify;
 
-/// Spans waiting to be sent; beyond this, new spans are dropped.
-const QUEUE: usize = 16 * 1024;
-/// The most spans per request to the collector.
-const BATCH: usize = 512;
+/// Spans waiting to be sent; beyond this, new spans are dropped (at about 90 bytes a
+/// span, a full queue holds some 6 MB).
+const QUEUE: usize = 64 * 1024;
+/// The most spans per request to the collector (about 360 KB of protobuf): each request is
+/// a connection and a wake-up of the collector, so at tens of thousands of requests a
+/// second, fewer and larger batches are what keeps tracing cheap (bench/results/
+/// optimizations.md, "Traces").
+const BATCH: usize = 4096;
 /// How often the queue is sent when no batch fills it.
 const LINGER: Duration = Duration::from_millis(200);
 /// The longest a request to the collector may take.
