@@ -17,7 +17,9 @@ async fn main() -> ExitCode {
     // Logs go to stderr so that `wic-gql schema > schema.graphql` stays clean. actix-http
     // logs every malformed request at ERROR (a client's fault, already answered with 400):
     // by default those lines are off, so no client can flood the log (RUST_LOG overrides).
+    // Colours only on a terminal: a log file or a journal gets plain text.
     tracing_subscriber::fmt()
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| EnvFilter::new("info,actix_http::h1::dispatcher=off")),

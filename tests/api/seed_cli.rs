@@ -685,4 +685,6 @@ fn malformed_http_does_not_flood_the_log() {
     let log = std::fs::read_to_string(&log_path).unwrap();
     assert!(log.contains("INFO"), "the log is on: {log}");
     assert!(!log.contains("ERROR"), "{log}");
+    // A log that goes to a file (or a journal) has no terminal colour codes in it.
+    assert!(!log.contains('\u{1b}'), "escape codes in the log: {log:?}");
 }
