@@ -129,7 +129,7 @@ impl Node {
 }
 
 /// The GraphQL type name of a kind, which global ids carry.
-fn type_name(kind: RecordKind) -> &'static str {
+pub(crate) fn type_name(kind: RecordKind) -> &'static str {
     match kind {
         RecordKind::Document => "Document",
         RecordKind::Event => "Event",
@@ -139,6 +139,11 @@ fn type_name(kind: RecordKind) -> &'static str {
         RecordKind::Topic => "Topic",
         RecordKind::Statistic => "Statistic",
     }
+}
+
+/// The kind whose GraphQL type is named `name`.
+pub(crate) fn kind_named(name: &str) -> Option<RecordKind> {
+    RecordKind::ALL.into_iter().find(|k| type_name(*k) == name)
 }
 
 /// The global id of a record: base64url of `Type:slug`.
@@ -159,10 +164,7 @@ pub fn parse_global_id(id: &str) -> Result<(RecordKind, String), ApiError> {
     let bytes = URL_SAFE_NO_PAD.decode(id).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     let (type_part, slug) = text.split_once(':').ok_or_else(invalid)?;
-    let kind = RecordKind::ALL
-        .into_iter()
-        .find(|k| type_name(*k) == type_part)
-        .ok_or_else(invalid)?;
+    let kind = kind_named(type_part).ok_or_else(invalid)?;
     if !crate::graph::is_slug(slug) {
         return Err(invalid());
     }

@@ -27,6 +27,7 @@ use async_graphql_value::Value as SyntaxValue;
 
 use super::connection::{Conn, ConnEdge, Env, FromRecord, Page};
 use super::error::ApiResult;
+use super::node::kind_named;
 use super::query::{record_by_id, search, SearchHit};
 use super::types::{self, Citation, Date};
 use super::{Actor, Document, Event, Node, Place, QueryRoot, Statistic, Topic, Trend};
@@ -426,25 +427,6 @@ enum What {
     Snippet,
 }
 
-/// The GraphQL type of a record kind.
-fn type_of(kind: RecordKind) -> &'static str {
-    match kind {
-        RecordKind::Document => "Document",
-        RecordKind::Event => "Event",
-        RecordKind::Trend => "Trend",
-        RecordKind::Actor => "Actor",
-        RecordKind::Place => "Place",
-        RecordKind::Topic => "Topic",
-        RecordKind::Statistic => "Statistic",
-    }
-}
-
-fn kind_of(type_name: &str) -> Option<RecordKind> {
-    RecordKind::ALL
-        .into_iter()
-        .find(|k| type_of(*k) == type_name)
-}
-
 fn kind_index(kind: RecordKind) -> usize {
     RecordKind::ALL
         .iter()
@@ -623,7 +605,7 @@ impl<'d> Compiler<'d> {
         if type_name == "Node" {
             let kinds = RecordKind::ALL
                 .iter()
-                .map(|k| self.fields(type_of(*k), sets))
+                .map(|k| self.fields(super::node::type_name(*k), sets))
                 .collect::<Option<Vec<_>>>()?;
             return Some(Set::Kinds(kinds));
         }
@@ -704,7 +686,7 @@ fn what(
         concrete.emit(&mut typename);
         return Some(What::Typename(typename.into_boxed_slice()));
     }
-    if let Some(kind) = kind_of(concrete) {
+    if let Some(kind) = kind_named(concrete) {
         return Some(match name {
             "citations" => What::Citations(record_citations(kind), child()?),
             "relations" => What::Relations(args()?, child()?),
@@ -758,7 +740,7 @@ fn what(
 
 /// Whether a fragment on `condition` applies to an object of type `concrete`.
 fn applies(condition: &str, concrete: &str) -> bool {
-    condition == concrete || (condition == "Node" && kind_of(concrete).is_some())
+    condition == concrete || (condition == "Node" && kind_named(concrete).is_some())
 }
 
 /// A value being completed.
