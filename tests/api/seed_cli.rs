@@ -439,6 +439,114 @@ fn strict_refuses_a_seed_with_editorial_warnings_and_the_data_survives() {
 }
 
 #[test]
+fn a_relation_must_rest_on_quotes_that_name_both_ends_and_a_role_on_the_texts_verb() {
+    // Each block breaks one rule of seed/README.md, "Modelling rules", but one, whose
+    // `implicit` says why its quote does not name an end.
+    let seed = edited_seed(&[(
+        "editorial.toml",
+        "",
+        r#"
+[[relation]]
+from = "artificial-intelligence"
+type = "underlies"
+to = "quantum-computing"
+cite = [{ section = "V", paragraph = 4, quote = "Underlying the new generation of the ICT infrastructure are artificial intelligence" }]
+
+[[relation]]
+from = "cloud-computing"
+type = "underlies"
+to = "blockchain"
+implicit = "a reason, so no warning"
+cite = [{ section = "V", paragraph = 4, quote = "big data, cloud computing and the Internet of things" }]
+
+[[relation]]
+from = "big-data"
+type = "underlies"
+to = "blockchain"
+implicit = " "
+cite = [{ section = "V", paragraph = 4, quote = "artificial intelligence, big data, cloud computing" }]
+
+[[relation]]
+from = "internet-of-things"
+type = "underlies"
+to = "blockchain"
+implicit = "not needed"
+cite = [{ section = "V", paragraph = 4, quote = "the Internet of things, which are going to shape a platform for cutting-edge technologies including virtual/augmented reality, quantum computing, blockchain" }]
+
+[[relation]]
+from = "international-community"
+type = "acts_on"
+to = "ict"
+role = "should take more effective measures"
+cite = [{ section = "V", paragraph = 3, quote = "the international community should invest further efforts in the inclusive development of the Internet worldwide through the advancement of ICT" }]
+
+[[relation]]
+from = "young-netizens"
+type = "acts_in"
+to = "trend-ii"
+role = "the proportion of the young (aged 15 to 24) netizens reached over 70%"
+cite = [{ section = "II", paragraph = 2, quote = "the proportion of the young (aged 15 to 24) netizens reached over 70%" }]
+"#,
+    )]);
+    let dir = seed.path();
+    let header = |n: usize| {
+        let text = std::fs::read_to_string(dir.join("editorial.toml")).unwrap();
+        let offset = text.match_indices("[[relation]]").nth(n).unwrap().0;
+        let line = text[..offset].matches('\n').count() + 1;
+        format!("{}/editorial.toml:{line}:1", dir.display())
+    };
+    let expected = [
+        format!(
+            "{}: no quote of `artificial-intelligence` underlies `quantum-computing` names `quantum-computing` (\"quantum computing\") (expected a quote with a form of its name or an alias, or `implicit = \"<reason>\"`)",
+            at(dir, "editorial.toml", "[{ section = \"V\", paragraph = 4, quote = \"Underlying")
+        ),
+        format!(
+            "{}: `implicit` is empty (expected the reason the quotes do not name both ends)",
+            at(dir, "editorial.toml", "\" \"")
+        ),
+        format!(
+            "{}: `implicit` is set, but the quotes name both `internet-of-things` and `blockchain` (expected `implicit` only where a quote does not name an end)",
+            at(dir, "editorial.toml", "\"not needed\"")
+        ),
+        format!(
+            "{}: role \"should take more effective measures\" of `international-community` acts_on `ict` is not part of any of its quotes (expected the text's words from a cited quote)",
+            header(4)
+        ),
+        format!(
+            "{}: role \"the proportion of the young (aged 15 to 24) netizens reached over 70%\" of `young-netizens` acts_in `trend-ii` starts with \"the\", not a verb (expected a verb phrase: what the text says the actor does)",
+            header(5)
+        ),
+    ];
+
+    let output = wic_gql()
+        .args(["seed", "--dry-run", "--strict", "--from"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "--strict refuses warnings");
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        format!(
+            "error: 5 warning(s) in the seed data, refused by --strict; nothing was written:\n{}\n",
+            expected.join("\n")
+        )
+    );
+
+    // Without --strict they are warnings, one a line, and the seed is valid.
+    let output = wic_gql()
+        .args(["seed", "--dry-run", "--from"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let warnings: Vec<String> = expected.iter().map(|w| format!("warning: {w}\n")).collect();
+    assert_eq!(String::from_utf8(output.stderr).unwrap(), warnings.concat());
+    assert!(String::from_utf8(output.stdout)
+        .unwrap()
+        .contains("  warnings         5\n"));
+}
+
+#[test]
 fn the_repositorys_seed_has_no_editorial_warnings() {
     let output = wic_gql()
         .args(["seed", "--dry-run", "--strict", "--from"])
