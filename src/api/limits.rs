@@ -158,7 +158,7 @@ pub fn check_pages(
     variables: &Variables,
 ) -> ServerResult<()> {
     let max = options.limits.max_page_size;
-    let mut largest: Option<(i64, String, String)> = None;
+    let mut largest: Option<(i64, serde_json::Number, &str)> = None;
     let sets = document
         .operations
         .iter()
@@ -181,10 +181,11 @@ pub fn check_pages(
     }
 }
 
-fn largest_page(
-    set: &SelectionSet,
+/// The largest `first` or `last` in `set`, with the number as written and the argument.
+fn largest_page<'a>(
+    set: &'a SelectionSet,
     variables: &Variables,
-    largest: &mut Option<(i64, String, String)>,
+    largest: &mut Option<(i64, serde_json::Number, &'a str)>,
 ) {
     for selection in &set.items {
         match &selection.node {
@@ -194,14 +195,18 @@ fn largest_page(
                     if argument != "first" && argument != "last" {
                         continue;
                     }
-                    let resolved = value
-                        .node
-                        .clone()
-                        .into_const_with(|name| variables.get(&name).cloned().ok_or(()));
-                    if let Ok(async_graphql::Value::Number(n)) = resolved {
+                    let number = match &value.node {
+                        async_graphql_value::Value::Number(n) => Some(n),
+                        async_graphql_value::Value::Variable(name) => match variables.get(name) {
+                            Some(async_graphql::Value::Number(n)) => Some(n),
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    if let Some(n) = number {
                         let size = n.as_i64().unwrap_or(i64::MAX);
                         if largest.as_ref().is_none_or(|(m, _, _)| size > *m) {
-                            *largest = Some((size, n.to_string(), argument.to_string()));
+                            *largest = Some((size, n.clone(), argument));
                         }
                     }
                 }

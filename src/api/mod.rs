@@ -5,6 +5,7 @@
 mod actor;
 mod cache_stats;
 pub mod connection;
+mod cost;
 mod document;
 mod error;
 mod event;

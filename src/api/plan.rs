@@ -12,7 +12,7 @@
 //! stay async-graphql's alone.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use apollo_compiler::ast;
 use apollo_compiler::ast::OperationType;
@@ -240,6 +240,8 @@ impl EngineCounts {
 #[derive(Default)]
 pub struct PlanCache {
     entries: Mutex<Vec<PlanEntry>>,
+    /// The variables the document's conditions read, in document order (found once).
+    conditions: OnceLock<Vec<Name>>,
 }
 
 struct PlanEntry {
@@ -259,7 +261,15 @@ impl PlanCache {
         operation_name: Option<&str>,
         variables: &Variables,
     ) -> Option<Arc<Plan>> {
-        let conditions = condition_values(document, variables);
+        let conditions: Vec<Option<bool>> = self
+            .conditions
+            .get_or_init(|| condition_variables(document))
+            .iter()
+            .map(|name| match variables.get(name) {
+                Some(ConstValue::Boolean(b)) => Some(*b),
+                _ => None,
+            })
+            .collect();
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(entry) = entries
             .iter()
@@ -284,41 +294,38 @@ impl PlanCache {
     }
 }
 
-/// The values of the variables that `@skip`/`@include` conditions read, in document order.
-fn condition_values(document: &ExecutableDocument, variables: &Variables) -> Vec<Option<bool>> {
-    fn directives(list: &DirectiveList, variables: &Variables, out: &mut Vec<Option<bool>>) {
+/// The variables that `@skip`/`@include` conditions read, in document order.
+fn condition_variables(document: &ExecutableDocument) -> Vec<Name> {
+    fn directives(list: &DirectiveList, out: &mut Vec<Name>) {
         for directive in list.iter() {
             for argument in &directive.arguments {
                 if let ast::Value::Variable(name) = argument.value.as_ref() {
-                    out.push(match variables.get(&Name::new(name.as_str())) {
-                        Some(ConstValue::Boolean(b)) => Some(*b),
-                        _ => None,
-                    });
+                    out.push(Name::new(name.as_str()));
                 }
             }
         }
     }
-    fn selections(set: &SelectionSet, variables: &Variables, out: &mut Vec<Option<bool>>) {
+    fn selections(set: &SelectionSet, out: &mut Vec<Name>) {
         for selection in &set.selections {
             match selection {
                 Selection::Field(f) => {
-                    directives(&f.directives, variables, out);
-                    selections(&f.selection_set, variables, out);
+                    directives(&f.directives, out);
+                    selections(&f.selection_set, out);
                 }
-                Selection::FragmentSpread(s) => directives(&s.directives, variables, out),
+                Selection::FragmentSpread(s) => directives(&s.directives, out),
                 Selection::InlineFragment(i) => {
-                    directives(&i.directives, variables, out);
-                    selections(&i.selection_set, variables, out);
+                    directives(&i.directives, out);
+                    selections(&i.selection_set, out);
                 }
             }
         }
     }
     let mut out = Vec::new();
     for operation in document.operations.iter() {
-        selections(&operation.selection_set, variables, &mut out);
+        selections(&operation.selection_set, &mut out);
     }
     for fragment in document.fragments.values() {
-        selections(&fragment.selection_set, variables, &mut out);
+        selections(&fragment.selection_set, &mut out);
     }
     out
 }
@@ -326,9 +333,6 @@ fn condition_values(document: &ExecutableDocument, variables: &Variables) -> Vec
 /// A compiled operation: the query root's fields.
 pub struct Plan {
     root: Set,
-    /// Whether the operation passes async-graphql's depth and cost limits when the
-    /// request has no variables (then nothing else can change the answer).
-    limits_without_variables: std::sync::OnceLock<bool>,
 }
 
 /// The fields of a selection set, for each object type its value may have.
@@ -359,11 +363,11 @@ enum Arg {
 }
 
 /// A field's arguments, by name.
-type ArgList = Vec<(String, Arg)>;
+type ArgList = Vec<(Name, Arg)>;
 
 /// A field's arguments for one request: what async-graphql's parsing of each input type
 /// reads.
-pub struct Args(Vec<(String, Option<ConstValue>)>);
+pub struct Args(Vec<(Name, Option<ConstValue>)>);
 
 impl Args {
     /// The argument `name`, parsed as async-graphql parses it; `None` if it does not parse
@@ -521,7 +525,6 @@ impl<'d> Compiler<'d> {
         let fields = self.fields("Query", &[&operation.selection_set])?;
         Some(Plan {
             root: Set::One(fields),
-            limits_without_variables: std::sync::OnceLock::new(),
         })
     }
 
@@ -665,7 +668,7 @@ impl<'d> Compiler<'d> {
                         }
                         None => default.map_or(Arg::Absent, Arg::Value),
                     };
-                    (definition.name.to_string(), arg)
+                    (Name::new(definition.name.as_str()), arg)
                 })
                 .collect(),
         )
@@ -756,16 +759,6 @@ enum Obj<'a> {
 }
 
 impl Plan {
-    /// Whether the request passes the limits `check` checks: remembered for a request
-    /// without variables, asked each time otherwise.
-    pub fn passes_limits(&self, variables: &Variables, check: impl FnOnce() -> bool) -> bool {
-        if variables.is_empty() {
-            *self.limits_without_variables.get_or_init(check)
-        } else {
-            check()
-        }
-    }
-
     /// The response's JSON (`{"data":...}`), or `None` where async-graphql must answer.
     pub fn execute(&self, env: Env<'_>, variables: &Variables) -> Option<Vec<u8>> {
         let mut run = Run {

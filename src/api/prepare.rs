@@ -23,6 +23,10 @@ use async_graphql::parser::types as gql;
 use async_graphql::{ErrorExtensionValues, Name, Pos, Positioned, ServerError, Variables};
 use async_graphql_value::Value as SyntaxValue;
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use super::cost::Cost;
+use super::limits::Limits;
 
 /// The schema as apollo-compiler validates against it, built from the SDL that
 /// async-graphql generates (the one schema definition).
@@ -46,6 +50,11 @@ pub struct Prepared {
     valid: Valid<ExecutableDocument>,
     /// Its plans for the planned executor, compiled on first use.
     plans: super::plan::PlanCache,
+    /// Its cost for any variables, where [`Cost`] reproduces async-graphql's.
+    cost: Option<Cost>,
+    /// The depth async-graphql measures (the same for any variables), or `None` where its
+    /// checks refuse the document; measured on first use.
+    depth: OnceLock<Option<usize>>,
 }
 
 impl Prepared {
@@ -57,6 +66,33 @@ impl Prepared {
         variables: &Variables,
     ) -> Option<std::sync::Arc<super::plan::Plan>> {
         self.plans.get(&self.valid, operation_name, variables)
+    }
+
+    /// Whether a request with (coerced) `variables` is within `limits`' depth and cost, as
+    /// async-graphql measures them: `measure` is its walk, run once per document where
+    /// [`Cost`] computes the cost (and, in debug builds, for every request, to check that
+    /// both agree), and for every request otherwise.
+    pub fn within_limits(
+        &self,
+        variables: &Variables,
+        limits: &Limits,
+        measure: impl Fn() -> Option<(usize, usize)>,
+    ) -> bool {
+        let Some(cost) = &self.cost else {
+            return measure().is_some_and(|(depth, cost)| {
+                depth <= limits.max_depth && cost <= limits.max_complexity
+            });
+        };
+        let computed = cost.of_request(variables);
+        if cfg!(debug_assertions) {
+            let measured = measure().map(|(_, cost)| cost);
+            assert!(
+                measured.is_none() || measured == Some(computed),
+                "the compiled cost {computed} is not async-graphql's {measured:?}"
+            );
+        }
+        let depth = *self.depth.get_or_init(|| measure().map(|(depth, _)| depth));
+        depth.is_some_and(|depth| depth <= limits.max_depth) && computed <= limits.max_complexity
     }
 }
 
@@ -112,8 +148,10 @@ impl Validator {
         let document = Converter { lines: &lines }.document(&valid);
         Ok(Prepared {
             document,
+            cost: Cost::of(&self.schema, &valid),
             valid,
             plans: Default::default(),
+            depth: OnceLock::new(),
         })
     }
 
@@ -130,6 +168,70 @@ impl Validator {
         if operation.variables.is_empty() {
             return Ok(Variables::default());
         }
+        if let Some(coerced) = self.plain_variables(operation, variables) {
+            return Ok(coerced);
+        }
+        self.coerce_variables(prepared, operation, variables)
+    }
+
+    /// The variables coerced without apollo-compiler's round trip through its own JSON
+    /// type, where every declared variable is of a built-in scalar other than `Float`, or
+    /// of an enum, and every value given is already of its type (or absent with a literal
+    /// default, or null where it may be): the common case, and then coercion keeps each
+    /// value as it is. `None` for anything else (lists, input objects, custom scalars, a
+    /// value to convert or to refuse), which [`Validator::coerce_variables`] coerces, with
+    /// its errors. A unit test compares the two on every case this path takes.
+    fn plain_variables(&self, operation: &Operation, given: &Variables) -> Option<Variables> {
+        use async_graphql::Value as V;
+        let mut coerced = Variables::default();
+        for definition in &operation.variables {
+            let (ast::Type::Named(ty) | ast::Type::NonNullNamed(ty)) = definition.ty.as_ref()
+            else {
+                return None;
+            };
+            let nullable = matches!(definition.ty.as_ref(), ast::Type::Named(_));
+            let enum_values = match self.schema.types.get(ty) {
+                Some(ExtendedType::Enum(e)) => Some(&e.values),
+                _ => None,
+            };
+            let name = Name::new(definition.name.as_str());
+            let value = match (given.get(&name), &definition.default_value) {
+                (None, None) if nullable => continue,
+                (None, None) => return None,
+                (None, Some(default)) => match (ty.as_str(), default.as_ref()) {
+                    ("Int", ast::Value::Int(i)) => V::Number(i.try_to_i32().ok()?.into()),
+                    ("String" | "ID", ast::Value::String(s)) => V::String(s.clone()),
+                    ("Boolean", ast::Value::Boolean(b)) => V::Boolean(*b),
+                    (_, ast::Value::Enum(e)) if enum_values?.contains_key(e) => {
+                        V::String(e.to_string())
+                    }
+                    _ => return None,
+                },
+                (Some(V::Null), _) if nullable => V::Null,
+                (Some(value), _) => match (ty.as_str(), value) {
+                    ("Int", V::Number(n))
+                        if n.as_i64().is_some_and(|i| i32::try_from(i).is_ok()) =>
+                    {
+                        value.clone()
+                    }
+                    ("String" | "ID", V::String(_)) | ("Boolean", V::Boolean(_)) => value.clone(),
+                    (_, V::String(s)) if enum_values?.contains_key(s.as_str()) => value.clone(),
+                    _ => return None,
+                },
+            };
+            coerced.insert(name, value);
+        }
+        Some(coerced)
+    }
+
+    /// The variables coerced by apollo-compiler (the spec's CoerceVariableValues), then
+    /// the custom scalars checked.
+    fn coerce_variables(
+        &self,
+        prepared: &Prepared,
+        operation: &Operation,
+        variables: &Variables,
+    ) -> Result<Variables, RequestErrors> {
         let given: JsonMap = serde_json::to_value(variables)
             .and_then(serde_json::from_value)
             .map_err(|e| vec![refusal("BAD_REQUEST", e.to_string(), None)])?;
@@ -864,6 +966,75 @@ mod tests {
     #[test]
     fn the_generated_sdl_is_a_valid_schema() {
         validator();
+    }
+
+    #[test]
+    fn plain_variables_are_what_apollo_compilers_coercion_gives() {
+        let v = validator();
+        let int = "query($v: Int) { actors(first: $v) { totalCount } }";
+        let int_default = "query($v: Int = 7) { actors(first: $v) { totalCount } }";
+        let int_required = "query($v: Int!) { actors(first: $v) { totalCount } }";
+        let string = "query($v: String) { actors(after: $v) { totalCount } }";
+        let string_default = r#"query($v: String = "MA") { actors(after: $v) { totalCount } }"#;
+        let id = "query($v: ID!) { node(id: $v) { id } }";
+        let boolean = "query($v: Boolean!) { __typename @skip(if: $v) }";
+        let boolean_default = "query($v: Boolean = true) { __typename @skip(if: $v) }";
+        let kind = "query($v: ActorKind) { actors(kind: $v) { totalCount } }";
+        let kind_default = "query($v: ActorKind = COMPANY) { actors(kind: $v) { totalCount } }";
+        // (document, variables given, whether the plain path takes it)
+        let cases: &[(&str, &str, bool)] = &[
+            (int, "{}", true),
+            (int, r#"{"v": null}"#, true),
+            (int, r#"{"v": 5}"#, true),
+            (int, r#"{"v": -5, "unused": [1, 2]}"#, true),
+            (int, r#"{"v": 5.0}"#, false),
+            (int, r#"{"v": 5.5}"#, false),
+            (int, r#"{"v": 3000000000}"#, false),
+            (int, r#"{"v": "5"}"#, false),
+            (int_default, "{}", true),
+            (int_default, r#"{"v": null}"#, true),
+            (int_default, r#"{"v": 2}"#, true),
+            (int_required, "{}", false),
+            (int_required, r#"{"v": null}"#, false),
+            (int_required, r#"{"v": 1}"#, true),
+            (string, r#"{"v": "MA"}"#, true),
+            (string, r#"{"v": 1}"#, false),
+            (string_default, "{}", true),
+            (id, r#"{"v": "RXZlbnQ6d2ljLTIwMTc"}"#, true),
+            (id, r#"{"v": 17}"#, false),
+            (boolean, r#"{"v": true}"#, true),
+            (boolean, r#"{"v": "true"}"#, false),
+            (boolean_default, "{}", true),
+            (kind, r#"{"v": "COMPANY"}"#, true),
+            (kind, r#"{"v": "company"}"#, false),
+            (kind, r#"{"v": 1}"#, false),
+            (kind_default, "{}", true),
+            (kind_default, r#"{"v": "AGENCY"}"#, true),
+        ];
+        for (text, given, plain) in cases {
+            let prepared = v
+                .prepare(text, |_| Ok(()))
+                .unwrap_or_else(|e| panic!("{text}: {e:?}"));
+            let given = Variables::from_json(serde_json::from_str(given).unwrap());
+            let operation = v.operation(&prepared, None).unwrap();
+            let fast = v.plain_variables(operation, &given);
+            assert_eq!(fast.is_some(), *plain, "{text} with {given:?}");
+            let slow = v.coerce_variables(&prepared, operation, &given);
+            if let Some(fast) = fast {
+                // Debug output, not `==`: async-graphql's `==` holds an enum equal to a string.
+                assert_eq!(
+                    format!("{:?}", Ok::<_, ()>(fast)),
+                    format!("{:?}", slow.clone().map_err(|_| ())),
+                    "{text} with {given:?}"
+                );
+            }
+            let public = v.variables(&prepared, None, &given);
+            assert_eq!(
+                public.map_err(|e| format!("{e:?}")),
+                slow.map_err(|e| format!("{e:?}")),
+                "{text} with {given:?}"
+            );
+        }
     }
 
     #[test]

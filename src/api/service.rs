@@ -187,10 +187,11 @@ impl Api {
         let plan = prepared
             .plan(operation_name, &request.variables)
             .ok_or(Fallback::NotPlanned)?;
-        let within_limits = plan.passes_limits(&request.variables, || {
-            self.schema
-                .passes_limits(&prepared.document, &request.variables, operation_name)
-        });
+        let within_limits =
+            prepared.within_limits(&request.variables, &self.options.limits, || {
+                self.schema
+                    .measure_limits(&prepared.document, &request.variables, operation_name)
+            });
         if !within_limits {
             return Err(Fallback::OverLimits);
         }
@@ -203,11 +204,11 @@ impl Api {
             .ok_or(Fallback::Abandoned)
     }
 
-    /// Every check before execution: the token count, the rules, the variables, the
-    /// limits. The validated document is returned; [`Api::run`] hands it to async-graphql
-    /// when the planned executor does not answer, so it is not parsed again.
+    /// Every check before execution: the token count (of a text not cached), the rules,
+    /// the variables, the limits. The validated document is returned; [`Api::run`] hands
+    /// it to async-graphql when the planned executor does not answer, so it is not parsed
+    /// again.
     fn prepare(&self, request: &mut Request) -> Result<Arc<Prepared>, RequestErrors> {
-        limits::check_tokens(&self.options.limits, &request.query).map_err(|e| vec![e])?;
         let prepared = self.document(&request.query)?;
         let operation_name = request.operation_name.as_deref();
         request.variables =
@@ -224,6 +225,8 @@ impl Api {
         if let Some(prepared) = cached {
             return Ok(prepared);
         }
+        // A cached text was counted when it was first prepared, under the same limits.
+        limits::check_tokens(&self.options.limits, query).map_err(|e| vec![e])?;
         let prepared = Arc::new(
             self.validator
                 .prepare(query, |ast| limits::check_shape(&self.options, ast))?,

@@ -168,3 +168,120 @@ async fn depth_and_cost_refusals_are_the_same_with_the_plan() {
         assert_eq!(actual, expected, "{query}");
     }
 }
+
+/// Documents on which async-graphql's cost walk has quirks the compiled cost
+/// (`api::cost`) must reproduce: fragments spread where their type condition is not the
+/// type (fields looked up on the spread site's type), `__typename` (free), skipped
+/// fields (counted), other operations of the document (counted, their variables absent),
+/// `search`'s default page, variables absent, null or given.
+const COSTED: &[(&str, &str, Option<&str>)] = &[
+    (
+        r#"query($n: Int) { search(query: "digital", first: 3) { node { __typename ...A } }
+             actor(slug: "wic") { ...A } }
+           fragment A on Actor { name trends(first: $n) { nodes { slug __typename } } }"#,
+        r#"{"n": 4}"#,
+        None,
+    ),
+    (
+        r#"{ records(first: 3) { nodes { ... on Actor { trends(last: 2) { totalCount } }
+             ... on Node { slug } ... { __typename } } } }"#,
+        "{}",
+        None,
+    ),
+    (
+        r#"query A($n: Int) { actors(first: $n) { nodes { ...F } } }
+           query B($m: Int = 2, $n: Int) { events(first: $m) { nodes { slug } } topics(last: $n) { totalCount } }
+           fragment F on Actor { trends(first: $n) { totalCount } name @skip(if: true) }"#,
+        r#"{"n": 3}"#,
+        Some("A"),
+    ),
+    (
+        r#"query($f: Int, $c: Boolean!) { search(query: "internet", first: $f) { score node { ...on Trend { actors { nodes { slug } } } } }
+             trends @include(if: $c) { nodes { actors(first: 2) @skip(if: $c) { totalCount } } } }"#,
+        r#"{"c": true}"#,
+        None,
+    ),
+    (
+        r#"query($f: Int, $c: Boolean!) { search(query: "internet", first: $f) { score } trends @include(if: $c) { totalCount } }"#,
+        r#"{"f": 2, "c": false}"#,
+        None,
+    ),
+    (
+        include_str!("../../bench/queries/q5.graphql"),
+        r#"{"slug": "organizing-committee", "trends": 3, "actors": 4}"#,
+        None,
+    ),
+];
+
+/// async-graphql's cost of a request: what its refusal at a limit of 0 says it measured
+/// ("the query costs N (...)").
+async fn measured_cost(
+    graph: &Graph,
+    query: &str,
+    variables: &str,
+    operation: Option<&str>,
+) -> u64 {
+    let options = SchemaOptions {
+        limits: Limits {
+            max_complexity: 0,
+            ..Limits::default()
+        },
+        ..SchemaOptions::default()
+    };
+    let reference = Api::new(&options).with_planner(false);
+    let (refusal, _) = body(
+        reference
+            .run(named(request(query, variables, graph), operation))
+            .await,
+    );
+    let refusal: serde_json::Value = serde_json::from_slice(&refusal).unwrap();
+    refusal[0]["message"]
+        .as_str()
+        .and_then(|m| m.strip_prefix("the query costs "))
+        .and_then(|m| m.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no cost measured: {refusal} for {query}"))
+}
+
+fn named(request: Request, operation: Option<&str>) -> Request {
+    match operation {
+        Some(name) => request.operation_name(name),
+        None => request,
+    }
+}
+
+#[tokio::test]
+async fn the_compiled_cost_is_async_graphqls_at_the_limit_and_one_below() {
+    let graph = graph();
+    for (query, variables, operation) in COSTED {
+        let cost = measured_cost(&graph, query, variables, *operation).await;
+        for (limit, within) in [(cost, true), (cost - 1, false)] {
+            let options = SchemaOptions {
+                limits: Limits {
+                    max_complexity: limit as usize,
+                    ..Limits::default()
+                },
+                ..SchemaOptions::default()
+            };
+            let planned = Api::new(&options);
+            let reference = Api::new(&options).with_planner(false);
+            let make = || named(request(query, variables, &graph), *operation);
+            let (expected, _) = body(reference.run(make()).await);
+            let _ = planned.run(make()).await;
+            let (actual, was_planned) = body(planned.run(make()).await);
+            assert_eq!(
+                String::from_utf8_lossy(&actual),
+                String::from_utf8_lossy(&expected),
+                "limit {limit}: {query}"
+            );
+            assert_eq!(
+                expected.windows(16).any(|w| w == b"COMPLEXITY_LIMIT"),
+                !within,
+                "limit {limit}: {query}"
+            );
+            if !within {
+                assert!(!was_planned, "refused, so not planned: {query}");
+            }
+        }
+    }
+}

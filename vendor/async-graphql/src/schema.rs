@@ -448,27 +448,29 @@ where
         &self.0.env.registry
     }
 
-    /// wic-gql patch: whether `doc` passes the checks `execute` runs before it executes
-    /// (recursion depth, then the validation mode's rules with the depth and complexity
-    /// limits) for `variables` and `operation_name`. wic-gql's own executor calls it so
-    /// that a planned document is refused exactly when this schema would refuse it.
-    pub fn passes_limits(
+    /// wic-gql patch: the depth and the cost (complexity) `execute` measures for `doc` with
+    /// `variables` before it executes, or `None` where its checks before the limits refuse
+    /// the document (recursion depth, the validation mode's rules). wic-gql's own executor
+    /// measures a planned document with it, so that it is refused exactly when this schema
+    /// would refuse it.
+    pub fn measure_limits(
         &self,
         doc: &ExecutableDocument,
         variables: &Variables,
         operation_name: Option<&str>,
-    ) -> bool {
-        check_recursive_depth(doc, self.0.recursive_depth).is_ok()
-            && check_rules(
-                &self.0.env.registry,
-                doc,
-                Some(variables),
-                operation_name,
-                self.0.validation_mode,
-                self.0.complexity,
-                self.0.depth,
-            )
-            .is_ok()
+    ) -> Option<(usize, usize)> {
+        check_recursive_depth(doc, self.0.recursive_depth).ok()?;
+        check_rules(
+            &self.0.env.registry,
+            doc,
+            Some(variables),
+            operation_name,
+            self.0.validation_mode,
+            None,
+            None,
+        )
+        .ok()
+        .map(|result| (result.depth, result.complexity))
     }
 
     /// Returns SDL(Schema Definition Language) of this schema.
