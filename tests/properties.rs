@@ -122,7 +122,7 @@ proptest! {
                 name: format!("record {position}"),
                 aliases: Vec::new(),
                 citations: Vec::new(),
-                details: Details::Place(PlaceDetails { kind: PlaceKind::Locality }),
+                details: Details::Place(PlaceDetails { kind: PlaceKind::Locality, kind_basis: KindBasis::Text }),
             })
             .collect();
         let graph = Graph::new(Arc::new(MemoryStore::default()));
@@ -226,6 +226,10 @@ fn citation() -> impl Strategy<Value = Citation> {
     })
 }
 
+fn basis() -> impl Strategy<Value = KindBasis> {
+    select(vec![KindBasis::Text, KindBasis::GeneralKnowledge])
+}
+
 fn details() -> impl Strategy<Value = Details> {
     use DocumentKind as D;
     let source = (
@@ -248,30 +252,38 @@ fn details() -> impl Strategy<Value = Details> {
                 D::Regulation,
                 D::Note
             ]),
+            basis(),
             any::<Option<i32>>(),
             any::<bool>(),
             prop::option::of(source),
         )
-            .prop_map(|(kind, year, descriptive_name, source)| Details::Document(
-                DocumentDetails {
+            .prop_map(|(kind, kind_basis, year, descriptive_name, source)| {
+                Details::Document(DocumentDetails {
                     kind,
+                    kind_basis,
                     year,
                     descriptive_name,
-                    source
-                }
-            )),
+                    source,
+                })
+            }),
         (
             select(vec![EventKind::Conference, EventKind::Founding]),
+            basis(),
+            any::<bool>(),
             date(),
             prop::option::of(date()),
             prop::option::of(text()),
         )
-            .prop_map(|(kind, start, end, theme)| Details::Event(EventDetails {
-                kind,
-                start,
-                end,
-                theme
-            })),
+            .prop_map(|(kind, kind_basis, descriptive_name, start, end, theme)| {
+                Details::Event(EventDetails {
+                    kind,
+                    kind_basis,
+                    descriptive_name,
+                    start,
+                    end,
+                    theme,
+                })
+            }),
         (
             text(),
             any::<u32>(),
@@ -298,7 +310,7 @@ fn details() -> impl Strategy<Value = Details> {
                 ActorKind::OrganizingBody,
                 ActorKind::StakeholderGroup,
             ]),
-            select(vec![KindBasis::Text, KindBasis::GeneralKnowledge]),
+            basis(),
             prop::option::of(date()),
         )
             .prop_map(|(kind, kind_basis, founded)| Details::Actor(ActorDetails {
@@ -306,19 +318,26 @@ fn details() -> impl Strategy<Value = Details> {
                 kind_basis,
                 founded
             })),
-        select(vec![
-            PlaceKind::Locality,
-            PlaceKind::Province,
-            PlaceKind::Country
-        ])
-        .prop_map(|kind| Details::Place(PlaceDetails { kind })),
-        select(vec![
-            TopicKind::Technology,
-            TopicKind::Service,
-            TopicKind::Subject
-        ])
-        .prop_map(|kind| Details::Topic(TopicDetails { kind })),
         (
+            select(vec![
+                PlaceKind::Locality,
+                PlaceKind::Province,
+                PlaceKind::Country
+            ]),
+            basis(),
+        )
+            .prop_map(|(kind, kind_basis)| Details::Place(PlaceDetails { kind, kind_basis })),
+        (
+            select(vec![
+                TopicKind::Technology,
+                TopicKind::Service,
+                TopicKind::Subject
+            ]),
+            basis(),
+        )
+            .prop_map(|(kind, kind_basis)| Details::Topic(TopicDetails { kind, kind_basis })),
+        (
+            any::<bool>(),
             text(),
             prop::option::of(number()),
             prop::option::of(text()),
@@ -329,8 +348,9 @@ fn details() -> impl Strategy<Value = Details> {
                 Qualifier::Half
             ])),
         )
-            .prop_map(|(text, value, unit, qualifier)| {
+            .prop_map(|(descriptive_name, text, value, unit, qualifier)| {
                 Details::Statistic(StatisticDetails {
+                    descriptive_name,
                     text,
                     value,
                     unit,

@@ -3,7 +3,7 @@
 use async_graphql::SimpleObject;
 
 use super::node::record_object;
-use super::types::DocumentKind;
+use super::types::{DocumentKind, KindBasis};
 use super::{Actor, Event, Node, Statistic, Trend};
 
 /// A named section of the source document.
@@ -22,6 +22,11 @@ record_object! {
         /// What sort of document.
         fn kind(&self) -> DocumentKind {
             self.details().kind.into()
+        }
+
+        /// Whether `kind` is what the source says, or general knowledge.
+        fn kind_basis(&self) -> KindBasis {
+            self.details().kind_basis.into()
         }
 
         /// The year in the document's name or date, where the source gives one.

@@ -3,7 +3,7 @@
 use chrono::Datelike;
 
 use super::node::record_object;
-use super::types::{Date, EventKind};
+use super::types::{Date, EventKind, KindBasis};
 use super::{Actor, Document, Place, Statistic, Topic, Trend};
 
 record_object! {
@@ -12,6 +12,17 @@ record_object! {
         /// Conference or founding.
         fn kind(&self) -> EventKind {
             self.details().kind.into()
+        }
+
+        /// Whether `kind` is what the source says, or general knowledge.
+        fn kind_basis(&self) -> KindBasis {
+            self.details().kind_basis.into()
+        }
+
+        /// Whether `name` is a description, because the source names the event in no
+        /// words of its own.
+        fn name_is_descriptive(&self) -> bool {
+            self.details().descriptive_name
         }
 
         /// The first day.

@@ -1,7 +1,7 @@
 //! The `Place` type: towns, provinces and countries.
 
 use super::node::record_object;
-use super::types::PlaceKind;
+use super::types::{KindBasis, PlaceKind};
 use super::{Actor, Event};
 
 record_object! {
@@ -10,6 +10,11 @@ record_object! {
         /// The administrative level.
         fn kind(&self) -> PlaceKind {
             self.details().kind.into()
+        }
+
+        /// Whether `kind` is what the source says, or general knowledge.
+        fn kind_basis(&self) -> KindBasis {
+            self.details().kind_basis.into()
         }
     }
     related {

@@ -7,6 +7,11 @@ use super::Node;
 record_object! {
     /// A figure: a number with its unit and qualifier, or a vague quantity kept vague.
     Statistic(Statistic, StatisticDetails) {
+        /// Whether `name` is a description, because the source gives the figure no name.
+        fn name_is_descriptive(&self) -> bool {
+            self.details().descriptive_name
+        }
+
         /// The figure in the source's words (`more than 1500`).
         fn text(&self) -> &str {
             &self.details().text

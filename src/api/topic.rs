@@ -1,7 +1,7 @@
 //! The `Topic` type: technologies, services and subjects the source names.
 
 use super::node::record_object;
-use super::types::TopicKind;
+use super::types::{KindBasis, TopicKind};
 use super::{Actor, Event, Statistic, Trend};
 
 record_object! {
@@ -10,6 +10,11 @@ record_object! {
         /// Technology, service or subject.
         fn kind(&self) -> TopicKind {
             self.details().kind.into()
+        }
+
+        /// Whether `kind` is what the source says, or general knowledge.
+        fn kind_basis(&self) -> KindBasis {
+            self.details().kind_basis.into()
         }
     }
     related {}

@@ -125,7 +125,7 @@ pub enum ActorKind {
 pub enum KindBasis {
     /// The source's own words say it ("established as an international organization").
     Text,
-    /// General knowledge: the source names the actor but does not say what sort it is.
+    /// General knowledge: the source names the record but does not say what sort it is.
     GeneralKnowledge,
 }
 

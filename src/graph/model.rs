@@ -99,6 +99,8 @@ pub enum Details {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocumentDetails {
     pub kind: DocumentKind,
+    /// Where `kind` comes from: the text's own words, or general knowledge.
+    pub kind_basis: KindBasis,
     pub year: Option<i32>,
     /// Whether `name` is a description of ours because the source gives the document no
     /// title (its words, where it has them, but not a title).
@@ -110,6 +112,11 @@ pub struct DocumentDetails {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventDetails {
     pub kind: EventKind,
+    /// Where `kind` comes from: the text's own words, or general knowledge.
+    pub kind_basis: KindBasis,
+    /// Whether `name` is a description of ours because the source names the event in no
+    /// words of its own.
+    pub descriptive_name: bool,
     pub start: NaiveDate,
     pub end: Option<NaiveDate>,
     pub theme: Option<String>,
@@ -136,15 +143,22 @@ pub struct ActorDetails {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlaceDetails {
     pub kind: PlaceKind,
+    /// Where `kind` comes from: the text's own words, or general knowledge.
+    pub kind_basis: KindBasis,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TopicDetails {
     pub kind: TopicKind,
+    /// Where `kind` comes from: the text's own words, or general knowledge.
+    pub kind_basis: KindBasis,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StatisticDetails {
+    /// Whether `name` is a description of ours because the source gives the figure no
+    /// name (`text` is always its words).
+    pub descriptive_name: bool,
     /// The figure as the source words it (`more than 1500`).
     pub text: String,
     /// The number, only where the source gives one.

@@ -151,7 +151,7 @@ fn search_index(records: &[Record]) -> Result<Entries, GraphError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::{Details, PlaceDetails, PlaceKind, Relation};
+    use crate::graph::{Details, KindBasis, PlaceDetails, PlaceKind, Relation};
 
     fn place(slug: &str) -> Record {
         Record {
@@ -162,6 +162,7 @@ mod tests {
             citations: Vec::new(),
             details: Details::Place(PlaceDetails {
                 kind: PlaceKind::Locality,
+                kind_basis: KindBasis::Text,
             }),
         }
     }

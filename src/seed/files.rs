@@ -68,6 +68,8 @@ record_seed!(
     /// `[[document]]`
     DocumentSeed {
         kind: DocumentKind,
+        /// Where `kind` comes from: `text` or `general_knowledge`.
+        kind_basis: KindBasis,
         year: Option<i32>,
         /// `true` when the source gives no title and `name` is a description.
         descriptive_name: Option<bool>,
@@ -79,6 +81,11 @@ record_seed!(
     /// `[[event]]`
     EventSeed {
         kind: EventKind,
+        /// Where `kind` comes from: `text` or `general_knowledge`.
+        kind_basis: KindBasis,
+        /// `true` when the text names the event in no words of its own and `name` is a
+        /// description.
+        descriptive_name: Option<bool>,
         start: Spanned<DateSeed>,
         end: Option<Spanned<DateSeed>>,
         theme: Option<String>,
@@ -102,15 +109,25 @@ record_seed!(
 );
 record_seed!(
     /// `[[place]]`
-    PlaceSeed { kind: PlaceKind }
+    PlaceSeed {
+        kind: PlaceKind,
+        /// Where `kind` comes from: `text` or `general_knowledge`.
+        kind_basis: KindBasis,
+    }
 );
 record_seed!(
     /// `[[topic]]`
-    TopicSeed { kind: TopicKind }
+    TopicSeed {
+        kind: TopicKind,
+        /// Where `kind` comes from: `text` or `general_knowledge`.
+        kind_basis: KindBasis,
+    }
 );
 record_seed!(
     /// `[[statistic]]`
     StatisticSeed {
+        /// `true` when the text gives the figure no name and `name` is a description.
+        descriptive_name: Option<bool>,
         text: String,
         value: Option<f64>,
         unit: Option<String>,

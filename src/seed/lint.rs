@@ -75,10 +75,14 @@ struct RecordInfo<'a> {
     name: &'a str,
     names: Names,
     span: std::ops::Range<usize>,
+    /// Whether the record may have a descriptive name (`descriptive_name`).
+    may_describe: bool,
+    /// Whether it has one.
+    descriptive: bool,
 }
 
-/// Every editorial warning about `blocks`, in seed order.
-pub fn lint(files: &[TextFile], blocks: &[Block]) -> Vec<Problem> {
+/// Every editorial warning about `blocks` (whose source text is `source`), in seed order.
+pub fn lint(files: &[TextFile], blocks: &[Block], source: Option<&str>) -> Vec<Problem> {
     let mut warnings = Vec::new();
     let mut records: HashMap<&str, RecordInfo<'_>> = HashMap::new();
     let mut order: Vec<&str> = Vec::new();
@@ -119,6 +123,29 @@ pub fn lint(files: &[TextFile], blocks: &[Block]) -> Vec<Problem> {
             ));
         } else {
             by_form.insert(form, id);
+        }
+    }
+
+    // A name is the text's words (case aside), or says it is a description.
+    if let Some(source) = source.map(str::to_lowercase) {
+        for id in &order {
+            let record = &records[id];
+            if !record.descriptive && !source.contains(&record.name.to_lowercase()) {
+                let expected = if record.may_describe {
+                    "expected the text's words, or `descriptive_name = true` where the text gives it no name"
+                } else {
+                    "expected the text's words"
+                };
+                warnings.push(record.block.problem_at(
+                    files,
+                    record.span.clone(),
+                    format!(
+                        "name {:?} of {} is not in the source ({expected})",
+                        record.name,
+                        code(id)
+                    ),
+                ));
+            }
         }
     }
 
@@ -221,6 +248,9 @@ pub fn lint(files: &[TextFile], blocks: &[Block]) -> Vec<Problem> {
 fn record_info(block: &Block) -> Option<(&str, RecordInfo<'_>)> {
     macro_rules! info {
         ($s:expr, $section:expr, $is_source:expr, $extra:expr) => {{
+            info!($s, $section, $is_source, $extra, None::<bool>)
+        }};
+        ($s:expr, $section:expr, $is_source:expr, $extra:expr, $descriptive:expr) => {{
             let mut forms: Vec<Vec<String>> = std::iter::once($s.name.as_str())
                 .chain($s.aliases.iter().map(String::as_str))
                 .chain($extra)
@@ -238,13 +268,27 @@ fn record_info(block: &Block) -> Option<(&str, RecordInfo<'_>)> {
                         is_source: $is_source,
                     },
                     span: $s.id.span(),
+                    may_describe: $descriptive.is_some(),
+                    descriptive: $descriptive == Some(true),
                 },
             )
         }};
     }
     Some(match &block.seed {
-        ParsedSeed::Document(s) => info!(s, None, s.file.is_some(), None),
-        ParsedSeed::Event(s) => info!(s, None, false, None),
+        ParsedSeed::Document(s) => info!(
+            s,
+            None,
+            s.file.is_some(),
+            None,
+            Some(s.descriptive_name.unwrap_or(false))
+        ),
+        ParsedSeed::Event(s) => info!(
+            s,
+            None,
+            false,
+            None,
+            Some(s.descriptive_name.unwrap_or(false))
+        ),
         ParsedSeed::Trend(s) => info!(
             s,
             Some(s.numeral.get_ref().clone()),
@@ -254,7 +298,13 @@ fn record_info(block: &Block) -> Option<(&str, RecordInfo<'_>)> {
         ParsedSeed::Actor(s) => info!(s, None, false, None),
         ParsedSeed::Place(s) => info!(s, None, false, None),
         ParsedSeed::Topic(s) => info!(s, None, false, None),
-        ParsedSeed::Statistic(s) => info!(s, None, false, Some(s.text.as_str())),
+        ParsedSeed::Statistic(s) => info!(
+            s,
+            None,
+            false,
+            Some(s.text.as_str()),
+            Some(s.descriptive_name.unwrap_or(false))
+        ),
         ParsedSeed::Relation(_) => return None,
     })
 }

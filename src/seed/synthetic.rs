@@ -206,6 +206,8 @@ impl Builder {
             format!("Synthetic conference {c}"),
             Details::Event(EventDetails {
                 kind: EventKind::Conference,
+                kind_basis: KindBasis::Text,
+                descriptive_name: false,
                 start,
                 end: Some(start + Days::new(2)),
                 theme: Some(format!("Synthetic theme {c}")),
@@ -218,7 +220,10 @@ impl Builder {
                 self.record(
                     id("place", i),
                     name("place", i),
-                    Details::Place(PlaceDetails { kind }),
+                    Details::Place(PlaceDetails {
+                        kind,
+                        kind_basis: KindBasis::Text,
+                    }),
                 )
             })
             .collect();
@@ -249,7 +254,11 @@ impl Builder {
                     TopicKind::Subject,
                 ][i % 3];
                 let name = self.worded(name("topic", i), seed(2, i));
-                self.record(id("topic", i), name, Details::Topic(TopicDetails { kind }))
+                let details = Details::Topic(TopicDetails {
+                    kind,
+                    kind_basis: KindBasis::Text,
+                });
+                self.record(id("topic", i), name, details)
             })
             .collect();
         let actors: Vec<String> = (0..ACTORS)
@@ -267,6 +276,7 @@ impl Builder {
             .map(|i| {
                 let details = Details::Document(DocumentDetails {
                     kind: [DocumentKind::Report, DocumentKind::Agenda][i],
+                    kind_basis: KindBasis::Text,
                     year: Some(start.year()),
                     descriptive_name: false,
                     source: None,
@@ -277,6 +287,7 @@ impl Builder {
         let statistics: Vec<String> = (0..2)
             .map(|i| {
                 let details = Details::Statistic(StatisticDetails {
+                    descriptive_name: false,
                     text: format!("{} synthetic units", 100 * (i + 1)),
                     value: Some(100.0 * (i + 1) as f64),
                     unit: Some("synthetic units".into()),

@@ -388,6 +388,7 @@ pub fn validate(
         let details = match &block.seed {
             ParsedSeed::Document(d) => Details::Document(DocumentDetails {
                 kind: d.kind,
+                kind_basis: d.kind_basis,
                 year: d.year,
                 descriptive_name: d.descriptive_name.unwrap_or(false),
                 source: d.file.as_ref().and(checker.source.clone()),
@@ -405,6 +406,8 @@ pub fn validate(
                 }
                 Details::Event(EventDetails {
                     kind: e.kind,
+                    kind_basis: e.kind_basis,
+                    descriptive_name: e.descriptive_name.unwrap_or(false),
                     start: start.unwrap_or_default(),
                     end,
                     theme: e.theme.clone(),
@@ -425,11 +428,18 @@ pub fn validate(
                     .as_ref()
                     .and_then(|d| checker.date(block, "founded", d)),
             }),
-            ParsedSeed::Place(p) => Details::Place(PlaceDetails { kind: p.kind }),
-            ParsedSeed::Topic(t) => Details::Topic(TopicDetails { kind: t.kind }),
+            ParsedSeed::Place(p) => Details::Place(PlaceDetails {
+                kind: p.kind,
+                kind_basis: p.kind_basis,
+            }),
+            ParsedSeed::Topic(t) => Details::Topic(TopicDetails {
+                kind: t.kind,
+                kind_basis: t.kind_basis,
+            }),
             ParsedSeed::Statistic(s) => {
                 checker.verbatim(block, "text", &s.text);
                 Details::Statistic(StatisticDetails {
+                    descriptive_name: s.descriptive_name.unwrap_or(false),
                     text: s.text.clone(),
                     value: s.value,
                     unit: s.unit.clone(),
@@ -453,7 +463,11 @@ pub fn validate(
     if checker.problems.is_empty() {
         Ok((
             Dataset { records, edges },
-            super::lint::lint(files, &blocks),
+            super::lint::lint(
+                files,
+                &blocks,
+                checker.source.as_ref().map(|s| s.text.as_str()),
+            ),
         ))
     } else {
         Err(checker.problems)

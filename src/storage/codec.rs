@@ -14,8 +14,9 @@ use super::StorageError;
 /// its own entry, as parts (see [`Parts`]). 4: documents say whether their name is
 /// descriptive, actors where their kind comes from. 5: the kind index became the `lists`
 /// table, every top-level ordering stored in order with its length; postings by impact,
-/// in a head and a tail.
-pub const FORMAT_VERSION: u8 = 5;
+/// in a head and a tail. 6: documents, events, places and topics say where their kind
+/// comes from; events and statistics whether their name is descriptive.
+pub const FORMAT_VERSION: u8 = 6;
 
 /// The most bytes one decode may claim. Far above any real value (the largest, an edge
 /// list, is kilobytes), it turns a corrupt length prefix into an error instead of an

@@ -246,6 +246,92 @@ async fn each_body_developed_its_own_action_plans_and_many_countries_their_strat
     assert_eq!(data["law"], Value::Null);
 }
 
+/// Documents, events, places and topics say where their kind comes from, as actors do:
+/// "Zhejiang Province" and "their action plans" say it; the text never says China is a
+/// country, that it "projects trends" in a report, or that the SDGs are an agenda.
+#[tokio::test]
+async fn every_kind_says_whether_the_text_gives_it() {
+    let app = spawn_app().await;
+    let data = app
+        .data(
+            r#"{
+                source { kind kindBasis }
+                sdgs: document(slug: "un-2030-sdgs") { kind kindBasis }
+                plans: document(slug: "oecd-action-plans") { kind kindBasis }
+                initiative: document(slug: "wuzhen-initiative-2015") { kind kindBasis }
+                china: place(slug: "china") { kind kindBasis }
+                wuzhen: place(slug: "wuzhen") { kind kindBasis }
+                zhejiang: place(slug: "zhejiang") { kind kindBasis }
+                conference: event(slug: "wic-2017") { kind kindBasis }
+                founding: event(slug: "wic-founding-2022") { kind kindBasis }
+                ict: topic(slug: "ict") { kind kindBasis }
+                blockchain: topic(slug: "blockchain") { kind kindBasis }
+                ai: topic(slug: "artificial-intelligence") { kind kindBasis }
+            }"#,
+        )
+        .await;
+    let kind = |key: &str| (data[key]["kind"].clone(), data[key]["kindBasis"].clone());
+    for (key, expected_kind, expected_basis) in [
+        ("source", "REPORT", "GENERAL_KNOWLEDGE"),
+        ("sdgs", "AGENDA", "GENERAL_KNOWLEDGE"),
+        ("plans", "PLAN", "TEXT"),
+        ("initiative", "INITIATIVE", "TEXT"),
+        ("china", "COUNTRY", "GENERAL_KNOWLEDGE"),
+        ("wuzhen", "LOCALITY", "GENERAL_KNOWLEDGE"),
+        ("zhejiang", "PROVINCE", "TEXT"),
+        ("conference", "CONFERENCE", "TEXT"),
+        ("founding", "FOUNDING", "TEXT"),
+        ("ict", "TECHNOLOGY", "GENERAL_KNOWLEDGE"),
+        ("blockchain", "TECHNOLOGY", "TEXT"),
+        ("ai", "SUBJECT", "TEXT"),
+    ] {
+        assert_eq!(
+            kind(key),
+            (json!(expected_kind), json!(expected_basis)),
+            "{key}"
+        );
+    }
+}
+
+/// Events and figures say when their name is a description: the text says the WIC "was
+/// established", and counts "more than 1500" without naming what it counts; it names "The
+/// Fourth World Internet Conference" and "The world Internet penetration rate".
+#[tokio::test]
+async fn event_and_statistic_names_say_when_they_are_descriptions() {
+    let app = spawn_app().await;
+    let data = app
+        .data(
+            r#"{
+                events { nodes { slug name nameIsDescriptive } }
+                statistics { nodes { slug nameIsDescriptive } }
+            }"#,
+        )
+        .await;
+    assert_eq!(
+        data["events"]["nodes"],
+        json!([
+            { "slug": "wic-2017", "name": "Fourth World Internet Conference", "nameIsDescriptive": false },
+            {
+                "slug": "wic-founding-2022",
+                "name": "Establishment of the World Internet Conference as an international organization",
+                "nameIsDescriptive": true
+            },
+        ])
+    );
+    assert_eq!(
+        data["statistics"]["nodes"],
+        json!([
+            { "slug": "stat-participants-2017", "nameIsDescriptive": true },
+            { "slug": "stat-countries-and-regions-2017", "nameIsDescriptive": true },
+            { "slug": "stat-internet-penetration-rate", "nameIsDescriptive": false },
+            { "slug": "stat-population-with-internet-access", "nameIsDescriptive": true },
+            { "slug": "stat-young-netizens", "nameIsDescriptive": false },
+            { "slug": "stat-young-netizens-age-range", "nameIsDescriptive": true },
+            { "slug": "stat-households-internet-enabled-services", "nameIsDescriptive": true },
+        ])
+    );
+}
+
 #[tokio::test]
 async fn kinds_say_whether_the_text_gives_them_and_like_things_have_like_kinds() {
     let app = spawn_app().await;

@@ -20,7 +20,10 @@ async fn health_reports_the_open_database_counts_and_schema_hash() {
     assert_eq!(health["status"], "ok");
     assert_eq!(health["database"]["open"], true);
     assert_eq!(health["database"]["path"], app.db.display().to_string());
-    assert_eq!(health["database"]["formatVersion"], 5);
+    assert_eq!(
+        health["database"]["formatVersion"],
+        wic_gql::storage::codec::FORMAT_VERSION
+    );
     assert_eq!(
         health["records"],
         json!({ "document": 13, "event": 2, "trend": 5, "actor": 33, "place": 4, "topic": 75, "statistic": 7 })

@@ -121,12 +121,12 @@ fn an_unknown_field_is_refused_where_it_is_written() {
     assert_refused(
         &[(
             "places.toml",
-            "kind = \"locality\"\ncite",
-            "kind = \"locality\"\npopulation = 3\ncite",
+            "kind_basis = \"general_knowledge\"\ncite",
+            "kind_basis = \"general_knowledge\"\npopulation = 3\ncite",
         )],
         |dir| {
             vec![format!(
-            "{}: [[place]]: unknown field `population` (expected one of `id`, `name`, `aliases`, `cite`, `kind`)",
+            "{}: [[place]]: unknown field `population` (expected one of `id`, `name`, `aliases`, `cite`, `kind`, `kind_basis`)",
             at(dir, "places.toml", "population")
         )]
         },
@@ -152,10 +152,99 @@ fn a_missing_required_field_is_refused_at_its_block() {
     );
 }
 
+/// A document, event, place or topic says where its kind comes from, as an actor does: a
+/// record without `kind_basis`, or with a value that is neither `text` nor
+/// `general_knowledge`, is refused at its block.
+#[test]
+fn a_kind_without_its_basis_is_refused_at_its_block() {
+    assert_refused(
+        &[
+            (
+                "places.toml",
+                "name = \"China\"\nkind = \"country\"\nkind_basis = \"general_knowledge\"\n",
+                "name = \"China\"\nkind = \"country\"\n",
+            ),
+            (
+                "documents.toml",
+                "kind = \"agenda\"\nkind_basis = \"general_knowledge\"\n",
+                "kind = \"agenda\"\n",
+            ),
+            (
+                "events.toml",
+                "kind = \"founding\"\nkind_basis = \"text\"\n",
+                "kind = \"founding\"\nkind_basis = \"the text\"\n",
+            ),
+        ],
+        |dir| {
+            let header = |file: &str, id: &str, array: &str| {
+                let text = std::fs::read_to_string(dir.join(file)).unwrap();
+                let block = text[..text.find(id).unwrap()].rfind(array).unwrap();
+                format!(
+                    "{}/{file}:{}:1",
+                    dir.display(),
+                    text[..block].matches('\n').count() + 1
+                )
+            };
+            vec![
+                format!(
+                    "{}: [[document]]: missing field `kind_basis` (required in every [[document]])",
+                    header("documents.toml", "id = \"un-2030-sdgs\"", "[[document]]")
+                ),
+                format!(
+                    "{}: [[event]]: unknown variant `the text` (expected `text` or `general_knowledge`)",
+                    at(dir, "events.toml", "\"the text\"")
+                ),
+                format!(
+                    "{}: [[place]]: missing field `kind_basis` (required in every [[place]])",
+                    header("places.toml", "id = \"china\"", "[[place]]")
+                ),
+            ]
+        },
+    );
+}
+
+/// A name that is not the text's words is a description, and says so: without
+/// `descriptive_name = true`, the founding (the text says the WIC "was established") and a
+/// figure the text does not name are warned about, and `--strict` refuses them.
+#[test]
+fn a_name_not_in_the_text_must_say_it_is_descriptive() {
+    let db = SeededDb::new();
+    let seed = edited_seed(&[
+        (
+            "events.toml",
+            "id = \"wic-founding-2022\"\nname = \"Establishment of the World Internet Conference as an international organization\"\ndescriptive_name = true\n",
+            "id = \"wic-founding-2022\"\nname = \"Establishment of the World Internet Conference as an international organization\"\n",
+        ),
+        (
+            "statistics.toml",
+            "name = \"age range of the young netizens\"\ndescriptive_name = true\n",
+            "name = \"age range of the young netizens\"\n",
+        ),
+    ]);
+    let output = wic_gql()
+        .args(["seed", "--strict", "--db"])
+        .arg(db.path())
+        .arg("--from")
+        .arg(seed.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "a refused seed exits with 1");
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        format!(
+            "error: 2 warning(s) in the seed data, refused by --strict; nothing was written:\n\
+             {}: name \"Establishment of the World Internet Conference as an international organization\" of `wic-founding-2022` is not in the source (expected the text's words, or `descriptive_name = true` where the text gives it no name)\n\
+             {}: name \"age range of the young netizens\" of `stat-young-netizens-age-range` is not in the source (expected the text's words, or `descriptive_name = true` where the text gives it no name)\n",
+            at(seed.path(), "events.toml", "\"wic-founding-2022\""),
+            at(seed.path(), "statistics.toml", "\"stat-young-netizens-age-range\""),
+        )
+    );
+}
+
 #[test]
 fn a_duplicate_id_is_refused_with_both_places() {
     assert_refused(
-        &[("topics.toml", "", "\n[[topic]]\nid = \"blockchain\"\nname = \"blockchain\"\nkind = \"technology\"\ncite = [{ section = \"V\", paragraph = 4, quote = \"blockchain\" }]\n")],
+        &[("topics.toml", "", "\n[[topic]]\nid = \"blockchain\"\nname = \"blockchain\"\nkind = \"technology\"\nkind_basis = \"text\"\ncite = [{ section = \"V\", paragraph = 4, quote = \"blockchain\" }]\n")],
         |dir| {
             let text = std::fs::read_to_string(dir.join("topics.toml")).unwrap();
             let first = text.find("id = \"blockchain\"").unwrap();
@@ -252,8 +341,8 @@ fn every_problem_is_reported_at_once() {
         ),
         (
             "places.toml",
-            "kind = \"locality\"\ncite",
-            "kind = \"locality\"\npopulation = 3\ncite",
+            "kind_basis = \"general_knowledge\"\ncite",
+            "kind_basis = \"general_knowledge\"\npopulation = 3\ncite",
         ),
     ]);
     let output = db.seed(seed.path());
@@ -305,7 +394,7 @@ fn a_successful_seed_replaces_the_database_whole() {
     let extra = edited_seed(&[(
         "places.toml",
         "",
-        "\n[[place]]\nid = \"hangzhou-test\"\nname = \"Extra\"\nkind = \"locality\"\ncite = [{ section = \"intro\", paragraph = 1, quote = \"Wuzhen\" }]\n",
+        "\n[[place]]\nid = \"hangzhou-test\"\nname = \"Extra\"\nkind = \"locality\"\nkind_basis = \"general_knowledge\"\ncite = [{ section = \"intro\", paragraph = 1, quote = \"Wuzhen\" }]\n",
     )]);
     let output = db.seed(extra.path());
     assert!(
@@ -391,7 +480,7 @@ fn strict_refuses_a_seed_with_editorial_warnings_and_the_data_survives() {
     let seed = edited_seed(&[(
         "topics.toml",
         "",
-        "\n[[topic]]\nid = \"digital-economies\"\nname = \"the digital economies\"\nkind = \"subject\"\ncite = [{ section = \"intro\", paragraph = 1, quote = \"digital economy\" }]\n",
+        "\n[[topic]]\nid = \"digital-economies\"\nname = \"the digital economies\"\nkind = \"subject\"\nkind_basis = \"text\"\ncite = [{ section = \"intro\", paragraph = 1, quote = \"digital economy\" }]\n",
     )]);
     let text = std::fs::read_to_string(seed.path().join("topics.toml")).unwrap();
     let first_line = text[..text.find("id = \"digital-economy\"").unwrap()]
@@ -403,6 +492,9 @@ fn strict_refuses_a_seed_with_editorial_warnings_and_the_data_survives() {
         format!(
             "{at_new}: name \"the digital economies\" differs from the name \"digital economy\" of `digital-economy` ({}/topics.toml:{first_line}) only by stop words or a plural (expected one record per concept: merge them, keeping both quotes as citations)",
             seed.path().display()
+        ),
+        format!(
+            "{at_new}: name \"the digital economies\" of `digital-economies` is not in the source (expected the text's words)"
         ),
         format!(
             "{at_new}: record `digital-economies` has no relation (expected at least one relation; or no record, and the quote of a relation carries it)"
@@ -420,7 +512,7 @@ fn strict_refuses_a_seed_with_editorial_warnings_and_the_data_survives() {
     assert_eq!(
         String::from_utf8(output.stderr).unwrap(),
         format!(
-            "error: 2 warning(s) in the seed data, refused by --strict; nothing was written:\n{}\n",
+            "error: 3 warning(s) in the seed data, refused by --strict; nothing was written:\n{}\n",
             expected.join("\n")
         )
     );
@@ -431,11 +523,14 @@ fn strict_refuses_a_seed_with_editorial_warnings_and_the_data_survives() {
     assert!(output.status.success());
     assert_eq!(
         String::from_utf8(output.stderr).unwrap(),
-        format!("warning: {}\nwarning: {}\n", expected[0], expected[1])
+        format!(
+            "warning: {}\nwarning: {}\nwarning: {}\n",
+            expected[0], expected[1], expected[2]
+        )
     );
     assert!(String::from_utf8(output.stdout)
         .unwrap()
-        .contains("  warnings         2\n"));
+        .contains("  warnings         3\n"));
 }
 
 #[test]
@@ -734,7 +829,10 @@ fn serve_refuses_data_of_another_format_until_it_is_reseeded() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("stored data has format version 2, this build reads version 5; re-seed the database with `wic-gql seed`"),
+        stderr.contains(&format!(
+            "stored data has format version 2, this build reads version {}; re-seed the database with `wic-gql seed`",
+            wic_gql::storage::codec::FORMAT_VERSION
+        )),
         "{stderr}"
     );
     let seeded = wic_gql()

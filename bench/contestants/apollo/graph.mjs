@@ -132,6 +132,7 @@ export function createGraph(exported, { maxPageSize = 500 } = {}) {
     switch (typename) {
       case 'Document':
         record.kind = enumValue(d.kind);
+        record.kindBasis = enumValue(d.kind_basis);
         record.nameIsDescriptive = d.descriptive_name ?? false;
         record.year = d.year ?? null;
         record.isSource = d.source != null;
@@ -141,6 +142,8 @@ export function createGraph(exported, { maxPageSize = 500 } = {}) {
         break;
       case 'Event':
         record.kind = enumValue(d.kind);
+        record.kindBasis = enumValue(d.kind_basis);
+        record.nameIsDescriptive = d.descriptive_name ?? false;
         record.startDate = d.start;
         record.endDate = d.end ?? null;
         record.year = Number(d.start.slice(0, d.start.length - 6));
@@ -162,8 +165,10 @@ export function createGraph(exported, { maxPageSize = 500 } = {}) {
       case 'Place':
       case 'Topic':
         record.kind = enumValue(d.kind);
+        record.kindBasis = enumValue(d.kind_basis);
         break;
       case 'Statistic':
+        record.nameIsDescriptive = d.descriptive_name ?? false;
         record.text = d.text;
         record.value = d.value ?? null;
         record.unit = d.unit ?? null;
