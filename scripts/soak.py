@@ -3,7 +3,10 @@
 
 The abusive part of the mix includes the attacks of issue 15: a fragment fan-out, large
 unused variables, a flood of distinct persisted queries, bodies that never arrive, and
-every ten seconds 300 idle connections held open.
+every ten seconds 300 idle connections held open. With --reload-every, the server also
+reloads its seed files that often (alternating two versions of them) while it answers,
+and the database directory's size is sampled beside the memory: each reload replaces
+a generation, whose space must be given back.
 
 Starts the server (release build by default) on a free loopback port over a fresh
 database, drives it for --seconds at --rate requests/s from --workers threads, then
@@ -24,6 +27,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -120,6 +124,33 @@ def one_request(conn, case, rng=random):
     return status, code, problem
 
 
+def write_seed(files, renamed):
+    """The repository's seed files into `files`, the event renamed when `renamed`: two
+    versions of the data, each with a data hash of its own."""
+    os.makedirs(files, exist_ok=True)
+    source = os.path.join(ROOT, "seed")
+    for name in os.listdir(source):
+        path = os.path.join(source, name)
+        if os.path.isfile(path):
+            with open(path) as f:
+                text = f.read()
+            if renamed:
+                text = text.replace("Fourth World Internet Conference", "The Fourth World Internet Conference")
+            with open(os.path.join(files, name), "w") as f:
+                f.write(text)
+
+
+def dir_kib(path):
+    total = 0
+    for folder, _, names in os.walk(path):
+        for name in names:
+            try:
+                total += os.path.getsize(os.path.join(folder, name))
+            except OSError:
+                pass
+    return total // 1024
+
+
 def rss_kib(pid):
     with open(f"/proc/{pid}/status") as status:
         match = re.search(r"VmRSS:\s+(\d+) kB", status.read())
@@ -139,20 +170,24 @@ def main():
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--sample-every", type=float, default=5, help="seconds between memory samples")
     parser.add_argument("--json", help="also write the report as JSON to this file")
+    parser.add_argument("--reload-every", type=float, default=0, help="seconds between reloads (SIGHUP); 0: none")
     args = parser.parse_args()
 
     if not os.path.exists(args.binary):
         sys.exit(f"{args.binary} is missing: run `cargo build --release` first")
     workdir = tempfile.mkdtemp(prefix="wic-gql-soak-")
+    files = os.path.join(workdir, "seed")
+    write_seed(files, renamed=False)
     server = subprocess.Popen(
-        [args.binary, "serve", "--port", "0", "--workers", "1", "--db", os.path.join(workdir, "db")],
+        [args.binary, "serve", "--port", "0", "--workers", "1", "--db", os.path.join(workdir, "db"),
+         "--reload-from", files],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env={**os.environ, "RUST_LOG": "warn"},
     )
     try:
         url = server.stdout.readline().rsplit(" on ", 1)[1].strip()
         host, port = url.removeprefix("http://").split(":")
         threading.Thread(target=lambda: server.stdout.read(), daemon=True).start()
-        report = drive(host, int(port), server.pid, args)
+        report = drive(host, int(port), server.pid, args, workdir)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -161,10 +196,10 @@ def main():
     if args.json:
         with open(args.json, "w") as out:
             json.dump(report, out, indent=2)
-    sys.exit(1 if report["unexpected"] else 0)
+    sys.exit(1 if report["unexpected"] or report["reloads"].get("not landed") else 0)
 
 
-def drive(host, port, pid, args):
+def drive(host, port, pid, args, workdir):
     rng = random.Random(2017)
     weights = [case[1] for case in MIX]
     interval = args.workers / args.rate
@@ -220,18 +255,53 @@ def drive(host, port, pid, args):
                 s.close()
             time.sleep(7)
 
+    reloads = Counter()
+
+    def data_hash():
+        conn = http.client.HTTPConnection(host, port, timeout=10)
+        try:
+            conn.request("GET", "/health")
+            return json.loads(conn.getresponse().read()).get("dataHash")
+        finally:
+            conn.close()
+
+    def reload():
+        """Every --reload-every seconds, the other version of the seed files, and SIGHUP;
+        a reload has landed once /health reports another data hash."""
+        renamed = False
+        while time.monotonic() < deadline - args.reload_every:
+            time.sleep(args.reload_every)
+            renamed = not renamed
+            before = data_hash()
+            write_seed(os.path.join(workdir, "seed"), renamed)
+            os.kill(pid, signal.SIGHUP)
+            reloads["sent"] += 1
+            waited = time.monotonic()
+            while data_hash() == before and time.monotonic() - waited < 15:
+                time.sleep(0.1)
+            reloads["landed" if data_hash() != before else "not landed"] += 1
+
     threads = [threading.Thread(target=worker, args=(rng.random(),)) for _ in range(args.workers)]
     threads.append(threading.Thread(target=flood))
+    if args.reload_every > 0:
+        threads.append(threading.Thread(target=reload))
     started = time.monotonic()
     for thread in threads:
         thread.start()
-    memory = []
+    memory, disk = [], []
+    db = os.path.join(workdir, "db")
+
+    def sample():
+        at = round(time.monotonic() - started, 1)
+        memory.append((at, rss_kib(pid)))
+        disk.append((at, dir_kib(db)))
+
     while any(t.is_alive() for t in threads):
-        memory.append((round(time.monotonic() - started, 1), rss_kib(pid)))
+        sample()
         time.sleep(args.sample_every)
     for thread in threads:
         thread.join()
-    memory.append((round(time.monotonic() - started, 1), rss_kib(pid)))
+    sample()
     warm = [kib for t, kib in memory if t >= min(30, args.seconds / 3)]
     total = sum(sent.values())
     return {
@@ -248,6 +318,8 @@ def drive(host, port, pid, args):
         "idle_connections_flooded": dict(flooded),
         "rss_kib": memory,
         "rss_growth_when_warm_kib": (warm[-1] - warm[0]) if len(warm) > 1 else 0,
+        "reloads": dict(reloads),
+        "db_kib": disk,
     }
 
 
@@ -266,6 +338,13 @@ def print_report(report):
     samples = report["rss_kib"]
     print("server RSS (KiB) over time: " + ", ".join(f"{t}s={kib}" for t, kib in samples))
     print(f"RSS growth once warm: {report['rss_growth_when_warm_kib']} KiB")
+    rss = [kib for _, kib in samples]
+    print(f"RSS first/last/max: {rss[0]}/{rss[-1]}/{max(rss)} KiB")
+    if report["reloads"]:
+        disk = [kib for _, kib in report["db_kib"]]
+        print(f"reloads (SIGHUP, landed when /health showed the new data hash): {report['reloads']}")
+        print("database directory (KiB) over time: " + ", ".join(f"{t}s={kib}" for t, kib in report["db_kib"]))
+        print(f"database directory first/last/max: {disk[0]}/{disk[-1]}/{max(disk)} KiB")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ use crate::config::{self, HttpLimits, Mode, Settings};
 use crate::graph::{Direction, Graph, GraphError, Record, RecordKind};
 use crate::seed::{self, Problem, SeedError, SeedReport, Warnings};
 use crate::startup::{Application, StartupError};
-use crate::storage::{DirectorySwap, SledStore, StorageError};
+use crate::storage::{SledStore, StorageError};
 
 /// The World Internet Conference knowledge graph, served over GraphQL.
 #[derive(Debug, Parser)]
@@ -215,17 +215,16 @@ fn run_seed(args: SeedArgs, out: &mut impl Write) -> Result<(), CliError> {
         writeln!(out, "{origin} is valid (dry run, nothing written)")?;
         return write_summary(&report, out);
     }
-    // The seed replaces whatever the database holds, damaged or not: it writes a fresh
-    // database beside it and swaps that in whole (storage/swap.rs), so a re-seed gives
-    // back the old data's space.
-    let swap = DirectorySwap::begin(&args.db)?;
+    // The seed replaces whatever the database holds, damaged or not, or of an older
+    // layout: it writes a new generation's database beside it, points the directory at it,
+    // and deletes the one it replaced (storage/layout.rs), so a re-seed gives back the
+    // old data's space.
     let (report, hash) = {
-        let graph = Graph::new(Arc::new(SledStore::open_to_seed(swap.fresh_path())?));
+        let graph = Graph::new(Arc::new(SledStore::open_to_seed(&args.db)?));
         let report = seed::seed_grown(&graph, &files, args.synthetic.unwrap_or(0), warnings)?;
         graph.flush()?;
         (report, graph.data_hash()?.unwrap_or_default())
     };
-    swap.commit()?;
     warn(&report.warnings);
     let synthetic = if args.synthetic.is_some() {
         " and synthetic records"

@@ -37,14 +37,19 @@ pub enum StorageError {
         detail: String,
     },
 
-    /// A file system operation on the database directory failed (seeding into a fresh
-    /// directory and swapping it in).
-    #[error("cannot seed the database at {path}: {source}")]
+    /// A read or write of the database's files failed (a full disk, its lock, the
+    /// pointer, a generation's directory).
+    #[error("input/output error in the database at {path}: {source}")]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
+
+    /// The directory holds a database of the layout older versions wrote (one sled
+    /// database in the directory itself, no generation directories).
+    #[error("the database at {path} was written by an older wic-gql (one sled database, not a directory per generation); re-seed it with `wic-gql seed --db {}` (the seed replaces it)", .path.display())]
+    OldLayout { path: PathBuf },
 
     /// A write to a pinned, read-only view of one generation.
     #[error("a pinned generation is read-only; seed the store it was pinned from")]

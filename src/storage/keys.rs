@@ -1,10 +1,10 @@
-//! The storage layer's own key: the pointer to the current generation, in the metadata
-//! table. The graph's tables have layouts of their own (`graph/keys.rs`), which this
-//! layer never reads.
+//! The storage layer's own key: a generation's number, in its metadata table (the
+//! directory's pointer file, `layout.rs`, names the current one). The graph's tables have
+//! layouts of their own (`graph/keys.rs`), which this layer never reads.
 
 use super::StorageError;
 
-/// The value of the generation pointer.
+/// The value of a generation's number in its metadata.
 pub fn generation(generation: u64) -> [u8; 8] {
     generation.to_be_bytes()
 }

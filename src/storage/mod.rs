@@ -2,23 +2,23 @@
 //! swapped in whole generations, and the value envelope ([`codec`]).
 //!
 //! Nothing here knows about GraphQL, HTTP or the shape of the knowledge graph: the graph
-//! layer above builds the keys (`graph/keys.rs`) and hands in bytes. The one key this
-//! layer lays out is its own, the current generation's pointer (`keys.rs`).
+//! layer above builds the keys (`graph/keys.rs`) and hands in bytes. What this layer lays
+//! out itself is the database directory (`layout.rs`: a sled database per generation and
+//! the pointer to the current one) and a generation's number (`keys.rs`).
 
 mod checksum;
 pub mod codec;
 mod error;
 pub mod keys;
+mod layout;
 mod memory;
 mod sled_store;
-mod swap;
 mod tables;
 
 pub use checksum::Checksum;
 pub use error::StorageError;
 pub use memory::MemoryStore;
 pub use sled_store::SledStore;
-pub use swap::DirectorySwap;
 pub use tables::Table;
 use tables::META_CURRENT_GENERATION;
 

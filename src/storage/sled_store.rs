@@ -1,16 +1,19 @@
-//! The sled implementation of [`Store`], with generation swapping for atomic re-seeds.
+//! The sled implementation of [`Store`]: one sled database per generation, swapped in
+//! whole by moving the pointer (`layout.rs`).
 //!
-//! Each seed writes its tables into fresh trees `g{N}/…`, flushes them, then flips the
-//! `current_generation` pointer in the default tree with one atomic batch, and only then
-//! drops the older trees. A crash or error before the flip leaves the previous
-//! generation current and intact; leftovers are dropped by the next seed.
+//! A seed writes its tables into the fresh database of the next generation (`g{N}/`),
+//! flushes it, then points the directory at it, and only then retires the generation it
+//! replaced, whose directory is deleted once nothing reads it: at once, or when the last
+//! view pinned to it drops. A crash or error before the pointer moves leaves the previous
+//! generation current and intact; the next open removes what the seed left.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use super::layout::{self, DirLock, Pointer};
 use super::tables::{META_CHECKSUM, META_CURRENT_GENERATION};
 use super::{keys, Batch, Checksum, Entry, StorageError, Store, Table};
 
@@ -33,76 +36,164 @@ fn key_ranges(entries: BTreeMap<Vec<u8>, Vec<u8>>, parts: usize, min: usize) -> 
     ranges
 }
 
-/// The trees of one generation.
-#[derive(Clone)]
+/// What a store and every generation it opened share: the directory and its lock, held
+/// until the last of them is gone (a view may outlive the store).
+struct Shared {
+    root: PathBuf,
+    _lock: DirLock,
+    /// An older layout's sled lock, held while a seed replaces it (an older server may
+    /// hold it instead).
+    _legacy: Option<std::fs::File>,
+    /// The threads deleting retired generations; the store waits for them as it drops.
+    retiring: Mutex<Vec<std::thread::JoinHandle<()>>>,
+}
+
+/// One generation: its own sled database and the trees of its tables.
 struct Generation {
     number: u64,
+    dir: PathBuf,
+    db: Option<sled::Db>,
     trees: BTreeMap<Table, sled::Tree>,
+    /// Set once another generation replaced it: its directory goes when it drops.
+    retired: AtomicBool,
+    /// Declared last, so that the directory's lock outlives the database.
+    shared: Arc<Shared>,
 }
 
-/// A sled database directory.
-pub struct SledStore {
-    path: PathBuf,
-    db: sled::Db,
-    current: RwLock<Option<Arc<Generation>>>,
-    /// Generations replaced by a seed while views pinned them ([`Store::pinned`]).
-    retired: std::sync::Mutex<Vec<Arc<Generation>>>,
-    round_trips: AtomicU64,
-    /// Declared last, so it drops after `db` and `current`; shared with every pinned view,
-    /// whose trees keep sled's files open too, so that the wait runs once the last of them
-    /// is gone (a view outliving the store made the server wait the whole `RELEASE_WAIT` on
-    /// a lock it still held itself).
-    release: Arc<LockRelease>,
-}
-
-/// How long dropping a store waits for sled's background threads to let go of the lock.
+/// How long closing a generation waits for sled's background threads to let go of its files.
 const RELEASE_WAIT: Duration = Duration::from_secs(10);
 
-/// Waits, on drop, until sled's lock on the directory is released.
+impl Generation {
+    fn db(&self) -> &sled::Db {
+        self.db
+            .as_ref()
+            .expect("a generation's database lives until it drops")
+    }
+
+    fn sled(&self, source: sled::Error) -> StorageError {
+        sled_error(&self.shared.root, source)
+    }
+
+    /// The entries of its default tree: the seed summary, checksum and number.
+    fn meta(&self) -> Result<BTreeMap<Vec<u8>, Vec<u8>>, StorageError> {
+        self.db()
+            .iter()
+            .map(|item| item.map(|(k, v)| (k.to_vec(), v.to_vec())))
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.sled(e))
+    }
+
+    fn checksum(&self) -> Result<Option<String>, StorageError> {
+        let value = self.db().get(META_CHECKSUM).map_err(|e| self.sled(e))?;
+        Ok(value.map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+}
+
+impl Drop for Generation {
+    /// Closes the database and waits until sled's threads let go of its files; a retired
+    /// generation's directory is then deleted, on a thread of its own: the last view of it
+    /// may drop on the async executor, at the end of a request.
+    fn drop(&mut self) {
+        let (trees, db) = (std::mem::take(&mut self.trees), self.db.take());
+        let dir = self.dir.clone();
+        if !*self.retired.get_mut() {
+            close(trees, db, &dir);
+            return;
+        }
+        let shared = self.shared.clone();
+        let retire = move || {
+            let started = Instant::now();
+            close(trees, db, &dir);
+            match layout::remove_if_present(&dir) {
+                Ok(()) => tracing::debug!(
+                    dir = %dir.display(),
+                    elapsed_us = started.elapsed().as_micros() as u64,
+                    "deleted a generation no longer read"
+                ),
+                Err(error) => {
+                    tracing::warn!(%error, dir = %dir.display(), "cannot delete a replaced generation; the next open removes it")
+                }
+            }
+            // The directory's lock goes last.
+            drop(shared);
+        };
+        match std::thread::Builder::new()
+            .name("wic-gql-retire".into())
+            .spawn(retire)
+        {
+            Ok(thread) => {
+                let mut retiring = self.shared.retiring.lock().expect("retiring lock poisoned");
+                retiring.retain(|thread| !thread.is_finished());
+                retiring.push(thread);
+            }
+            Err(error) => {
+                tracing::warn!(%error, dir = %self.dir.display(), "cannot start a thread to delete a replaced generation; the next open removes it")
+            }
+        }
+    }
+}
+
+/// Closes a generation's database, and waits until sled's threads let go of its files.
 ///
 /// sled 0.34 finishes buffered writes on its own thread pool, and those jobs hold the
-/// database file (and its `flock`) for a moment after the last `Db` handle is gone. Without
-/// this wait, opening the same directory right after dropping a store (a test, or a seed
-/// followed by `serve` in the same process) fails now and then with
-/// [`StorageError::Locked`]. sled's own test build blocks on the lock for the same reason.
-struct LockRelease {
-    file: PathBuf,
-}
-
-impl Drop for LockRelease {
-    fn drop(&mut self) {
-        let Ok(file) = std::fs::File::open(&self.file) else {
+/// database file (and its `flock`) for a moment after the last handle is gone. Without the
+/// wait, opening the same directory right after dropping a store (a test, or a seed
+/// followed by `serve` in one process) failed now and then with [`StorageError::Locked`],
+/// and a retired directory could be deleted under a write.
+fn close(trees: BTreeMap<Table, sled::Tree>, db: Option<sled::Db>, dir: &Path) {
+    drop(trees);
+    drop(db);
+    let Ok(file) = std::fs::File::open(dir.join("db")) else {
+        return;
+    };
+    let start = Instant::now();
+    while let Err(std::fs::TryLockError::WouldBlock) = file.try_lock() {
+        if start.elapsed() > RELEASE_WAIT {
             return;
-        };
-        let start = Instant::now();
-        while let Err(std::fs::TryLockError::WouldBlock) = file.try_lock() {
-            if start.elapsed() > RELEASE_WAIT {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(1));
         }
-        let _ = file.unlock();
+        std::thread::sleep(Duration::from_millis(1));
     }
 }
 
-/// The file, inside the database directory and outside sled's own files, that names the
-/// checksums a store may hold: the last seed's, and during a seed also the previous one's.
-/// sled recovers from a damaged log by going back to an earlier state, even an empty one;
-/// this file is how that is told apart from data never written.
-const CHECKSUMS_FILE: &str = "wic-gql-checksums";
+/// A database directory of generations.
+pub struct SledStore {
+    root: PathBuf,
+    current: RwLock<Option<Arc<Generation>>>,
+    /// What the pointer names (`None` before the first seed). Held by a seed throughout,
+    /// so that seeds into one store run one at a time.
+    pointer: Mutex<Option<Pointer>>,
+    round_trips: AtomicU64,
+    shared: Arc<Shared>,
+}
 
-/// A sled error of the database at `path`: corruption it detects is [`StorageError::Damaged`].
+/// A sled error of the database at `path`: corruption it detects is [`StorageError::Damaged`],
+/// a failed read or write (a full disk) is the I/O error itself.
 fn sled_error(path: &Path, source: sled::Error) -> StorageError {
-    if let sled::Error::Corruption { .. } = source {
-        return StorageError::Damaged {
+    match source {
+        sled::Error::Corruption { .. } => StorageError::Damaged {
             path: Some(path.to_path_buf()),
             detail: format!("sled found its files corrupted ({source})"),
-        };
+        },
+        sled::Error::Io(source) => StorageError::Io {
+            path: path.to_path_buf(),
+            source: plain_io_error(source),
+        },
+        source => StorageError::Sled {
+            path: path.to_path_buf(),
+            source,
+        },
     }
-    StorageError::Sled {
-        path: path.to_path_buf(),
-        source,
+}
+
+/// `error` without sled's wrapping: sled re-wraps an OS error it meets on its flusher
+/// thread in a custom error whose message is the original's debug text (`Os { code: 27,
+/// kind: FileTooLarge, … }`); its kind is what is worth saying ("file too large").
+fn plain_io_error(error: std::io::Error) -> std::io::Error {
+    let wrapped = error.raw_os_error().is_none() && error.get_ref().is_some();
+    if wrapped && error.kind() != std::io::ErrorKind::Other {
+        return error.kind().into();
     }
+    error
 }
 
 /// The message of a caught panic.
@@ -115,121 +206,152 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 }
 
 impl SledStore {
-    /// Opens (or creates) the database at `path`, and checks that it holds what the last
-    /// seed wrote there (the checksums file); fails fast if another process holds it.
+    /// Opens (or creates) the database directory at `path` and its current generation,
+    /// checked against the checksum the pointer names, and removes what an interrupted or
+    /// replaced seed left. Fails fast if another process holds the directory; refuses the
+    /// older layout (one sled database in the directory itself).
     pub fn open(path: &Path) -> Result<Self, StorageError> {
-        let store = Self::open_to_seed(path)?;
-        store.check_against_last_seed()?;
-        Ok(store)
-    }
-
-    /// Opens the database at `path` to write a new generation into it: no check of what it
-    /// holds, which the seed replaces. sled's own failures (it panics on some damaged
-    /// files) are errors, not panics.
-    pub fn open_to_seed(path: &Path) -> Result<Self, StorageError> {
-        std::panic::catch_unwind(|| Self::open_unchecked(path)).unwrap_or_else(|panic| {
-            Err(StorageError::Damaged {
-                path: Some(path.to_path_buf()),
-                detail: format!(
-                    "sled cannot read its files ({}); remove the directory and seed again",
-                    panic_message(panic.as_ref())
-                ),
-            })
-        })
-    }
-
-    fn open_unchecked(path: &Path) -> Result<Self, StorageError> {
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(SLED_CACHE_BYTES)
-            .open()
-            .map_err(|source| {
-            let locked = matches!(&source, sled::Error::Io(e) if e.to_string().contains("could not acquire lock"));
-            if locked {
-                StorageError::Locked {
-                    path: path.to_path_buf(),
-                }
-            } else {
-                sled_error(path, source)
-            }
-        })?;
-        let store = SledStore {
-            path: path.to_path_buf(),
-            db,
-            current: RwLock::new(None),
-            retired: Default::default(),
-            round_trips: AtomicU64::new(0),
-            release: Arc::new(LockRelease {
-                file: path.join("db"),
-            }),
-        };
-        if let Some(bytes) = store
-            .db
-            .get(META_CURRENT_GENERATION)
-            .map_err(|e| store.sled(e))?
-        {
-            let number = keys::parse_generation(&bytes)?;
-            let generation = store.open_generation(number)?;
+        let store = Self::lock(path, false)?;
+        let pointer = layout::read_pointer(path)?;
+        if pointer.is_none() && layout::is_legacy(path) {
+            return Err(StorageError::OldLayout {
+                path: path.to_path_buf(),
+            });
+        }
+        if pointer.is_none() && layout::has_generations(path) {
+            // A first seed a crash interrupted, or a lost pointer: only a seed, which
+            // writes a pointer of its own, may delete what might be the data.
+            return Err(store
+                .damaged("it holds generation directories but no pointer naming the current one"));
+        }
+        layout::remove_leftovers(path, pointer.as_ref())?;
+        if let Some(pointer) = &pointer {
+            let generation = store.open_current(pointer)?;
             *store.current.write().expect("generation lock poisoned") = Some(Arc::new(generation));
         }
+        *store.pointer.lock().expect("pointer lock poisoned") = pointer;
         Ok(store)
+    }
+
+    /// Opens the database directory at `path` to write a new generation into it, without
+    /// opening what it holds, which the seed replaces: a damaged generation, a malformed
+    /// pointer or the older layout are no obstacle, and are gone once the seed completes.
+    pub fn open_to_seed(path: &Path) -> Result<Self, StorageError> {
+        let store = Self::lock(path, layout::is_legacy(path))?;
+        let pointer = layout::read_pointer(path).ok().flatten();
+        if pointer.is_some() {
+            layout::remove_leftovers(path, pointer.as_ref())?;
+        }
+        *store.pointer.lock().expect("pointer lock poisoned") = pointer;
+        Ok(store)
+    }
+
+    /// Takes the directory's lock (and an older layout's sled lock if `legacy`).
+    fn lock(path: &Path, legacy: bool) -> Result<Self, StorageError> {
+        let lock = DirLock::take(path)?;
+        let legacy = if legacy {
+            let file = std::fs::File::options()
+                .read(true)
+                .write(true)
+                .open(path.join("db"))
+                .map_err(|e| layout::io_error(path, e))?;
+            if let Err(std::fs::TryLockError::WouldBlock) = file.try_lock() {
+                return Err(StorageError::Locked {
+                    path: path.to_path_buf(),
+                });
+            }
+            Some(file)
+        } else {
+            None
+        };
+        Ok(SledStore {
+            root: path.to_path_buf(),
+            current: RwLock::new(None),
+            pointer: Mutex::new(None),
+            round_trips: AtomicU64::new(0),
+            shared: Arc::new(Shared {
+                root: path.to_path_buf(),
+                _lock: lock,
+                _legacy: legacy,
+                retiring: Mutex::default(),
+            }),
+        })
     }
 
     fn damaged(&self, detail: impl Into<String>) -> StorageError {
         StorageError::Damaged {
-            path: Some(self.path.clone()),
+            path: Some(self.root.clone()),
             detail: detail.into(),
         }
     }
 
-    /// The checksums the checksums file accepts; `None` if there is no such file (a new
-    /// database, or one written before the file existed).
-    fn accepted_checksums(&self) -> Result<Option<Vec<String>>, StorageError> {
-        match std::fs::read_to_string(self.path.join(CHECKSUMS_FILE)) {
-            Ok(text) => Ok(Some(text.lines().map(str::to_owned).collect())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(self.damaged(format!("cannot read {CHECKSUMS_FILE}: {e}"))),
+    /// Opens the generation `pointer` names and checks that it holds what that seed wrote:
+    /// sled goes back to an earlier state, even an empty one, when its files are damaged.
+    fn open_current(&self, pointer: &Pointer) -> Result<Generation, StorageError> {
+        let dir = layout::generation_dir(&self.root, pointer.generation);
+        if !dir.join("db").exists() {
+            return Err(self.damaged(format!(
+                "the files of generation {} ({}) are missing",
+                pointer.generation,
+                dir.display()
+            )));
         }
-    }
-
-    /// Replaces the checksums file, atomically (a new file renamed over the old one).
-    fn accept_checksums(&self, checksums: &[&str]) -> Result<(), StorageError> {
-        use std::io::Write;
-        let io = |e: std::io::Error| self.damaged(format!("cannot write {CHECKSUMS_FILE}: {e}"));
-        let fresh = self.path.join(format!("{CHECKSUMS_FILE}.new"));
-        let mut file = std::fs::File::create(&fresh).map_err(io)?;
-        file.write_all(checksums.join("\n").as_bytes())
-            .map_err(io)?;
-        file.sync_all().map_err(io)?;
-        std::fs::rename(&fresh, self.path.join(CHECKSUMS_FILE)).map_err(io)?;
-        std::fs::File::open(&self.path)
-            .and_then(|d| d.sync_all())
-            .map_err(io)
-    }
-
-    /// Whether the store holds the generation the last seed wrote.
-    fn check_against_last_seed(&self) -> Result<(), StorageError> {
-        let Some(accepted) = self.accepted_checksums()? else {
-            return Ok(());
-        };
-        match (self.current(), self.checksum()?) {
-            (None, _) if !accepted.is_empty() => Err(self.damaged(
+        let generation = self.open_generation(pointer.generation)?;
+        let checksum =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| generation.checksum()))
+                .unwrap_or_else(|panic| {
+                    Err(self.damaged(format!(
+                        "sled cannot read its files ({})",
+                        panic_message(panic.as_ref())
+                    )))
+                })?;
+        match checksum {
+            None => Err(self.damaged(
                 "a seed completed here, but sled's files hold no data now (truncated or lost)",
             )),
-            (Some(_), Some(checksum)) if !accepted.contains(&checksum) => {
-                Err(self.damaged(format!(
-                    "it holds a generation with checksum {checksum}, the last seed wrote {}",
-                    accepted.last().map_or("none", String::as_str)
-                )))
-            }
-            (Some(_), None) => Err(self.damaged("its data generation has no checksum")),
-            _ => Ok(()),
+            Some(checksum) if checksum != pointer.checksum => Err(self.damaged(format!(
+                "it holds a generation with checksum {checksum}, the last seed wrote {}",
+                pointer.checksum
+            ))),
+            Some(_) => Ok(generation),
         }
+    }
+
+    /// Opens (or creates) the database of generation `number`. sled's own failures (it
+    /// panics on some damaged files) are errors, not panics.
+    fn open_generation(&self, number: u64) -> Result<Generation, StorageError> {
+        let dir = layout::generation_dir(&self.root, number);
+        let open = || -> Result<Generation, StorageError> {
+            let db = sled::Config::new()
+                .path(&dir)
+                .cache_capacity(SLED_CACHE_BYTES)
+                .open()
+                .map_err(|e| self.sled(e))?;
+            let mut trees = BTreeMap::new();
+            for table in Table::ALL {
+                let tree = db.open_tree(table.name()).map_err(|e| self.sled(e))?;
+                trees.insert(table, tree);
+            }
+            Ok(Generation {
+                number,
+                dir: dir.clone(),
+                db: Some(db),
+                trees,
+                retired: AtomicBool::new(false),
+                shared: self.shared.clone(),
+            })
+        };
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(open)).unwrap_or_else(|panic| {
+            Err(self.damaged(format!(
+                "sled cannot read its files ({})",
+                panic_message(panic.as_ref())
+            )))
+        })
     }
 
     /// The directory the database lives in.
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.root
     }
 
     /// The number of the current generation, if the database was ever seeded.
@@ -237,33 +359,49 @@ impl SledStore {
         self.current().map(|g| g.number)
     }
 
-    /// The size of the database on disk, in bytes.
-    pub fn size_on_disk(&self) -> Result<u64, StorageError> {
-        self.db.size_on_disk().map_err(|e| self.sled(e))
-    }
-
     fn sled(&self, source: sled::Error) -> StorageError {
-        sled_error(&self.path, source)
+        sled_error(&self.root, source)
     }
 
-    fn open_generation(&self, number: u64) -> Result<Generation, StorageError> {
-        let mut trees = BTreeMap::new();
-        for table in Table::ALL {
-            let tree = self
-                .db
-                .open_tree(table.tree_name(number))
-                .map_err(|e| self.sled(e))?;
-            trees.insert(table, tree);
+    /// Writes `batch`, the checksum and `meta` into the fresh database of generation
+    /// `number`, and flushes it. On an error, what it wrote is deleted.
+    fn write_generation(
+        &self,
+        number: u64,
+        batch: Batch,
+        meta: Vec<Entry>,
+        checksum: &str,
+    ) -> Result<Generation, StorageError> {
+        let dir = layout::generation_dir(&self.root, number);
+        layout::remove_if_present(&dir).map_err(|e| layout::io_error(&dir, e))?;
+        let generation = match self.open_generation(number) {
+            Ok(generation) => generation,
+            Err(error) => {
+                let _ = layout::remove_if_present(&dir);
+                return Err(error);
+            }
+        };
+        match self.fill_generation(&generation, batch, meta, checksum) {
+            Ok(()) => Ok(generation),
+            Err(error) => {
+                // A failed seed (a full disk) takes back what it wrote, before it returns.
+                drop(generation);
+                let _ = layout::remove_if_present(&dir);
+                Err(error)
+            }
         }
-        Ok(Generation { number, trees })
     }
 
-    /// Writes `batch` into the fresh trees of generation `number`, and flushes them.
-    fn fill_generation(&self, number: u64, batch: Batch) -> Result<Generation, StorageError> {
-        let generation = self.open_generation(number)?;
-        // No reader sees the new generation before `replace_all` flips to it, so its trees fill in
-        // key order with plain inserts: one sled batch of a million entries would be
-        // held whole in memory (the first 1M-record scale run died of it at 23 GiB).
+    fn fill_generation(
+        &self,
+        generation: &Generation,
+        batch: Batch,
+        meta: Vec<Entry>,
+        checksum: &str,
+    ) -> Result<(), StorageError> {
+        // No reader sees the new generation before the pointer moves to it, so its trees
+        // fill in key order with plain inserts: one sled batch of a million entries would
+        // be held whole in memory (the first 1M-record scale run died of it at 23 GiB).
         // sled takes concurrent inserts, so every tree fills side by side, and a large
         // one in key ranges of its own, one thread per core: the records tree alone is
         // most of the entries.
@@ -292,8 +430,19 @@ impl SledStore {
                     .map_err(|e| self.sled(e))
             })
         })?;
-        self.db.flush().map_err(|e| self.sled(e))?;
-        Ok(generation)
+        let mut entries = sled::Batch::default();
+        for (key, value) in meta {
+            entries.insert(key, value);
+        }
+        entries.insert(META_CHECKSUM, checksum.as_bytes());
+        entries.insert(
+            META_CURRENT_GENERATION,
+            &keys::generation(generation.number),
+        );
+        let db = generation.db();
+        db.apply_batch(entries).map_err(|e| self.sled(e))?;
+        db.flush().map_err(|e| self.sled(e))?;
+        Ok(())
     }
 
     fn current(&self) -> Option<Arc<Generation>> {
@@ -306,31 +455,21 @@ impl SledStore {
     fn reads(&self, table: Table) -> Reads<'_> {
         self.round_trips.fetch_add(1, Ordering::Relaxed);
         Reads {
-            path: &self.path,
+            path: &self.root,
             tree: self.current().map(|g| g.trees[&table].clone()),
         }
     }
+}
 
-    /// Drops every generation tree except `keep`'s and those of retired generations a
-    /// pinned view still reads (they go at a later seed, once unused).
-    fn drop_other_generations(&self, keep: Option<u64>) -> Result<(), StorageError> {
-        let mut kept: Vec<String> = keep.map(|n| format!("g{n}/")).into_iter().collect();
-        {
-            let mut retired = self.retired.lock().expect("retired lock poisoned");
-            retired.retain(|g| Arc::strong_count(g) > 1);
-            kept.extend(retired.iter().map(|g| format!("g{}/", g.number)));
+impl Drop for SledStore {
+    /// Waits for the deletions of retired generations under way: a store opened on the
+    /// same directory next finds it as this one left it.
+    fn drop(&mut self) {
+        let threads =
+            std::mem::take(&mut *self.shared.retiring.lock().expect("retiring lock poisoned"));
+        for thread in threads {
+            let _ = thread.join();
         }
-        for name in self.db.tree_names() {
-            let name = String::from_utf8_lossy(&name).into_owned();
-            let is_generation = name.starts_with('g') && name.contains('/');
-            let is_kept = kept.iter().any(|p| name.starts_with(p.as_str()));
-            if is_generation && !is_kept {
-                self.db
-                    .drop_tree(name.as_bytes())
-                    .map_err(|e| self.sled(e))?;
-            }
-        }
-        Ok(())
     }
 }
 
@@ -368,53 +507,36 @@ impl Store for SledStore {
     reads_through_generation!();
 
     fn replace_all(&self, batch: Batch, meta: Vec<Entry>) -> Result<(), StorageError> {
-        let previous = self.current();
-        let number = previous.as_ref().map_or(1, |g| g.number + 1);
+        let mut pointer = self.pointer.lock().expect("pointer lock poisoned");
+        let number = pointer.as_ref().map_or(1, |p| p.generation + 1);
         let checksum = batch.checksum();
-        // Leftovers of an interrupted seed may occupy the new generation's names.
-        self.drop_other_generations(previous.as_ref().map(|g| g.number))?;
-        let generation = match self.fill_generation(number, batch) {
-            Ok(generation) => generation,
-            Err(error) => {
-                // A failed seed (a full disk) takes back what it wrote, as far as it can.
-                let _ = self.drop_other_generations(previous.as_ref().map(|g| g.number));
-                let _ = self.db.flush();
+        let generation = self.write_generation(number, batch, meta, &checksum)?;
+        let next = Pointer {
+            generation: number,
+            checksum,
+        };
+        // The commit: until the rename, the previous generation is the current one.
+        if let Err((error, moved)) = layout::write_pointer(&self.root, &next) {
+            if !moved {
+                drop(generation);
+                let _ = layout::remove_if_present(&layout::generation_dir(&self.root, number));
                 return Err(error);
             }
-        };
-
-        // Until the flip below lands, either checksum is the store's rightful one.
-        let before = self.checksum()?;
-        let accepted: Vec<&str> = before
-            .iter()
-            .map(String::as_str)
-            .chain([checksum.as_str()])
-            .collect();
-        self.accept_checksums(&accepted)?;
-
-        // The flip: one atomic batch on the default tree.
-        let mut flip = sled::Batch::default();
-        for (key, value) in meta {
-            flip.insert(key, value);
+            tracing::warn!(%error, "the new generation is current, but its pointer may not be durable yet");
         }
-        flip.insert(META_CHECKSUM, checksum.as_bytes());
-        flip.insert(META_CURRENT_GENERATION, &keys::generation(number));
-        self.db.apply_batch(flip).map_err(|e| self.sled(e))?;
-        self.db.flush().map_err(|e| self.sled(e))?;
+        *pointer = Some(next.clone());
         let replaced = self
             .current
             .write()
             .expect("generation lock poisoned")
             .replace(Arc::new(generation));
-        self.retired
-            .lock()
-            .expect("retired lock poisoned")
-            .extend(replaced);
-        drop(previous);
-        self.accept_checksums(&[&checksum])?;
-
-        self.drop_other_generations(Some(number))?;
-        self.db.flush().map_err(|e| self.sled(e))?;
+        match replaced {
+            // Deleted as it drops: here, or once the last view pinned to it is gone.
+            Some(replaced) => replaced.retired.store(true, Ordering::Relaxed),
+            // Nothing of this store read the previous generation (a seed's store): it,
+            // and an older layout's files, go now.
+            None => layout::remove_leftovers(&self.root, Some(&next))?,
+        }
         Ok(())
     }
 
@@ -422,30 +544,25 @@ impl Store for SledStore {
         let Some(generation) = self.current() else {
             return Err(self.damaged("it holds no data generation"));
         };
-        verify_generation(&self.path, &generation, self.checksum()?)
+        verify_generation(&generation, generation.checksum()?)
     }
 
     fn pinned(&self) -> Result<Arc<dyn Store>, StorageError> {
         let Some(generation) = self.current() else {
             return Err(self.damaged("it holds no data generation"));
         };
-        let meta = self
-            .db
-            .iter()
-            .map(|item| item.map(|(k, v)| (k.to_vec(), v.to_vec())))
-            .collect::<Result<_, _>>()
-            .map_err(|e| self.sled(e))?;
         Ok(Arc::new(SledView {
-            path: self.path.clone(),
+            meta: generation.meta()?,
             generation,
-            meta,
             round_trips: AtomicU64::new(0),
-            _release: self.release.clone(),
         }))
     }
 
     fn meta(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
-        let value = self.db.get(key).map_err(|e| self.sled(e))?;
+        let Some(generation) = self.current() else {
+            return Ok(None);
+        };
+        let value = generation.db().get(key).map_err(|e| self.sled(e))?;
         Ok(value.map(|v| v.to_vec()))
     }
 
@@ -454,7 +571,14 @@ impl Store for SledStore {
     }
 
     fn flush(&self) -> Result<(), StorageError> {
-        self.db.flush().map(|_| ()).map_err(|e| self.sled(e))
+        match self.current() {
+            Some(generation) => generation
+                .db()
+                .flush()
+                .map(|_| ())
+                .map_err(|e| self.sled(e)),
+            None => Ok(()),
+        }
     }
 
     fn round_trips(&self) -> u64 {
@@ -517,10 +641,10 @@ impl Reads<'_> {
 
 /// Reads every entry of `generation` and compares their checksum with `recorded`.
 fn verify_generation(
-    path: &Path,
     generation: &Generation,
     recorded: Option<String>,
 ) -> Result<(String, u64), StorageError> {
+    let path = &generation.shared.root;
     let damaged = |detail: String| StorageError::Damaged {
         path: Some(path.to_path_buf()),
         detail,
@@ -557,20 +681,17 @@ fn verify_generation(
 /// One generation of a [`SledStore`], read-only: what it held when pinned, whatever seeds
 /// come after (the server pins one per reload, and each request reads one).
 pub struct SledView {
-    path: PathBuf,
     generation: Arc<Generation>,
-    /// The metadata as it was when pinned (the seed summary and checksum of this generation).
+    /// The metadata of this generation (its seed summary and checksum).
     meta: BTreeMap<Vec<u8>, Vec<u8>>,
     round_trips: AtomicU64,
-    /// Declared last, so it drops after `generation`'s trees (see [`SledStore`]).
-    _release: Arc<LockRelease>,
 }
 
 impl SledView {
     fn reads(&self, table: Table) -> Reads<'_> {
         self.round_trips.fetch_add(1, Ordering::Relaxed);
         Reads {
-            path: &self.path,
+            path: &self.generation.shared.root,
             tree: Some(self.generation.trees[&table].clone()),
         }
     }
@@ -588,16 +709,14 @@ impl Store for SledView {
     }
 
     fn verify(&self) -> Result<(String, u64), StorageError> {
-        verify_generation(&self.path, &self.generation, self.checksum()?)
+        verify_generation(&self.generation, self.checksum()?)
     }
 
     fn pinned(&self) -> Result<Arc<dyn Store>, StorageError> {
         Ok(Arc::new(SledView {
-            path: self.path.clone(),
             generation: self.generation.clone(),
             meta: self.meta.clone(),
             round_trips: AtomicU64::new(0),
-            _release: self._release.clone(),
         }))
     }
 
@@ -648,14 +767,96 @@ mod tests {
         let store = SledStore::open(dir.path()).unwrap();
         assert_eq!(store.generation(), Some(2));
         assert_eq!(store.meta(b"k").unwrap(), Some(b"v".to_vec()));
-        let names: Vec<String> = store
-            .db
-            .tree_names()
-            .iter()
-            .map(|n| String::from_utf8_lossy(n).into_owned())
-            .filter(|n| n.starts_with('g'))
+        assert_eq!(generations(dir.path()), ["g2"]);
+    }
+
+    /// The generation directories in `root`.
+    fn generations(root: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(root)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('g') && !n.starts_with("wic"))
             .collect();
-        assert!(names.iter().all(|n| n.starts_with("g2/")), "{names:?}");
+        names.sort();
+        names
+    }
+
+    /// Waits until the generation directories in `root` are `expected`: a retired one is
+    /// deleted on a thread of its own.
+    fn eventually(root: &Path, expected: &[&str]) {
+        let started = Instant::now();
+        while generations(root) != expected && started.elapsed() < RELEASE_WAIT {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(generations(root), expected);
+    }
+
+    #[test]
+    fn a_failed_seed_leaves_the_previous_generation_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        store.replace_all(batch(&[("a", "1")]), vec![]).unwrap();
+        // A leftover of a crashed seed where the next generation goes, and a file in its
+        // place that sled cannot open as a directory.
+        std::fs::write(dir.path().join("g2"), "not a directory").unwrap();
+        std::fs::create_dir(dir.path().join("g3")).unwrap();
+        drop(store);
+        let store = SledStore::open(dir.path()).unwrap();
+        assert_eq!(generations(dir.path()), ["g1"]);
+        assert_eq!(store.generation(), Some(1));
+        assert_eq!(
+            store.get(Table::Records, b"a").unwrap(),
+            Some(b"1".to_vec())
+        );
+    }
+
+    #[test]
+    fn a_seed_store_replaces_what_it_never_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = SledStore::open(dir.path()).unwrap();
+            store.replace_all(batch(&[("a", "1")]), vec![]).unwrap();
+        }
+        // The pointer names a generation whose files are gone: `open` refuses, a seed
+        // replaces it.
+        std::fs::remove_dir_all(dir.path().join("g1")).unwrap();
+        assert!(matches!(
+            SledStore::open(dir.path()),
+            Err(StorageError::Damaged { .. })
+        ));
+        {
+            let store = SledStore::open_to_seed(dir.path()).unwrap();
+            store.replace_all(batch(&[("a", "2")]), vec![]).unwrap();
+        }
+        let store = SledStore::open(dir.path()).unwrap();
+        assert_eq!(generations(dir.path()), ["g2"]);
+        assert_eq!(
+            store.get(Table::Records, b"a").unwrap(),
+            Some(b"2".to_vec())
+        );
+    }
+
+    #[test]
+    fn the_older_layout_is_refused_and_a_seed_replaces_it() {
+        let dir = tempfile::tempdir().unwrap();
+        sled::open(dir.path()).unwrap().flush().unwrap();
+        std::fs::write(dir.path().join("wic-gql-checksums"), "").unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(matches!(
+            SledStore::open(dir.path()),
+            Err(StorageError::OldLayout { .. })
+        ));
+        {
+            let store = SledStore::open_to_seed(dir.path()).unwrap();
+            store.replace_all(batch(&[("a", "1")]), vec![]).unwrap();
+        }
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["current", "g1", "wic-gql.lock"]);
+        assert!(SledStore::open(dir.path()).is_ok());
     }
 
     #[test]
@@ -679,23 +880,27 @@ mod tests {
             first.replace_all(Batch::default(), vec![]),
             Err(StorageError::ReadOnly)
         ));
-        let generations = |store: &SledStore| {
-            let mut numbers: Vec<String> = store
-                .db
-                .tree_names()
-                .iter()
-                .map(|n| String::from_utf8_lossy(n).into_owned())
-                .filter_map(|n| n.split_once('/').map(|(g, _)| g.to_string()))
-                .collect();
-            numbers.sort();
-            numbers.dedup();
-            numbers
-        };
-        // Generation 2 was never pinned and is gone; 1 stays while its view lives.
-        assert_eq!(generations(&store), ["g1", "g3"]);
+        // Generation 2 was never pinned and is gone; 1 stays while its view lives, and
+        // goes with it.
+        eventually(dir.path(), &["g1", "g3"]);
+        let view = first.pinned().unwrap();
         drop(first);
+        assert_eq!(generations(dir.path()), ["g1", "g3"]);
+        drop(view);
+        eventually(dir.path(), &["g3"]);
         store.replace_all(batch(&[("a", "4")]), vec![]).unwrap();
-        assert_eq!(generations(&store), ["g4"]);
+        eventually(dir.path(), &["g4"]);
+    }
+
+    #[test]
+    fn an_os_error_sled_wrapped_reads_as_the_os_reported_it() {
+        let wrapped = std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!("{:?}", std::io::Error::from_raw_os_error(27)),
+        );
+        assert_eq!(plain_io_error(wrapped).to_string(), "file too large");
+        let other = std::io::Error::other("something else");
+        assert_eq!(plain_io_error(other).to_string(), "something else");
     }
 
     #[test]

@@ -15,7 +15,7 @@ impl Table {
     /// Every data table, in a fixed order.
     pub const ALL: [Table; 3] = [Table::Records, Table::Lists, Table::Search];
 
-    /// The table's name inside a generation (`g7/records`).
+    /// The table's name: its sled tree in each generation's database.
     pub fn name(self) -> &'static str {
         match self {
             Table::Records => "records",
@@ -23,14 +23,11 @@ impl Table {
             Table::Search => "search",
         }
     }
-
-    /// The sled tree that holds this table in generation `generation`.
-    pub fn tree_name(self, generation: u64) -> String {
-        format!("g{generation}/{}", self.name())
-    }
 }
 
-/// The metadata tree (sled's default tree): the current generation pointer and the seed summary (the format version is a byte in front of each value).
+/// The metadata tree (sled's default tree of each generation's database): the
+/// generation's number and the seed summary (the format version is a byte in front of each
+/// value).
 pub(crate) const META_CURRENT_GENERATION: &[u8] = b"current_generation";
-/// The current generation's checksum (hex), written in the same batch as the pointer.
+/// The generation's checksum (hex), also named by the directory's pointer file.
 pub(crate) const META_CHECKSUM: &[u8] = b"checksum";

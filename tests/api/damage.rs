@@ -65,17 +65,42 @@ fn assert_refused_everywhere(db: &Path, case: &str) {
     }
 }
 
+/// The directory of the sled database that holds the current generation of `db`: after a
+/// seed exits, the one directory in it.
+pub fn sled_files(db: &Path) -> PathBuf {
+    let dirs: Vec<PathBuf> = std::fs::read_dir(db)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_dir())
+        .collect();
+    assert_eq!(
+        dirs.len(),
+        1,
+        "one generation in {}: {dirs:?}",
+        db.display()
+    );
+    dirs.into_iter().next().unwrap()
+}
+
+/// Copies the directory `from` into `to`, whole.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, target).unwrap();
+        }
+    }
+}
+
 /// A copy of the database directory `db`, damaged by `damage`.
 fn damaged_copy(db: &Path, into: &Path, damage: impl FnOnce(&Path)) -> PathBuf {
     let copy = into.join("damaged.db");
     let _ = std::fs::remove_dir_all(&copy);
-    std::fs::create_dir_all(copy.join("blobs")).unwrap();
-    for entry in std::fs::read_dir(db).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            std::fs::copy(&path, copy.join(path.file_name().unwrap())).unwrap();
-        }
-    }
+    copy_dir(db, &copy);
     damage(&copy);
     copy
 }
@@ -102,12 +127,12 @@ fn an_intact_database_verifies_with_the_hash_the_seed_printed() {
 fn truncated_and_flipped_files_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (db, _) = seeded(dir.path());
-    let size = std::fs::metadata(db.join("db")).unwrap().len();
+    let size = std::fs::metadata(sled_files(&db).join("db")).unwrap().len();
     for fraction in [0, 10, 50, 90, 99] {
         let copy = damaged_copy(&db, dir.path(), |copy| {
             let file = std::fs::OpenOptions::new()
                 .write(true)
-                .open(copy.join("db"))
+                .open(sled_files(copy).join("db"))
                 .unwrap();
             file.set_len(size * fraction / 100).unwrap();
         });
@@ -115,7 +140,7 @@ fn truncated_and_flipped_files_are_refused() {
     }
     for fraction in [1, 30, 60, 95] {
         let copy = damaged_copy(&db, dir.path(), |copy| {
-            let path = copy.join("db");
+            let path = sled_files(copy).join("db");
             let mut bytes = std::fs::read(&path).unwrap();
             let at = (size * fraction / 100) as usize;
             for byte in &mut bytes[at..at + 8] {
@@ -127,9 +152,27 @@ fn truncated_and_flipped_files_are_refused() {
     }
     // sled's files gone: sled would start afresh, and serve would seed the embedded data.
     let copy = damaged_copy(&db, dir.path(), |copy| {
-        std::fs::remove_file(copy.join("db")).unwrap()
+        std::fs::remove_file(sled_files(copy).join("db")).unwrap()
     });
     assert_refused_everywhere(&copy, "sled's files removed");
+    // The generation's whole directory gone, or the pointer to it cut short: the data
+    // cannot be found, and the server must not start afresh either.
+    let copy = damaged_copy(&db, dir.path(), |copy| {
+        std::fs::remove_dir_all(sled_files(copy)).unwrap()
+    });
+    assert_refused_everywhere(&copy, "the generation's directory removed");
+    let copy = damaged_copy(&db, dir.path(), |copy| {
+        std::fs::remove_file(copy.join("current")).unwrap()
+    });
+    assert_refused_everywhere(&copy, "the pointer removed");
+    for keep in [0, 1, 10] {
+        let copy = damaged_copy(&db, dir.path(), |copy| {
+            let pointer = copy.join("current");
+            let bytes = std::fs::read(&pointer).unwrap();
+            std::fs::write(&pointer, &bytes[..keep]).unwrap();
+        });
+        assert_refused_everywhere(&copy, &format!("the pointer cut to {keep} bytes"));
+    }
 }
 
 #[test]
@@ -138,8 +181,8 @@ fn what_sled_cannot_see_the_checksum_does() {
     let (db, _) = seeded(dir.path());
     // A value changed behind sled's back (its own checksums are then right).
     {
-        let sled = sled::open(&db).unwrap();
-        let records = sled.open_tree("g1/records").unwrap();
+        let sled = sled::open(sled_files(&db)).unwrap();
+        let records = sled.open_tree("records").unwrap();
         let (key, mut value) = records.iter().next().unwrap().unwrap();
         let mut bytes = value.to_vec();
         let last = bytes.len() - 1;
@@ -179,7 +222,7 @@ fn a_rollback_to_an_older_generation_is_refused() {
     let output = run(&["seed", "--from", edited.path().to_str().unwrap()], &db);
     assert!(output.status.success(), "{}", stderr(&output));
     for name in ["db", "conf"] {
-        std::fs::copy(older.join(name), db.join(name)).unwrap();
+        std::fs::copy(sled_files(&older).join(name), sled_files(&db).join(name)).unwrap();
     }
     let output = run(&["verify"], &db);
     assert!(
@@ -265,28 +308,14 @@ fn sigkill_during_a_seed_leaves_the_old_or_the_new_generation_whole() {
     );
 }
 
-/// The bytes of every file under `dir`.
-fn size_of(dir: &Path) -> u64 {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| {
-            let entry = entry.unwrap();
-            let meta = entry.metadata().unwrap();
-            if meta.is_dir() {
-                size_of(&entry.path())
-            } else {
-                meta.len()
-            }
-        })
-        .sum()
-}
-
 #[test]
 fn a_seed_that_runs_out_of_space_leaves_the_old_database_whole_and_nothing_beside_it() {
     use std::os::unix::process::CommandExt;
     let dir = tempfile::tempdir().unwrap();
     let (db, real) = seeded(dir.path());
     let dumped = run(&["dump"], &db).stdout;
+    let generation = sled_files(&db);
+    let size = crate::layout::size_of(&db);
     let seed = seed_dir();
     let mut command = wic_gql();
     command
@@ -302,7 +331,8 @@ fn a_seed_that_runs_out_of_space_leaves_the_old_database_whole_and_nothing_besid
         .env("RUST_LOG", "off");
     // A file size limit (RLIMIT_FSIZE) of 4 MiB stands in for a full disk, without root or
     // a mount: sled's writes past it fail (EFBIG, where a full disk gives ENOSPC), along
-    // the same path. SIGXFSZ, which would kill the process instead, is ignored.
+    // the same path. SIGXFSZ, which would kill the process instead, is ignored (an ignored
+    // signal stays ignored across exec).
     // SAFETY: between fork and exec the closure only calls async-signal-safe functions.
     unsafe {
         command.pre_exec(|| {
@@ -318,48 +348,37 @@ fn a_seed_that_runs_out_of_space_leaves_the_old_database_whole_and_nothing_besid
         });
     }
     let output = command.output().unwrap();
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let message = stderr(&output);
+    eprintln!("the seed past the limit: {:?}: {message}", output.status);
+    assert_eq!(output.status.code(), Some(1), "{message}");
     assert!(
-        stderr(&output).contains("File too large"),
-        "{}",
-        stderr(&output)
+        message.starts_with(&format!(
+            "error: input/output error in the database at {}: ",
+            db.display()
+        )) && message.to_lowercase().contains("file too large"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("panicked") && !message.contains("backtrace"),
+        "{message}"
+    );
+    // What the failed seed wrote is gone as it exits, before any other open.
+    assert_eq!(
+        sled_files(&db),
+        generation,
+        "the failed generation was left"
+    );
+    assert!(
+        crate::layout::size_of(&db) <= size + (1 << 20),
+        "the failed seed left {} bytes more",
+        crate::layout::size_of(&db) - size
     );
     assert_eq!(verified_hash(&db, "after the failed seed"), real);
     assert!(run(&["dump"], &db).stdout == dumped, "the data changed");
-    assert!(
-        !dir.path().join("wic-gql.db.seeding").exists(),
-        "the failed seed's files were left beside the database"
-    );
-}
-
-#[test]
-fn re_seeding_gives_the_old_data_space_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("wic-gql.db");
-    let seed = seed_dir();
-    let args = [
-        "seed",
-        "--synthetic",
-        "5000",
-        "--from",
-        seed.to_str().unwrap(),
-    ];
-    let mut sizes = Vec::new();
-    for _ in 0..6 {
-        let output = run(&args, &db);
-        assert!(output.status.success(), "{}", stderr(&output));
-        sizes.push(size_of(&db));
-    }
-    // Seeding in place, sled reused some dropped pages but never shrank: six seeds of 20 000
-    // records grew the directory from 18 to 54 MiB. A fresh directory per seed stays at
-    // the size of one seed, give or take sled's segment rounding.
-    assert!(
-        sizes[5] * 2 < sizes[0] * 3,
-        "the database grew with each re-seed: {sizes:?}"
-    );
+    assert_eq!(sled_files(&db), generation);
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),
         1,
-        "something was left beside the database"
+        "the failed seed's files were left beside the database"
     );
 }

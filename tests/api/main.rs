@@ -15,6 +15,7 @@ mod graph_facts;
 mod graphql_http;
 mod helpers;
 mod http;
+mod layout;
 mod metrics;
 mod nesting;
 mod overload;
