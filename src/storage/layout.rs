@@ -109,6 +109,12 @@ pub fn read_pointer(root: &Path) -> Result<Option<Pointer>, StorageError> {
 /// Points `root` at `pointer`: the commit of a seed. An error says whether it came after
 /// the rename (`true`: syncing the directory failed, and the pointer may have moved).
 pub fn write_pointer(root: &Path, pointer: &Pointer) -> Result<(), (StorageError, bool)> {
+    // The generation's directory and its entry in `root` are durable before the pointer
+    // names it: sled syncs its files, not the directories that hold them.
+    let generation = generation_dir(root, pointer.generation);
+    for dir in [generation.as_path(), root] {
+        sync_dir(dir).map_err(|e| (io_error(dir, e), false))?;
+    }
     let fresh = root.join(POINTER_NEW);
     let before = |e: io::Error| (io_error(&fresh, e), false);
     let mut file = File::create(&fresh).map_err(before)?;
