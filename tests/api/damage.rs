@@ -4,9 +4,8 @@
 //! to an older generation, files lost).
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
-use crate::helpers::{seed_dir, wic_gql};
+use crate::helpers::{seed_dir, stderr, wic_gql, wic_gql_on as run};
 
 /// A database seeded from `seed/`, and the data hash the seed printed.
 fn seeded(dir: &Path) -> (PathBuf, String) {
@@ -22,20 +21,6 @@ fn seeded(dir: &Path) -> (PathBuf, String) {
         .to_string();
     assert_eq!(hash.len(), 64, "{stdout}");
     (db, hash)
-}
-
-fn run(args: &[&str], db: &Path) -> Output {
-    wic_gql()
-        .args(args)
-        .arg("--db")
-        .arg(db)
-        .env("RUST_LOG", "off")
-        .output()
-        .unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// `dump`, `verify` and `serve` all refuse `db` with exit code 3 and a message naming it

@@ -177,6 +177,22 @@ pub fn wic_gql() -> std::process::Command {
     command
 }
 
+/// `wic-gql ARGS --db DB`, quiet, run to its end.
+pub fn wic_gql_on(args: &[&str], db: &Path) -> std::process::Output {
+    wic_gql()
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap()
+}
+
+/// What a finished command wrote to its standard error.
+pub fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
 /// The values of `field` in each element of the JSON array at `array`.
 pub fn pluck<'a>(array: &'a Value, field: &str) -> Vec<&'a str> {
     array

@@ -6,7 +6,9 @@ use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use crate::helpers::{seed_dir, serve_with, terminate, wait_with_timeout, wic_gql, KillOnDrop};
+use crate::helpers::{
+    seed_dir, serve_with, stderr, terminate, wait_with_timeout, wic_gql_on, KillOnDrop,
+};
 use crate::reload::{data_hash, reload, wait_for, write_seed};
 
 /// The bytes of every file under `dir`.
@@ -27,18 +29,8 @@ pub fn size_of(dir: &Path) -> u64 {
 
 fn seed(db: &Path, synthetic: &str) -> Output {
     let seed = seed_dir();
-    wic_gql()
-        .args(["seed", "--synthetic", synthetic, "--from"])
-        .arg(seed)
-        .arg("--db")
-        .arg(db)
-        .env("RUST_LOG", "off")
-        .output()
-        .unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
+    let from = seed.to_str().unwrap();
+    wic_gql_on(&["seed", "--synthetic", synthetic, "--from", from], db)
 }
 
 #[test]
@@ -85,14 +77,7 @@ fn reloading_a_server_keeps_the_size_of_one_seed() {
     for renamed in [false, true] {
         write_seed(&files, renamed);
         let db = dir.path().join(format!("fresh-{renamed}.db"));
-        let output = wic_gql()
-            .args(["seed", "--from"])
-            .arg(&files)
-            .arg("--db")
-            .arg(&db)
-            .env("RUST_LOG", "off")
-            .output()
-            .unwrap();
+        let output = wic_gql_on(&["seed", "--from", files.to_str().unwrap()], &db);
         assert!(output.status.success(), "{}", stderr(&output));
         fresh.push((size_of(&db), data_hash_of(&output)));
     }
@@ -154,13 +139,7 @@ fn the_older_layout_is_refused_until_a_seed_replaces_it() {
     }
     std::thread::sleep(Duration::from_millis(100));
     for command in [&["dump"][..], &["verify"], &["serve", "--port", "0"]] {
-        let output = wic_gql()
-            .args(command)
-            .arg("--db")
-            .arg(&db)
-            .env("RUST_LOG", "off")
-            .output()
-            .unwrap();
+        let output = wic_gql_on(command, &db);
         assert_eq!(output.status.code(), Some(1), "{command:?}");
         assert_eq!(
             stderr(&output),
@@ -182,10 +161,6 @@ fn the_older_layout_is_refused_until_a_seed_replaces_it() {
         .collect();
     names.sort();
     assert_eq!(names, ["current", "g1", "wic-gql.lock"]);
-    let verified = wic_gql()
-        .args(["verify", "--db"])
-        .arg(&db)
-        .output()
-        .unwrap();
+    let verified = wic_gql_on(&["verify"], &db);
     assert!(verified.status.success(), "{}", stderr(&verified));
 }
