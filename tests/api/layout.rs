@@ -11,17 +11,24 @@ use crate::helpers::{
 };
 use crate::reload::{data_hash, reload, wait_for, write_seed};
 
-/// The bytes of every file under `dir`.
+/// The bytes of every file under `dir`. A running server deletes a replaced generation
+/// on a thread of its own, so a file or directory may go while it is walked: it counts
+/// nothing.
 pub fn size_of(dir: &Path) -> u64 {
-    std::fs::read_dir(dir)
-        .unwrap()
+    let gone = |e: &std::io::Error| e.kind() == std::io::ErrorKind::NotFound;
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if gone(&e) => return 0,
+        Err(e) => panic!("{}: {e}", dir.display()),
+    };
+    entries
         .map(|entry| {
             let entry = entry.unwrap();
-            let meta = entry.metadata().unwrap();
-            if meta.is_dir() {
-                size_of(&entry.path())
-            } else {
-                meta.len()
+            match entry.metadata() {
+                Ok(meta) if meta.is_dir() => size_of(&entry.path()),
+                Ok(meta) => meta.len(),
+                Err(e) if gone(&e) => 0,
+                Err(e) => panic!("{}: {e}", entry.path().display()),
             }
         })
         .sum()
