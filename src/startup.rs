@@ -10,7 +10,7 @@ use std::sync::Arc;
 use actix_cors::Cors;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::http::header;
-use actix_web::middleware::{from_fn, Condition, DefaultHeaders};
+use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpServer};
 
 use crate::config::Settings;
@@ -87,7 +87,6 @@ impl Application {
         tracing::info!(settings = %settings.describe(), "limits and mode in force");
         let playground = settings.playground_enabled();
         let cors_origins = settings.cors_origins.clone();
-        let observed = settings.metrics.observed();
         let public_metrics = settings.metrics.on_main_port;
         let metrics_server = match &settings.metrics.address {
             Some(address) => Some(bind_metrics(address, state.clone())?),
@@ -96,8 +95,6 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(http::connections))
-                // Around the connection cap, so it also counts the cap's refusals.
-                .wrap(Condition::new(observed, from_fn(http::track_metrics)))
                 .wrap(cors(&cors_origins))
                 .wrap(from_fn(http::compress))
                 .wrap(security_headers())

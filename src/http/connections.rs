@@ -27,6 +27,7 @@ use actix_web::http::ConnectionType;
 use actix_web::middleware::Next;
 use actix_web::web;
 
+use super::metrics::Observation;
 use super::{AppState, HttpError};
 
 /// The connections of one server, shared by its workers.
@@ -104,6 +105,11 @@ pub async fn connections(
     };
     let mut response = if over {
         let refusal = HttpError::TooManyConnections(state.connections.max);
+        if request.path() == "/graphql" {
+            let mut observation = Observation::start(&state);
+            observation.refusal(refusal.code());
+            observation.finish(refusal.status());
+        }
         request
             .into_response(refusal.response("application/json"))
             .map_into_right_body()

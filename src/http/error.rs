@@ -92,7 +92,6 @@ impl HttpError {
     /// The response: `{"errors": [...]}` without a `data` entry, as the spec asks for
     /// request errors.
     pub fn response(&self, content_type: &str) -> HttpResponse {
-        super::metrics::note_refusal(self.code());
         let mut response = HttpResponse::build(self.status());
         match self {
             HttpError::MutationOverGet(_) => {

@@ -9,6 +9,7 @@ use async_graphql::parser::types::{DocumentOperations, OperationType};
 use serde_json::{Map, Value};
 
 use super::error::HttpError;
+use super::metrics::Observation;
 use super::negotiate::{negotiate, ResponseType};
 use super::params::{self, Params};
 use super::persisted::sha256_hex;
@@ -26,36 +27,47 @@ pub async fn post(
     request: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
+    let mut observation = Observation::start(&state);
+    let response = answer_post(&state, &request, payload, &mut observation).await;
+    observation.finish(response.status());
+    response
+}
+
+async fn answer_post(
+    state: &AppState,
+    request: &HttpRequest,
+    payload: web::Payload,
+    observation: &mut Observation<'_>,
+) -> HttpResponse {
     let response_type = match negotiate(header_str(request.headers(), header::ACCEPT)) {
         Ok(ty) => ty,
-        Err(error) => return error.response(ResponseType::Json.content_type()),
+        Err(error) => return refuse(observation, error, ResponseType::Json),
     };
-    let refuse = |error: HttpError| error.response(response_type.content_type());
     if let Err(error) = check_content_type(request.headers()) {
-        return refuse(error);
+        return refuse(observation, error, response_type);
     }
     let body = match read_body(request.headers(), payload, &state.http_limits).await {
         Ok(body) => body,
-        Err(error) => return refuse(error),
+        Err(error) => return refuse(observation, error, response_type),
     };
     let operations = match params::from_body(&body, state.http_limits.max_batch) {
         Ok(operations) => operations,
-        Err(error) => return refuse(error),
+        Err(error) => return refuse(observation, error, response_type),
     };
     // Every operation of the request reads this one generation, whatever reloads happen.
     let served = state.served();
     if operations.len() == 1 {
         let params = operations.into_iter().next().expect("one operation");
-        return match execute(&state, &served, &params, false).await {
+        return match execute(state, &served, &params, false, observation).await {
             Ok(response) => render(response, response_type, None, &served),
-            Err(error) => refuse(error),
+            Err(error) => refuse(observation, error, response_type),
         };
     }
     // A batch answers every operation; its status is 200 whatever each one says.
     // Each answer is serialised once, as a single request's is, and the array joins them.
     let mut results = Vec::with_capacity(operations.len());
     for params in &operations {
-        results.push(match execute(&state, &served, params, false).await {
+        results.push(match execute(state, &served, params, false, observation).await {
             Ok(outcome) => String::from_utf8_lossy(&body_of(&outcome)).into_owned(),
             Err(error) => serde_json::json!({ "errors": [{ "message": error.to_string(), "extensions": { "code": error.code() } }] }).to_string(),
         });
@@ -68,33 +80,48 @@ pub async fn post(
 
 /// `GET /graphql?query=...`: queries only, cacheable, with a strong ETag.
 pub async fn get(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse {
+    let mut observation = Observation::start(&state);
+    let response = answer_get(&state, &request, &mut observation).await;
+    observation.finish(response.status());
+    response
+}
+
+async fn answer_get(
+    state: &AppState,
+    request: &HttpRequest,
+    observation: &mut Observation<'_>,
+) -> HttpResponse {
     let response_type = match negotiate(header_str(request.headers(), header::ACCEPT)) {
         Ok(ty) => ty,
-        Err(error) => return error.response(ResponseType::Json.content_type()),
+        Err(error) => return refuse(observation, error, ResponseType::Json),
     };
-    let refuse = |error: HttpError| error.response(response_type.content_type());
     let pairs = match web::Query::<Vec<(String, String)>>::from_query(request.query_string()) {
         Ok(pairs) => pairs.into_inner(),
         Err(e) => {
-            return refuse(HttpError::InvalidParameter(format!(
-                "the query string is malformed: {e}"
-            )))
+            let error = HttpError::InvalidParameter(format!("the query string is malformed: {e}"));
+            return refuse(observation, error, response_type);
         }
     };
     let params = match params::from_query_string(pairs) {
         Ok(params) => params,
-        Err(error) => return refuse(error),
+        Err(error) => return refuse(observation, error, response_type),
     };
     let served = state.served();
-    match execute(&state, &served, &params, true).await {
+    match execute(state, &served, &params, true, observation).await {
         Ok(response) => render(
             response,
             response_type,
             Some((&state.cache_control, request.headers())),
             &served,
         ),
-        Err(error) => refuse(error),
+        Err(error) => refuse(observation, error, response_type),
     }
+}
+
+/// The response to a request error, noted as a refusal.
+fn refuse(observation: &mut Observation<'_>, error: HttpError, ty: ResponseType) -> HttpResponse {
+    observation.refusal(error.code());
+    error.response(ty.content_type())
 }
 
 /// The body, refused at once when its declared `Content-Length` is over the limit, as soon
@@ -147,17 +174,16 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), HttpError> {
     }
 }
 
-/// Runs the operation, and notes it for `/metrics` when metrics are on.
+/// Runs the operation, and notes what became of it.
 async fn execute(
     state: &AppState,
     served: &Served,
     params: &Params,
     over_get: bool,
+    observation: &mut Observation<'_>,
 ) -> Result<Outcome, HttpError> {
     let result = resolve_and_run(state, served, params, over_get).await;
-    if state.observes() {
-        super::metrics::note_operation(params.operation_name.as_deref(), &result);
-    }
+    observation.operation(params.operation_name.as_deref(), &result);
     result
 }
 

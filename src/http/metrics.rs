@@ -12,21 +12,20 @@
 //! name), up to [`MAX_LABELS`] names; later names are `(other)`, a request without a name
 //! is `(unnamed)`, a batch is `(batch)`. Codes are bounded the same way.
 //!
-//! The same middleware hands each request's span to the tracer of `--otlp-endpoint`
-//! (`traces.rs`). With both off nothing here runs: the middleware is not installed, and a note from a
-//! handler finds no request to note in (one task-local lookup).
+//! The `/graphql` handlers observe their own requests ([`Observation`]): what they answered
+//! is theirs to say, without a middleware layer or a task-local around every request
+//! (together a third of the cost of metrics: bench/results/optimizations.md, "Metrics and
+//! traces"). The same observation hands each request's span to the tracer of
+//! `--otlp-endpoint` (`traces.rs`). With both off an observation is inert: nothing is
+//! read, counted or timed.
 
-use std::cell::RefCell;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header;
-use actix_web::middleware::Next;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 
 use super::error::HttpError;
@@ -47,6 +46,17 @@ const BATCH: &str = "(batch)";
 /// The code of a request answered without an error.
 const NO_ERROR: &str = "none";
 
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// A label value: its index in [`Counts::values`]. Counting a request hashes small
+/// integers, not strings (bench/results/optimizations.md, "Metrics and traces").
+type Label = u16;
+/// The fixed label values, first in [`Counts::values`].
+const L_UNNAMED: Label = 0;
+const L_OTHER: Label = 1;
+const L_BATCH: Label = 2;
+const L_NO_ERROR: Label = 3;
+
 /// The counts of one server.
 #[derive(Default)]
 pub struct Metrics {
@@ -54,34 +64,30 @@ pub struct Metrics {
     counts: Mutex<Counts>,
 }
 
-#[derive(Default)]
 struct Counts {
-    /// The fixed label values, made once: a request's labels are reference counts, not
-    /// allocations.
-    words: Words,
-    operations: HashSet<Arc<str>>,
-    codes: HashSet<Arc<str>>,
+    /// Every label value, by [`Label`]: the fixed words, then names and codes as admitted.
+    values: Vec<Box<str>>,
+    operations: Map<Box<str>, Label>,
+    codes: Map<Box<str>, Label>,
     /// By operation, status and code.
-    requests: BTreeMap<(Arc<str>, u16, Arc<str>), u64>,
-    latency: BTreeMap<Arc<str>, Histogram>,
+    requests: Map<(Label, u16, Label), u64>,
+    /// By operation.
+    latency: Map<Label, Histogram>,
     /// Requests refused before execution, by code.
-    refusals: BTreeMap<Arc<str>, u64>,
+    refusals: Map<Label, u64>,
 }
 
-struct Words {
-    unnamed: Arc<str>,
-    other: Arc<str>,
-    batch: Arc<str>,
-    no_error: Arc<str>,
-}
-
-impl Default for Words {
+impl Default for Counts {
     fn default() -> Self {
-        Words {
-            unnamed: UNNAMED.into(),
-            other: OTHER.into(),
-            batch: BATCH.into(),
-            no_error: NO_ERROR.into(),
+        Counts {
+            values: [UNNAMED, OTHER, BATCH, NO_ERROR]
+                .map(Box::<str>::from)
+                .into(),
+            operations: Map::default(),
+            codes: Map::default(),
+            requests: Map::default(),
+            latency: Map::default(),
+            refusals: Map::default(),
         }
     }
 }
@@ -94,7 +100,7 @@ struct Histogram {
     count: u64,
 }
 
-/// What the handler noted about the request being answered.
+/// What a handler noted about the request it answered.
 #[derive(Default)]
 struct Noted {
     /// Operations run: more than one is a batch.
@@ -105,37 +111,110 @@ struct Noted {
     code: Option<(String, bool)>,
 }
 
-tokio::task_local! {
-    static NOTED: RefCell<Noted>;
+/// One request to `/graphql` being answered, for metrics and traces: started by its
+/// handler, told what became of it, finished with the response's status. Inert when the
+/// server has neither.
+pub struct Observation<'a>(Option<Observed<'a>>);
+
+struct Observed<'a> {
+    state: &'a AppState,
+    started: Instant,
+    /// The wall clock at the start, for a span; only read when there is a tracer.
+    wall_clock: Option<SystemTime>,
+    noted: Noted,
 }
 
-/// Notes the operation `name` and what became of it, for the request being measured.
-pub fn note_operation(name: Option<&str>, result: &Result<Outcome, HttpError>) {
-    let _ = NOTED.try_with(|noted| {
-        let mut noted = noted.borrow_mut();
-        noted.operations += 1;
-        noted.name = name.map(str::to_owned);
-        noted.executed = matches!(result, Ok(Outcome::Executed(_) | Outcome::Planned(_)));
-        let code = match result {
-            Ok(Outcome::Refused(errors)) => errors.first().map(|e| (code_of(e), true)),
-            Ok(Outcome::Executed(response)) => response.errors.first().map(|e| (code_of(e), false)),
-            Ok(Outcome::Planned(_)) => None,
-            Err(error) => Some((error.code().to_string(), true)),
-        };
-        if noted.code.is_none() {
-            noted.code = code;
+impl<'a> Observation<'a> {
+    /// Starts observing a request to `/graphql`: it is in flight until this is finished
+    /// or dropped (a request whose client went away is not in flight forever).
+    #[inline]
+    pub fn start(state: &'a AppState) -> Self {
+        Observation(state.observes().then(|| Observed::start(state)))
+    }
+
+    /// Notes the operation `name` and what became of it.
+    #[inline]
+    pub fn operation(&mut self, name: Option<&str>, result: &Result<Outcome, HttpError>) {
+        if let Some(observed) = &mut self.0 {
+            observed.noted.operation(name, result);
         }
-    });
+    }
+
+    /// Notes a refusal before execution with `code`.
+    #[inline]
+    pub fn refusal(&mut self, code: &str) {
+        if let Some(observed) = &mut self.0 {
+            if observed.noted.code.is_none() {
+                observed.noted.code = Some((code.to_string(), true));
+            }
+        }
+    }
+
+    /// Counts the request, answered with `status`, and sends its span.
+    #[inline]
+    pub fn finish(mut self, status: StatusCode) {
+        if let Some(observed) = self.0.take() {
+            observed.finish(status);
+        }
+    }
 }
 
-/// Notes a refusal before execution with `code`, for the request being measured.
-pub fn note_refusal(code: &str) {
-    let _ = NOTED.try_with(|noted| {
-        let mut noted = noted.borrow_mut();
-        if noted.code.is_none() {
-            noted.code = Some((code.to_string(), true));
+impl Noted {
+    fn operation(&mut self, name: Option<&str>, result: &Result<Outcome, HttpError>) {
+        self.operations += 1;
+        self.name = name.map(str::to_owned);
+        self.executed = matches!(result, Ok(Outcome::Executed(_) | Outcome::Planned(_)));
+        if self.code.is_none() {
+            self.code = match result {
+                Ok(Outcome::Refused(errors)) => errors.first().map(|e| (code_of(e), true)),
+                Ok(Outcome::Executed(response)) => {
+                    response.errors.first().map(|e| (code_of(e), false))
+                }
+                Ok(Outcome::Planned(_)) => None,
+                Err(error) => Some((error.code().to_string(), true)),
+            };
         }
-    });
+    }
+}
+
+impl<'a> Observed<'a> {
+    fn start(state: &'a AppState) -> Self {
+        if let Some(metrics) = &state.metrics {
+            metrics.in_flight.fetch_add(1, Ordering::Relaxed);
+        }
+        Observed {
+            state,
+            started: Instant::now(),
+            wall_clock: state.tracer.as_ref().map(|_| SystemTime::now()),
+            noted: Noted::default(),
+        }
+    }
+
+    fn finish(self, status: StatusCode) {
+        let elapsed = self.started.elapsed();
+        let (state, noted) = (self.state, &self.noted);
+        if let (Some(tracer), Some(start)) = (&state.tracer, self.wall_clock) {
+            tracer.record(&Span {
+                name: span_name(noted),
+                start,
+                duration: elapsed,
+                status: status.as_u16(),
+                code: noted.code.as_ref().map(|(code, _)| code.as_str()),
+            });
+        }
+        if let Some(metrics) = &state.metrics {
+            metrics.record(noted, status.as_u16(), elapsed);
+            metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Drop for Observation<'_> {
+    fn drop(&mut self) {
+        if let Some(metrics) = self.0.as_ref().and_then(|o| o.state.metrics.as_ref()) {
+            metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
 }
 
 fn code_of(error: &async_graphql::ServerError) -> String {
@@ -145,95 +224,44 @@ fn code_of(error: &async_graphql::ServerError) -> String {
     }
 }
 
-/// `from_fn(track)`: measures each request to `/graphql` when the server has metrics,
-/// and sends its span when it has a tracer.
-pub async fn track(
-    request: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let state = request.app_data::<web::Data<AppState>>().cloned();
-    let Some(state) = state.filter(|state| state.observes() && request.path() == "/graphql") else {
-        return next.call(request).await;
-    };
-    let started = Instant::now();
-    let wall_clock = SystemTime::now();
-    // Decremented on drop, so a request whose client went away is not in flight forever.
-    let _in_flight = state.metrics.as_deref().map(InFlight::new);
-    let (noted, response) = NOTED
-        .scope(RefCell::new(Noted::default()), async {
-            let response = next.call(request).await;
-            (NOTED.with(|noted| noted.take()), response)
-        })
-        .await;
-    let status = match &response {
-        Ok(response) => response.status(),
-        Err(error) => error.as_response_error().status_code(),
-    };
-    let elapsed = started.elapsed();
-    if let Some(tracer) = &state.tracer {
-        tracer.record(Span {
-            name: span_name(&noted),
-            start: wall_clock,
-            duration: elapsed,
-            status: status.as_u16(),
-            code: noted.code.as_ref().map(|(code, _)| code.clone()),
-        });
-    }
-    if let Some(metrics) = &state.metrics {
-        metrics.record(noted, status.as_u16(), elapsed);
-    }
-    response
-}
-
 /// A span's name: the operation's name when it is a GraphQL name (spans are not labels,
 /// so any name will do), else what `/metrics` calls it.
-fn span_name(noted: &Noted) -> String {
+fn span_name(noted: &Noted) -> &str {
     match (noted.operations, &noted.name) {
-        (0 | 1, Some(name)) if is_name(name) => name.clone(),
-        (0 | 1, _) => UNNAMED.to_string(),
-        _ => BATCH.to_string(),
-    }
-}
-
-struct InFlight<'a>(&'a Metrics);
-
-impl<'a> InFlight<'a> {
-    fn new(metrics: &'a Metrics) -> Self {
-        metrics.in_flight.fetch_add(1, Ordering::Relaxed);
-        InFlight(metrics)
-    }
-}
-
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+        (0 | 1, Some(name)) if is_name(name) => name,
+        (0 | 1, _) => UNNAMED,
+        _ => BATCH,
     }
 }
 
 impl Metrics {
-    fn record(&self, noted: Noted, status: u16, elapsed: Duration) {
+    fn record(&self, noted: &Noted, status: u16, elapsed: Duration) {
         let mut counts = self.counts.lock().expect("metrics lock poisoned");
         let counts = &mut *counts;
-        let words = &counts.words;
-        let operation: Arc<str> = match (noted.operations, &noted.name) {
-            (0 | 1, None) => words.unnamed.clone(),
-            (0 | 1, Some(name)) => admit(&mut counts.operations, name, noted.executed)
-                .unwrap_or_else(|| words.other.clone()),
-            _ => words.batch.clone(),
+        let operation = match (noted.operations, &noted.name) {
+            (0 | 1, None) => L_UNNAMED,
+            (0 | 1, Some(name)) => admit(
+                &mut counts.values,
+                &mut counts.operations,
+                name,
+                noted.executed,
+            )
+            .unwrap_or(L_OTHER),
+            _ => L_BATCH,
         };
         let (code, refused) = match &noted.code {
             Some((code, refused)) => (
-                admit(&mut counts.codes, code, true).unwrap_or_else(|| words.other.clone()),
+                admit(&mut counts.values, &mut counts.codes, code, true).unwrap_or(L_OTHER),
                 *refused,
             ),
-            None => (words.no_error.clone(), false),
+            None => (L_NO_ERROR, false),
         };
         if refused {
-            *counts.refusals.entry(code.clone()).or_default() += 1;
+            *counts.refusals.entry(code).or_default() += 1;
         }
         *counts
             .requests
-            .entry((operation.clone(), status, code))
+            .entry((operation, status, code))
             .or_default() += 1;
         let histogram = counts.latency.entry(operation).or_default();
         let seconds = elapsed.as_secs_f64();
@@ -249,9 +277,18 @@ impl Metrics {
         let counts = self.counts.lock().expect("metrics lock poisoned");
         let name = "wic_gql_requests_total";
         family(&mut out, name, "counter", "Requests to /graphql by operation name, HTTP status and the code of the first error (none without one).");
-        for ((operation, status, code), count) in &counts.requests {
+        let value = |label: &Label| &*counts.values[usize::from(*label)];
+        let mut requests: Vec<_> = counts
+            .requests
+            .iter()
+            .map(|((operation, status, code), count)| {
+                ((value(operation), *status, value(code)), *count)
+            })
+            .collect();
+        requests.sort_unstable();
+        for ((operation, status, code), count) in requests {
             let labels = format!("operation=\"{operation}\",status=\"{status}\",code=\"{code}\"");
-            sample(&mut out, name, &labels, *count as f64);
+            sample(&mut out, name, &labels, count as f64);
         }
         let name = "wic_gql_request_duration_seconds";
         family(
@@ -260,7 +297,13 @@ impl Metrics {
             "histogram",
             "Time from a /graphql request to its response, by operation name.",
         );
-        for (operation, histogram) in &counts.latency {
+        let mut latency: Vec<_> = counts
+            .latency
+            .iter()
+            .map(|(op, h)| (value(op), h))
+            .collect();
+        latency.sort_unstable_by_key(|(operation, _)| *operation);
+        for (operation, histogram) in latency {
             let mut cumulative = 0;
             for (bound, count) in BUCKETS.iter().zip(&histogram.buckets) {
                 cumulative += count;
@@ -290,8 +333,14 @@ impl Metrics {
         }
         let name = "wic_gql_refusals_total";
         family(&mut out, name, "counter", "Requests to /graphql refused before execution, by code: the limits (TOKEN_LIMIT, DEPTH_LIMIT, PAYLOAD_TOO_LARGE, OVERLOADED, TIMEOUT, ...) and every other request error.");
-        for (code, count) in &counts.refusals {
-            sample(&mut out, name, &format!("code=\"{code}\""), *count as f64);
+        let mut refusals: Vec<_> = counts
+            .refusals
+            .iter()
+            .map(|(code, n)| (value(code), *n))
+            .collect();
+        refusals.sort_unstable();
+        for (code, count) in refusals {
+            sample(&mut out, name, &format!("code=\"{code}\""), count as f64);
         }
         drop(counts);
         let name = "wic_gql_requests_in_flight";
@@ -388,15 +437,21 @@ fn sample(out: &mut String, name: &str, labels: &str, value: f64) {
 
 /// The label of `value`: admitted when already known, or when `new_allowed`, the set has
 /// room and `value` is a GraphQL name (so it needs no escaping); `None` otherwise.
-fn admit(known: &mut HashSet<Arc<str>>, value: &str, new_allowed: bool) -> Option<Arc<str>> {
+fn admit(
+    values: &mut Vec<Box<str>>,
+    known: &mut Map<Box<str>, Label>,
+    value: &str,
+    new_allowed: bool,
+) -> Option<Label> {
     if let Some(label) = known.get(value) {
-        return Some(label.clone());
+        return Some(*label);
     }
     if !new_allowed || !is_name(value) || known.len() >= MAX_LABELS {
         return None;
     }
-    let label: Arc<str> = value.into();
-    known.insert(label.clone());
+    let label = Label::try_from(values.len()).ok()?;
+    values.push(value.into());
+    known.insert(value.into(), label);
     Some(label)
 }
 
@@ -458,19 +513,22 @@ mod tests {
 
     #[test]
     fn labels_are_bounded_names() {
-        let mut known = HashSet::new();
-        assert_eq!(admit(&mut known, "Q1", false), None, "not executed yet");
-        assert_eq!(admit(&mut known, "Q1", true).as_deref(), Some("Q1"));
-        assert_eq!(
-            admit(&mut known, "Q1", false).as_deref(),
-            Some("Q1"),
-            "known"
-        );
-        assert_eq!(admit(&mut known, "a\"b", true), None, "not a name");
+        let mut counts = Counts::default();
+        let Counts {
+            values, operations, ..
+        } = &mut counts;
+        let mut admit = |value: &str, new_allowed| {
+            admit(values, operations, value, new_allowed)
+                .map(|label| values[usize::from(label)].to_string())
+        };
+        assert_eq!(admit("Q1", false), None, "not executed yet");
+        assert_eq!(admit("Q1", true).as_deref(), Some("Q1"));
+        assert_eq!(admit("Q1", false).as_deref(), Some("Q1"), "known");
+        assert_eq!(admit("a\"b", true), None, "not a name");
         for i in 1..MAX_LABELS {
-            assert!(admit(&mut known, &format!("op{i}"), true).is_some());
+            assert!(admit(&format!("op{i}"), true).is_some());
         }
-        assert_eq!(admit(&mut known, "one_too_many", true), None);
-        assert_eq!(known.len(), MAX_LABELS);
+        assert_eq!(admit("one_too_many", true), None);
+        assert_eq!(counts.operations.len(), MAX_LABELS);
     }
 }

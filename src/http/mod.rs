@@ -20,7 +20,7 @@ pub use access_log::access_log;
 pub use compression::{compress, MIN_COMPRESSED_BYTES};
 pub use connections::{connections, Connections};
 pub use error::HttpError;
-pub use metrics::{track as track_metrics, Metrics};
+pub use metrics::Metrics;
 pub use persisted::{Documents, ManifestError};
 pub use traces::Tracer;
 

@@ -14,10 +14,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Notify;
 
-/// Spans waiting to be sent; beyond this, new spans are dropped (at about 90 bytes a
-/// span, a full queue holds some 6 MB).
+/// Spans waiting to be sent; beyond this, new spans are dropped (at about 140 bytes a
+/// span, a full queue holds some 9 MB).
 const QUEUE: usize = 64 * 1024;
-/// The most spans per request to the collector (about 360 KB of protobuf): each request is
+/// The most spans per request to the collector (about 560 KB of protobuf): each request is
 /// a connection and a wake-up of the collector, so at tens of thousands of requests a
 /// second, fewer and larger batches are what keeps tracing cheap (bench/results/
 /// optimizations.md, "Traces").
@@ -28,26 +28,43 @@ const LINGER: Duration = Duration::from_millis(200);
 const EXPORT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What a request's span says.
-pub struct Span {
-    pub name: String,
+pub struct Span<'a> {
+    pub name: &'a str,
     pub start: SystemTime,
     pub duration: Duration,
     pub status: u16,
     /// The first error's code, if any.
-    pub code: Option<String>,
+    pub code: Option<&'a str>,
 }
 
-/// The sending end: recording a span is a lock and a push; the exporting task wakes on
-/// its own timer, or when a batch is full, never once per span (a channel that woke it per
-/// span cost Q1 a third of its throughput: bench/results/optimizations.md, "Traces").
+/// The sending end: recording a span encodes it, under a lock, at the end of the batch
+/// being filled; the exporting task wakes on its own timer, or when a batch is full, never
+/// once per span (a channel that woke it per span cost Q1 a third of its throughput:
+/// bench/results/optimizations.md, "Traces"). Spans are protobuf from the start: nothing
+/// is allocated or copied per span but its bytes.
 pub struct Tracer {
     shared: Arc<Shared>,
 }
 
 struct Shared {
-    spans: Mutex<Vec<Span>>,
+    queue: Mutex<Queue>,
     full: Notify,
     dropped: AtomicU64,
+}
+
+/// Encoded spans waiting to be sent, in batches of at most [`BATCH`].
+#[derive(Default)]
+struct Queue {
+    batches: Vec<Batch>,
+    /// Sent batches' buffers, emptied, for the next ones: a fresh buffer of a few hundred
+    /// kilobytes is fresh pages for the kernel to clear.
+    spare: Vec<Vec<u8>>,
+}
+
+/// Spans, each encoded as field 2 (`spans`) of a `ScopeSpans` message.
+struct Batch {
+    spans: usize,
+    bytes: Vec<u8>,
 }
 
 /// Where spans go: `http://host:port`, spans POSTed to `/v1/traces` below it.
@@ -73,7 +90,7 @@ impl Tracer {
             path: format!("/{}/v1/traces", base.trim_end_matches('/')).replace("//", "/"),
         };
         let shared = Arc::new(Shared {
-            spans: Mutex::new(Vec::with_capacity(BATCH)),
+            queue: Mutex::new(Queue::default()),
             full: Notify::new(),
             dropped: AtomicU64::new(0),
         });
@@ -82,22 +99,35 @@ impl Tracer {
     }
 
     /// Queues `span` for export, or drops it when the queue is full.
-    pub fn record(&self, span: Span) {
-        let mut spans = self.shared.spans.lock().expect("span queue poisoned");
-        if spans.len() >= QUEUE {
-            drop(spans);
-            let dropped = self.shared.dropped.fetch_add(1, Ordering::Relaxed) + 1;
-            if dropped.is_power_of_two() {
-                tracing::warn!(dropped, "the OTLP queue is full: spans are dropped");
+    pub fn record(&self, span: &Span<'_>) {
+        let mut queue = self.shared.queue.lock().expect("span queue poisoned");
+        let queue = &mut *queue;
+        let filling = queue.batches.last().is_some_and(|b| b.spans < BATCH);
+        if !filling {
+            if queue.batches.len() * BATCH >= QUEUE {
+                let dropped = self.shared.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+                if dropped.is_power_of_two() {
+                    tracing::warn!(dropped, "the OTLP queue is full: spans are dropped");
+                }
+                return;
             }
-            return;
+            let bytes = queue
+                .spare
+                .pop()
+                .unwrap_or_else(|| Vec::with_capacity(BATCH * SPAN_BYTES));
+            queue.batches.push(Batch { spans: 0, bytes });
         }
-        spans.push(span);
-        if spans.len() == BATCH {
+        let batch = queue.batches.last_mut().expect("a batch being filled");
+        encode_span(&mut batch.bytes, span);
+        batch.spans += 1;
+        if batch.spans == BATCH {
             self.shared.full.notify_one();
         }
     }
 }
+
+/// About the bytes of a span, to size a batch's buffer once.
+const SPAN_BYTES: usize = 160;
 
 /// Sends what has queued, every [`LINGER`] or when a batch is full, until the tracer is
 /// dropped.
@@ -110,116 +140,179 @@ async fn export(endpoint: Endpoint, shared: Weak<Shared>) {
             _ = tokio::time::sleep(LINGER) => {}
             _ = tracer.full.notified() => {}
         }
-        // A full-sized queue in its place, so that recording never grows it from empty.
-        let spans = std::mem::replace(
-            &mut *tracer.spans.lock().expect("span queue poisoned"),
-            Vec::with_capacity(BATCH),
-        );
+        let batches =
+            std::mem::take(&mut tracer.queue.lock().expect("span queue poisoned").batches);
         drop(tracer);
-        for batch in spans.chunks(BATCH) {
-            let body = request_body(batch);
-            match tokio::time::timeout(EXPORT_TIMEOUT, post(&endpoint, &body)).await {
+        let mut sent = Vec::new();
+        for batch in batches {
+            let prefix = request_prefix(batch.bytes.len());
+            let sending = post(&endpoint, &prefix, &batch.bytes);
+            match tokio::time::timeout(EXPORT_TIMEOUT, sending).await {
                 Ok(Ok(())) => {}
                 Ok(Err(error)) => {
-                    tracing::warn!(%error, spans = batch.len(), "cannot export spans over OTLP")
+                    tracing::warn!(%error, spans = batch.spans, "cannot export spans over OTLP")
                 }
                 Err(_) => {
                     tracing::warn!(
-                        spans = batch.len(),
+                        spans = batch.spans,
                         "the OTLP collector did not answer in time"
                     )
                 }
             }
+            let mut bytes = batch.bytes;
+            bytes.clear();
+            sent.push(bytes);
+        }
+        if let Some(tracer) = shared.upgrade() {
+            let mut queue = tracer.queue.lock().expect("span queue poisoned");
+            sent.truncate(2usize.saturating_sub(queue.spare.len()));
+            queue.spare.append(&mut sent);
         }
     }
 }
 
-/// `ExportTraceServiceRequest` in OTLP's protobuf encoding (the OTLP/HTTP default),
-/// written directly: a fifth of the bytes of its JSON encoding, and no number formatting.
-/// Field numbers are those of `opentelemetry/proto/trace/v1/trace.proto` and
-/// `common/v1/common.proto`; `tests/api/traces.rs` decodes the body with prost.
-fn request_body(spans: &[Span]) -> Vec<u8> {
-    use proto::{bytes, fixed64, key_value, uint, AnyValue};
-    let mut scope_spans = Vec::with_capacity(16 + spans.len() * 128);
-    // InstrumentationScope { name = 1 }
-    bytes(&mut scope_spans, 1, &{
-        let mut scope = Vec::new();
-        bytes(&mut scope, 1, b"wic-gql");
-        scope
-    });
-    let mut span_bytes = Vec::with_capacity(160);
-    for span in spans {
-        let start = span.start.duration_since(UNIX_EPOCH).unwrap_or_default();
-        let end = start + span.duration;
-        span_bytes.clear();
-        let mut trace_id = [0u8; 16];
-        trace_id[..8].copy_from_slice(&random().to_be_bytes());
-        trace_id[8..].copy_from_slice(&random().to_be_bytes());
-        bytes(&mut span_bytes, 1, &trace_id);
-        bytes(&mut span_bytes, 2, &random().to_be_bytes());
-        bytes(&mut span_bytes, 5, span.name.as_bytes());
-        uint(&mut span_bytes, 6, 2); // SPAN_KIND_SERVER
-        fixed64(&mut span_bytes, 7, start.as_nanos() as u64);
-        fixed64(&mut span_bytes, 8, end.as_nanos() as u64);
-        key_value(
-            &mut span_bytes,
-            9,
-            "graphql.operation.name",
-            AnyValue::String(&span.name),
-        );
-        key_value(
-            &mut span_bytes,
-            9,
-            "http.response.status_code",
-            AnyValue::Int(i64::from(span.status)),
-        );
-        if let Some(code) = &span.code {
-            key_value(
-                &mut span_bytes,
-                9,
-                "graphql.error.code",
-                AnyValue::String(code),
-            );
-        }
-        // Status { code = 3 }: STATUS_CODE_ERROR (2) for a server failure, else UNSET (0),
-        // which proto3 leaves out.
-        let status: &[u8] = if span.status >= 500 {
-            &[3 << 3, 2]
-        } else {
-            &[]
-        };
-        bytes(&mut span_bytes, 15, status);
-        bytes(&mut scope_spans, 2, &span_bytes);
+/// The key of each attribute a span may have (`KeyValue.key`, field 1) with the tag of
+/// its value (field 2), as constant bytes: most of a span is constant, and is copied
+/// rather than encoded field by field.
+const NAME_KEY: &[u8] = b"\x0a\x16graphql.operation.name\x12";
+const STATUS_KEY: &[u8] = b"\x0a\x19http.response.status_code\x12";
+const CODE_KEY: &[u8] = b"\x0a\x12graphql.error.code\x12";
+
+/// Appends `span` to `out` as field 2 of a `ScopeSpans` message: `Span` in OTLP's
+/// protobuf encoding, written in place, with its lengths computed rather than measured on
+/// scratch buffers. Field numbers are those of `opentelemetry/proto/trace/v1/trace.proto`
+/// and `common/v1/common.proto`; `tests/api/traces.rs` decodes the body with prost.
+fn encode_span(out: &mut Vec<u8>, span: &Span<'_>) {
+    use proto::{field_len, varint, varint_len};
+    let start = span.start.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let end = start + span.duration;
+    let name = span.name.as_bytes();
+    // AnyValue { string_value = 1 } and { int_value = 3 }.
+    let name_value = field_len(name.len());
+    let status_value = 1 + varint_len(u64::from(span.status));
+    let code_value = span.code.map(|code| field_len(code.len()));
+    let name_pair = NAME_KEY.len() + varint_len(name_value as u64) + name_value;
+    let status_pair = STATUS_KEY.len() + varint_len(status_value as u64) + status_value;
+    let code_pair = code_value.map(|value| CODE_KEY.len() + varint_len(value as u64) + value);
+    // Status { code = 3 }: STATUS_CODE_ERROR (2) for a server failure, else UNSET (0),
+    // which proto3 leaves out.
+    let status: &[u8] = if span.status >= 500 {
+        &[15 << 3 | 2, 2, 3 << 3, 2]
+    } else {
+        &[15 << 3 | 2, 0]
+    };
+    let length = IDS
+        + field_len(name.len())
+        + TIMES
+        + field_len(name_pair)
+        + field_len(status_pair)
+        + code_pair.map_or(0, field_len)
+        + status.len();
+    out.reserve(length + 8);
+    out.push(2 << 3 | 2);
+    varint(out, length as u64);
+    let at = out.len();
+    // trace_id = 1 (16 bytes), span_id = 2 (8 bytes).
+    const IDS: usize = 2 + 16 + 2 + 8;
+    let [high, low, id] = random();
+    let mut ids = [0u8; IDS];
+    ids[..2].copy_from_slice(&[1 << 3 | 2, 16]);
+    ids[2..10].copy_from_slice(&high.to_be_bytes());
+    ids[10..18].copy_from_slice(&low.to_be_bytes());
+    ids[18..20].copy_from_slice(&[2 << 3 | 2, 8]);
+    ids[20..].copy_from_slice(&id.to_be_bytes());
+    out.extend_from_slice(&ids);
+    // name = 5.
+    out.push(5 << 3 | 2);
+    varint(out, name.len() as u64);
+    out.extend_from_slice(name);
+    // kind = 6 (SPAN_KIND_SERVER), start_time_unix_nano = 7, end_time_unix_nano = 8.
+    const TIMES: usize = 2 + 9 + 9;
+    let mut times = [0u8; TIMES];
+    times[..3].copy_from_slice(&[6 << 3, 2, 7 << 3 | 1]);
+    times[3..11].copy_from_slice(&(start.as_nanos() as u64).to_le_bytes());
+    times[11] = 8 << 3 | 1;
+    times[12..].copy_from_slice(&(end.as_nanos() as u64).to_le_bytes());
+    out.extend_from_slice(&times);
+    // attributes = 9.
+    out.push(9 << 3 | 2);
+    varint(out, name_pair as u64);
+    out.extend_from_slice(NAME_KEY);
+    varint(out, name_value as u64);
+    out.push(1 << 3 | 2);
+    varint(out, name.len() as u64);
+    out.extend_from_slice(name);
+    out.push(9 << 3 | 2);
+    varint(out, status_pair as u64);
+    out.extend_from_slice(STATUS_KEY);
+    varint(out, status_value as u64);
+    out.push(3 << 3);
+    varint(out, u64::from(span.status));
+    if let (Some(code), Some(pair), Some(value)) = (span.code, code_pair, code_value) {
+        out.push(9 << 3 | 2);
+        varint(out, pair as u64);
+        out.extend_from_slice(CODE_KEY);
+        varint(out, value as u64);
+        out.push(1 << 3 | 2);
+        varint(out, code.len() as u64);
+        out.extend_from_slice(code.as_bytes());
     }
+    // status = 15.
+    out.extend_from_slice(status);
+    debug_assert_eq!(out.len() - at, length, "a span's computed length");
+}
+
+/// The bytes of an `ExportTraceServiceRequest` that come before `spans` bytes of encoded
+/// spans ([`encode_span`]): the request is these, then the spans as they were queued, so
+/// a batch is sent without being copied.
+fn request_prefix(spans: usize) -> Vec<u8> {
+    use proto::{bytes, key_value, tag, varint};
+    // Resource { attributes = 1 }.
     let mut resource = Vec::new();
-    key_value(
-        &mut resource,
-        1,
-        "service.name",
-        AnyValue::String("wic-gql"),
-    );
+    key_value(&mut resource, 1, "service.name", "wic-gql");
     key_value(
         &mut resource,
         1,
         "service.version",
-        AnyValue::String(env!("CARGO_PKG_VERSION")),
+        env!("CARGO_PKG_VERSION"),
     );
-    let mut resource_spans = Vec::with_capacity(scope_spans.len() + 64);
+    // ScopeSpans { scope = 1: InstrumentationScope { name = 1 }, spans = 2 (queued) }.
+    let mut scope = Vec::new();
+    bytes(&mut scope, 1, b"wic-gql");
+    let mut scope_spans = Vec::new();
+    bytes(&mut scope_spans, 1, &scope);
+    let scope_spans_len = scope_spans.len() + spans;
+    // ResourceSpans { resource = 1, scope_spans = 2 }.
+    let mut resource_spans = Vec::new();
     bytes(&mut resource_spans, 1, &resource);
-    bytes(&mut resource_spans, 2, &scope_spans);
-    let mut request = Vec::with_capacity(resource_spans.len() + 8);
-    bytes(&mut request, 1, &resource_spans);
+    tag(&mut resource_spans, 2, 2);
+    varint(&mut resource_spans, scope_spans_len as u64);
+    resource_spans.extend_from_slice(&scope_spans);
+    // ExportTraceServiceRequest { resource_spans = 1 }.
+    let mut request = Vec::new();
+    tag(&mut request, 1, 2);
+    varint(&mut request, (resource_spans.len() + spans) as u64);
+    request.extend_from_slice(&resource_spans);
     request
 }
 
-/// The protobuf wire format, the four field shapes OTLP's spans need.
+/// The protobuf wire format: varints and length-delimited fields, all that OTLP's spans
+/// and their envelope need beside the fixed-size fields [`encode_span`] writes itself.
 mod proto {
     /// The bytes `value` takes as a varint.
-    fn varint_len(value: u64) -> usize {
+    #[inline]
+    pub fn varint_len(value: u64) -> usize {
         (64 - (value | 1).leading_zeros() as usize).div_ceil(7)
     }
 
-    fn varint(out: &mut Vec<u8>, mut value: u64) {
+    /// The bytes of a length-delimited field of `len` bytes with a field number below 16.
+    #[inline]
+    pub fn field_len(len: usize) -> usize {
+        1 + varint_len(len as u64) + len
+    }
+
+    #[inline]
+    pub fn varint(out: &mut Vec<u8>, mut value: u64) {
         while value >= 0x80 {
             out.push(value as u8 | 0x80);
             value >>= 7;
@@ -227,7 +320,7 @@ mod proto {
         out.push(value as u8);
     }
 
-    fn tag(out: &mut Vec<u8>, field: u32, wire_type: u8) {
+    pub fn tag(out: &mut Vec<u8>, field: u32, wire_type: u8) {
         varint(out, u64::from(field) << 3 | u64::from(wire_type));
     }
 
@@ -238,47 +331,23 @@ mod proto {
         out.extend_from_slice(value);
     }
 
-    pub fn uint(out: &mut Vec<u8>, field: u32, value: u64) {
-        tag(out, field, 0);
-        varint(out, value);
-    }
-
-    pub fn fixed64(out: &mut Vec<u8>, field: u32, value: u64) {
-        tag(out, field, 1);
-        out.extend_from_slice(&value.to_le_bytes());
-    }
-
-    /// `AnyValue`'s two cases that spans use.
-    pub enum AnyValue<'a> {
-        String(&'a str),
-        Int(i64),
-    }
-
-    /// A `KeyValue { key = 1, value = 2 }` as field `field` of the message in `out`,
-    /// written in place: the lengths are computed, not measured on scratch buffers.
-    pub fn key_value(out: &mut Vec<u8>, field: u32, key: &str, value: AnyValue<'_>) {
-        let any_len = match value {
-            AnyValue::String(text) => 1 + varint_len(text.len() as u64) + text.len(),
-            AnyValue::Int(number) => 1 + varint_len(number as u64),
-        };
-        let pair_len =
-            1 + varint_len(key.len() as u64) + key.len() + 1 + varint_len(any_len as u64) + any_len;
+    /// A `KeyValue { key = 1, value = 2: AnyValue { string_value = 1 } }` as field `field`
+    /// of the message in `out`.
+    pub fn key_value(out: &mut Vec<u8>, field: u32, key: &str, value: &str) {
+        let any_len = field_len(value.len());
         tag(out, field, 2);
-        varint(out, pair_len as u64);
+        varint(out, (field_len(key.len()) + field_len(any_len)) as u64);
         bytes(out, 1, key.as_bytes());
         tag(out, 2, 2);
         varint(out, any_len as u64);
-        match value {
-            AnyValue::String(text) => bytes(out, 1, text.as_bytes()),
-            AnyValue::Int(number) => uint(out, 3, number as u64),
-        }
+        bytes(out, 1, value.as_bytes());
     }
 }
 
-/// A random non-zero `u64` for trace and span ids: xorshift64* per thread, seeded once
-/// from std's randomly keyed hasher. Ids need to be unique, not secret; a fresh
+/// Three random non-zero `u64`s, for a trace id and a span id: xorshift64* per thread,
+/// seeded once from std's randomly keyed hasher. Ids need to be unique, not secret; a fresh
 /// `RandomState` per id cost a request path measurable time (optimizations.md, "Traces").
-fn random() -> u64 {
+fn random() -> [u64; 3] {
     use std::cell::Cell;
     thread_local! {
         static STATE: Cell<u64> = Cell::new(
@@ -287,25 +356,31 @@ fn random() -> u64 {
     }
     STATE.with(|state| {
         let mut x = state.get();
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
+        let ids = [(); 3].map(|()| {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            x.wrapping_mul(0x2545_F491_4F6C_DD1D).max(1)
+        });
         state.set(x);
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D).max(1)
+        ids
     })
 }
 
-/// One HTTP/1.1 POST of `body`; an error unless the collector answers 2xx.
-async fn post(endpoint: &Endpoint, body: &[u8]) -> std::io::Result<()> {
+/// One HTTP/1.1 POST of a body made of `prefix` then `rest`; an error unless the
+/// collector answers 2xx.
+async fn post(endpoint: &Endpoint, prefix: &[u8], rest: &[u8]) -> std::io::Result<()> {
     let mut stream = tokio::net::TcpStream::connect(&endpoint.authority).await?;
-    let head = format!(
+    let mut head = format!(
         "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-protobuf\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         endpoint.path,
         endpoint.authority,
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).await?;
-    stream.write_all(body).await?;
+        prefix.len() + rest.len()
+    )
+    .into_bytes();
+    head.extend_from_slice(prefix);
+    stream.write_all(&head).await?;
+    stream.write_all(rest).await?;
     let mut answer = Vec::new();
     stream.read_to_end(&mut answer).await?;
     let status_line = answer.split(|b| *b == b'\n').next().unwrap_or_default();

@@ -373,3 +373,68 @@ async fn production_serves_metrics_only_on_the_metrics_address() {
     handle.stop(true).await;
     running.await.expect("joined").expect("stopped cleanly");
 }
+
+/// A request being answered is in flight until it is answered or its client goes away, and
+/// a refusal that never reaches the `/graphql` handler (the connection cap's) is counted as
+/// a request with its code.
+#[tokio::test]
+async fn requests_in_flight_and_the_connection_caps_refusals_are_counted() {
+    use std::io::{BufRead, BufReader, Write};
+
+    use crate::overload::{connect, receive, send_body};
+
+    let app = spawn_app_with(|s| {
+        s.metrics.on_main_port = true;
+        s.http_limits.max_connections = 2;
+    })
+    .await;
+    let url = app.address.clone();
+    tokio::task::spawn_blocking(move || {
+        // The value of the sample `series` in a scrape on `scraper`'s connection.
+        let scrape = |scraper: &mut BufReader<std::net::TcpStream>, series: &str| -> f64 {
+            let request = "GET /metrics HTTP/1.1\r\nHost: test\r\n\r\n";
+            scraper.get_mut().write_all(request.as_bytes()).unwrap();
+            let answer = receive(scraper).unwrap();
+            assert_eq!(answer.status, 200, "{answer:?}");
+            answer
+                .body
+                .lines()
+                .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+                .map_or(0.0, |value| value.parse().unwrap())
+        };
+        let mut scraper = BufReader::new(connect(&url).unwrap());
+        let in_flight = "wic_gql_requests_in_flight";
+        assert_eq!(scrape(&mut scraper, in_flight), 0.0);
+
+        // A request whose body stops half way: its handler waits for the rest.
+        let mut stalled = connect(&url).unwrap();
+        let head = "POST /graphql HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"query\":";
+        stalled.write_all(head.as_bytes()).unwrap();
+        let started = Instant::now();
+        while scrape(&mut scraper, in_flight) != 1.0 {
+            assert!(started.elapsed() < Duration::from_secs(5), "never in flight");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+
+        // A third connection is past the cap of two.
+        let mut third = BufReader::new(connect(&url).unwrap());
+        send_body(third.get_mut(), r#"{"query":"{ __typename }"}"#).unwrap();
+        assert_eq!(receive(&mut third).unwrap().status, 503);
+        let mut line = String::new();
+        assert_eq!(third.read_line(&mut line).unwrap(), 0, "closed after the 503");
+
+        // The stalled client goes away: its request is no longer in flight.
+        drop(stalled);
+        let started = Instant::now();
+        while scrape(&mut scraper, in_flight) != 0.0 {
+            assert!(started.elapsed() < Duration::from_secs(5), "in flight forever");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let refused = r#"wic_gql_requests_total{operation="(unnamed)",status="503",code="OVERLOADED"}"#;
+        assert_eq!(scrape(&mut scraper, refused), 1.0);
+        let refusals = r#"wic_gql_refusals_total{code="OVERLOADED"}"#;
+        assert_eq!(scrape(&mut scraper, refusals), 1.0);
+    })
+    .await
+    .unwrap();
+}
