@@ -30,10 +30,12 @@ pub const DEFAULT_PAGE_SIZE: usize = 100;
 /// (see `record_object!`): a page's edges were the largest group of objects left with a
 /// FuturesUnordered of their own.
 pub struct Conn<T> {
-    edges: Vec<ConnEdge<T>>,
+    edges: Vec<Item<T>>,
     has_previous_page: bool,
     has_next_page: bool,
     total_count: Total,
+    /// The list's name and generation, which every cursor of the page carries.
+    list: ListKey,
 }
 
 /// A list's length: known when the page was cut, or counted only if a query asks for it.
@@ -55,13 +57,17 @@ impl<T: FromRecord> Conn<T> {
         PageInfo {
             has_previous_page: self.has_previous_page,
             has_next_page: self.has_next_page,
-            start_cursor: self.edges.first().map(ConnEdge::encoded_cursor),
-            end_cursor: self.edges.last().map(ConnEdge::encoded_cursor),
+            start_cursor: self.edges_of().next().map(|e| e.encoded_cursor()),
+            end_cursor: self.edges_of().next_back().map(|e| e.encoded_cursor()),
         }
     }
 
-    pub(crate) fn edges_of(&self) -> &[ConnEdge<T>] {
-        &self.edges
+    /// The edges, each with the list it is an item of.
+    pub(crate) fn edges_of(&self) -> impl DoubleEndedIterator<Item = ConnEdge<'_, T>> {
+        self.edges.iter().map(|item| ConnEdge {
+            item,
+            list: &self.list,
+        })
     }
 
     pub(crate) fn nodes_of(&self) -> Vec<&T> {
@@ -84,8 +90,8 @@ impl<T: FromRecord> Conn<T> {
     }
 
     /// A list of edges.
-    async fn edges(&self) -> &[ConnEdge<T>] {
-        self.edges_of()
+    async fn edges(&self) -> Vec<ConnEdge<'_, T>> {
+        self.edges_of().collect()
     }
 
     /// A list of nodes.
@@ -107,49 +113,64 @@ impl<T: FromRecord> Conn<T> {
             edges: self
                 .edges
                 .into_iter()
-                .map(|e| ConnEdge {
+                .map(|e| Item {
                     position: e.position,
                     node: super::node::Node::wrap(e.node.into_record()),
                     relation: e.relation,
-                    list: e.list,
                 })
                 .collect(),
             has_previous_page: self.has_previous_page,
             has_next_page: self.has_next_page,
             total_count: self.total_count,
+            list: self.list,
         }
     }
 }
 
 /// One item of a [`Conn`]: its node, its position in its list, and how it is related.
-pub struct ConnEdge<T> {
+pub struct Item<T> {
     position: usize,
     node: T,
     relation: RelationInfo,
-    /// The list's name and generation, which its cursor carries.
-    list: Arc<ListKey>,
 }
 
-impl<T: FromRecord> ConnEdge<T> {
-    /// The field `cursor`: the edge's list, the generation, its position and its slug.
-    pub(crate) fn encoded_cursor(&self) -> String {
-        self.list.encode(self.position, &self.node.record().slug)
+/// An edge of a [`Conn`] as a query sees it: the item, and the list whose name and
+/// generation its cursor carries (held once by the connection, not by every item).
+pub struct ConnEdge<'a, T> {
+    item: &'a Item<T>,
+    list: &'a ListKey,
+}
+
+// By hand: a derive would ask `T: Copy`, and only references are copied.
+impl<T> Clone for ConnEdge<'_, T> {
+    fn clone(&self) -> Self {
+        *self
     }
 }
 
-impl<T> ConnEdge<T> {
+impl<T> Copy for ConnEdge<'_, T> {}
+
+impl<T: FromRecord> ConnEdge<'_, T> {
+    /// The field `cursor`: the edge's list, the generation, its position and its slug.
+    pub(crate) fn encoded_cursor(&self) -> String {
+        self.list
+            .encode(self.item.position, &self.item.node.record().slug)
+    }
+}
+
+impl<'a, T> ConnEdge<'a, T> {
     /// The field `node`.
-    pub(crate) fn node_of(&self) -> &T {
-        &self.node
+    pub(crate) fn node_of(&self) -> &'a T {
+        &self.item.node
     }
 
     /// The fields of the relation that led to the node.
-    pub(crate) fn relation_of(&self) -> &RelationInfo {
-        &self.relation
+    pub(crate) fn relation_of(&self) -> &'a RelationInfo {
+        &self.item.relation
     }
 }
 
-impl<T: OutputType> TypeName for ConnEdge<T> {
+impl<T: OutputType> TypeName for ConnEdge<'_, T> {
     fn type_name() -> Cow<'static, str> {
         format!("{}Edge", T::type_name()).into()
     }
@@ -157,7 +178,7 @@ impl<T: OutputType> TypeName for ConnEdge<T> {
 
 /// An edge in a connection.
 #[Object(name_type, serial)]
-impl<T: FromRecord> ConnEdge<T> {
+impl<T: FromRecord> ConnEdge<'_, T> {
     /// The item at the end of the edge
     async fn node(&self) -> &T {
         self.node_of()
@@ -308,7 +329,7 @@ struct PageArgs {
     last: Option<usize>,
     after: Option<Seek>,
     before: Option<Seek>,
-    list: Arc<ListKey>,
+    list: ListKey,
 }
 
 /// The part of a list a page returns, and whether there is more on either side.
@@ -339,7 +360,7 @@ impl PageArgs {
         if first.is_none() && last.is_none() {
             first = Some(DEFAULT_PAGE_SIZE);
         }
-        let data = env.loaders.graph.data_hash_prefix().map_err(to_gql)?;
+        let data = env.loaders.data_hash_prefix().map_err(to_gql)?;
         let list = ListKey::new(name, data);
         Ok(PageArgs {
             first,
@@ -434,16 +455,15 @@ fn connection<T>(
     items: impl IntoIterator<Item = (T, RelationInfo)>,
     window: &Window,
     total_count: Total,
-    list: &Arc<ListKey>,
+    list: ListKey,
 ) -> Conn<T> {
     let edges = (window.start..)
         .zip(items)
         .take(window.end - window.start)
-        .map(|(position, (node, relation))| ConnEdge {
+        .map(|(position, (node, relation))| Item {
             position,
             node,
             relation,
-            list: list.clone(),
         })
         .collect();
     Conn {
@@ -451,6 +471,7 @@ fn connection<T>(
         has_previous_page: window.has_previous_page,
         has_next_page: window.has_next_page,
         total_count,
+        list,
     }
 }
 
@@ -462,11 +483,11 @@ pub async fn paginate<T: FromRecord>(
     page: Page,
     name: ListName,
 ) -> ApiResult<Conn<T>> {
-    page_of(items, &PageArgs::parse(env, page, name)?)
+    page_of(items, PageArgs::parse(env, page, name)?)
 }
 
 /// The page `args` selects of the whole list `items`.
-fn page_of<T: FromRecord>(items: Vec<(T, RelationInfo)>, args: &PageArgs) -> ApiResult<Conn<T>> {
+fn page_of<T: FromRecord>(items: Vec<(T, RelationInfo)>, args: PageArgs) -> ApiResult<Conn<T>> {
     args.check(|p| items.get(p).map(|(node, _)| node.record().slug.as_str()))?;
     let total = items.len();
     let window = args.window(total);
@@ -474,7 +495,7 @@ fn page_of<T: FromRecord>(items: Vec<(T, RelationInfo)>, args: &PageArgs) -> Api
         items.into_iter().skip(window.start),
         &window,
         Total::Known(total),
-        &args.list,
+        args.list,
     ))
 }
 
@@ -624,7 +645,7 @@ fn far_ends_are<T: FromRecord>(
 /// field's arguments (`super::cursor::ListName`).
 pub async fn related_connection<T: FromRecord>(
     env: &Env<'_>,
-    record: &Record,
+    record: &Arc<Record>,
     direction: Direction,
     relations: &[Relation],
     page: Page,
@@ -651,7 +672,7 @@ pub async fn related_connection<T: FromRecord>(
         items,
         &window,
         Total::Known(wanted.len()),
-        &args.list,
+        args.list,
     ))
 }
 
@@ -659,7 +680,7 @@ pub async fn related_connection<T: FromRecord>(
 /// of `types` only (all when absent).
 pub async fn relations(
     env: &Env<'_>,
-    record: &Record,
+    record: &Arc<Record>,
     direction: RelationDirection,
     types: Option<Vec<RelationType>>,
     page: Page,
@@ -790,7 +811,7 @@ pub async fn list_connection<T: FromRecord>(
             .collect();
         graph::sort_records(&mut records, order_by, descending);
         let items = records.into_iter().filter_map(node).collect();
-        return page_of(items, &args);
+        return page_of(items, args);
     }
     let list = graph
         .list(&ListSpec {
@@ -816,7 +837,7 @@ pub async fn list_connection<T: FromRecord>(
             read.records.into_iter().filter_map(node),
             &window,
             Total::Known(total),
-            &args.list,
+            args.list,
         ));
     }
     let needed = args.needed();
@@ -832,7 +853,7 @@ pub async fn list_connection<T: FromRecord>(
         found.into_iter().skip(window.start).filter_map(node),
         &window,
         total,
-        &args.list,
+        args.list,
     ))
 }
 

@@ -21,6 +21,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
+use crate::graph::Record;
+
 /// The format version, the cursor's first byte.
 pub const CURSOR_VERSION: u8 = 1;
 
@@ -43,7 +45,10 @@ pub enum ListName {
     Text(String),
     /// A record's connection field without arguments of its own, the field's name in
     /// snake case: written only if a cursor is encoded or decoded.
-    Field { parent: String, field: &'static str },
+    Field {
+        parent: Arc<Record>,
+        field: &'static str,
+    },
 }
 
 impl ListName {
@@ -56,7 +61,7 @@ impl ListName {
         match self {
             ListName::Text(text) => text.clone(),
             ListName::Field { parent, field } => {
-                serde_json::json!([parent, camel_case(field)]).to_string()
+                serde_json::json!([parent.slug, camel_case(field)]).to_string()
             }
         }
     }
@@ -136,12 +141,12 @@ impl std::fmt::Display for CursorFault {
 
 impl ListKey {
     /// The cursors of the list `name` over the data whose hash starts with `data`.
-    pub fn new(name: ListName, data: [u8; 8]) -> Arc<Self> {
-        Arc::new(ListKey {
+    pub fn new(name: ListName, data: [u8; 8]) -> Self {
+        ListKey {
             name,
             data,
             id: OnceLock::new(),
-        })
+        }
     }
 
     /// The list's identity: the first 8 bytes of SHA-256 of its name.
@@ -215,7 +220,7 @@ impl Seek {
 mod tests {
     use super::*;
 
-    fn key(name: &str, data: u8) -> Arc<ListKey> {
+    fn key(name: &str, data: u8) -> ListKey {
         ListKey::new(ListName::Text(name.to_string()), [data; 8])
     }
 

@@ -269,7 +269,7 @@ macro_rules! record_object {
                             &[$(crate::graph::Relation::$rel),+],
                             page,
                             crate::api::cursor::ListName::Field {
-                                parent: record.slug.clone(),
+                                parent: record.clone(),
                                 field: stringify!($field),
                             },
                         )
@@ -411,7 +411,7 @@ macro_rules! record_object {
                         &[$(crate::graph::Relation::$rel),+],
                         crate::api::connection::Page::new(after, before, first, last),
                         crate::api::cursor::ListName::Field {
-                            parent: self.0.slug.clone(),
+                            parent: self.0.clone(),
                             field: stringify!($field),
                         },
                     )
