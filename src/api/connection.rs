@@ -327,8 +327,10 @@ impl<'a> Env<'a> {
 struct PageArgs {
     first: Option<usize>,
     last: Option<usize>,
-    after: Option<Seek>,
-    before: Option<Seek>,
+    // Boxed: most pages have no cursor, and these arguments live in every connection's
+    // future (a larger future is a slower one, measured on Q2).
+    after: Option<Box<Seek>>,
+    before: Option<Box<Seek>>,
     list: ListKey,
 }
 
@@ -500,10 +502,15 @@ fn page_of<T: FromRecord>(items: Vec<(T, RelationInfo)>, args: PageArgs) -> ApiR
 }
 
 /// The position and slug an `after` or `before` cursor names, if it is a cursor of `list`.
-fn cursor(list: &ListKey, name: &'static str, value: Option<String>) -> ApiResult<Option<Seek>> {
+fn cursor(
+    list: &ListKey,
+    name: &'static str,
+    value: Option<String>,
+) -> ApiResult<Option<Box<Seek>>> {
     value
         .map(|text| {
             list.decode(&text)
+                .map(Box::new)
                 .map_err(|fault| ApiError::InvalidCursor(name, fault).extend())
         })
         .transpose()

@@ -324,13 +324,19 @@ impl StoredList {
         let places: Vec<(Vec<u8>, usize)> = range.filter_map(|i| self.place(i)).collect();
         let probes: Vec<Option<(Vec<u8>, usize)>> =
             positions.iter().map(|&i| self.place(i)).collect();
-        let mut wanted: Vec<Vec<u8>> = places
-            .iter()
-            .chain(probes.iter().flatten())
-            .map(|(k, _)| k.clone())
-            .collect();
-        wanted.sort_unstable();
-        wanted.dedup();
+        // The page's places run in chunk order, so a chunk's key repeats only next to
+        // itself; the few probes are compared with the few keys kept.
+        let mut wanted: Vec<Vec<u8>> = Vec::new();
+        for (key, _) in &places {
+            if wanted.last() != Some(key) {
+                wanted.push(key.clone());
+            }
+        }
+        for (key, _) in probes.iter().flatten() {
+            if !wanted.contains(key) {
+                wanted.push(key.clone());
+            }
+        }
         let chunks = self.read_chunks(&wanted)?;
         let slug_at = |key: &Vec<u8>, at: usize| {
             chunks[key]
