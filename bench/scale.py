@@ -25,6 +25,7 @@ Results go to bench/results/scale.md, .json and .svg (scale-quick.* with --quick
 
 import argparse
 import base64
+import hashlib
 import json
 import os
 import random
@@ -45,18 +46,32 @@ COLD_STARTS = 3
 # The records of seed/: only where the synthetic ones start, to pick the lookup's cluster
 # and the deep page's offset.
 REAL_RECORDS = 139
+# The actors of seed/: where the synthetic ones start in `actors`, for the deep page's cursor.
+REAL_ACTORS = 33
 # Records per synthetic cluster, and synthetic actors per cluster (src/seed/synthetic.rs).
 CLUSTER_RECORDS, CLUSTER_ACTORS = 50, 18
 LISTS = ["records", "events", "trends", "actors", "places", "documents", "topics", "statistics"]
 
 
-def cursor(offset):
-    """An offset cursor, as the API issues them (base64url of the position)."""
-    return base64.urlsafe_b64encode(str(offset).encode()).decode().rstrip("=")
+def cursor(field, position, slug, data_hash):
+    """The cursor the API issues for the item `slug` at `position` of the top-level list
+    `field` in seed order, over the data `data_hash` (README, "Cursors")."""
+    name = json.dumps([field, None, None, None, None, None, None, "POSITION", "ASC"], separators=(",", ":"))
+    raw = (bytes([1]) + hashlib.sha256(name.encode()).digest()[:8] + bytes.fromhex(data_hash[:16])
+           + position.to_bytes(4, "big") + slug.encode())
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def queries(records, real_records):
-    """Name → (description, document) for a graph of `records` records."""
+def deep_actor(position):
+    """The slug at `position` of `actors` in seed order: the real actors, then each
+    cluster's synthetic actors in turn (src/seed/synthetic.rs)."""
+    synthetic = position - REAL_ACTORS
+    return f"synthetic-actor-{synthetic // CLUSTER_ACTORS}-{synthetic % CLUSTER_ACTORS}"
+
+
+def queries(records, real_records, data_hash):
+    """Name → (description, document) for a graph of `records` records whose data hash is
+    `data_hash`."""
     read = lambda q: open(os.path.join(BENCH, "queries", f"{q}.graphql")).read()
     clusters = max(1, (records - real_records) // CLUSTER_RECORDS)
     picker = random.Random(records)
@@ -70,7 +85,8 @@ def queries(records, real_records):
     for name in LISTS:
         found[f"list-{name}"] = (f"`{name}` first page", f"{{ {name}(first: 10) {{ nodes {{ slug }} }} }}")
     found["deep"] = ("`actors` page half-way down, by cursor",
-                     f'{{ actors(first: 10, after: "{cursor(deep)}") {{ nodes {{ slug }} pageInfo {{ hasNextPage }} }} }}')
+                     f'{{ actors(first: 10, after: "{cursor("actors", deep, deep_actor(deep), data_hash)}") '
+                     '{ nodes { slug } pageInfo { hasNextPage } } }')
     found["by-name"] = ("`topics` orderBy NAME", "{ topics(first: 10, orderBy: { field: NAME }) { nodes { slug name } } }")
     found["total"] = ("`totalCount` of actors and records",
                       "{ actors(first: 1) { totalCount } records(first: 1) { totalCount } }")
@@ -108,11 +124,12 @@ def measure(sizes, seconds, server_cpu, load_cpu, work, cold_disk):
         records = int(re.search(r"records\s+(\d+)", output).group(1))
         edges = int(re.search(r"edges\s+(\d+)", output).group(1))
         seed_ms = int(re.search(r"time\s+(\d+) ms", output).group(1))
+        data_hash = re.search(r"data hash\s+([0-9a-f]{64})", output).group(1)
         row = {"size": size, "records": records, "edges": edges, "seed_s": round(seed_ms / 1000, 2),
                "seed_wall_s": round(wall, 2), "seed_records_per_s": round(records / max(seed_ms / 1000, 1e-3)),
                "disk_mib": round(disk_bytes(db) / 2**20, 1), "queries": {}}
         log(f"seeded {records} records, {edges} edges in {seed_ms} ms, {row['disk_mib']} MiB on disk")
-        set_ = queries(records, REAL_RECORDS)
+        set_ = queries(records, REAL_RECORDS, data_hash)
         bodies = {q: json.dumps({"query": text}).encode() for q, (_, text) in set_.items()}
         row["names"] = {q: name for q, (name, _) in set_.items()}
         start = lambda: Server(f"wic-gql@{size}", [binary, "serve", "--port", "0", "--workers", "1", "--mode",

@@ -377,7 +377,10 @@ fn run_export(db: &Path, out: &mut impl Write) -> Result<(), CliError> {
         .flatten()
         .collect();
     edges.sort_by_key(|e| e.position);
-    let export = serde_json::json!({ "records": records, "edges": edges });
+    // `dataHash` names the generation in cursors: a reference that pages this data issues
+    // the cursors this database's server issues.
+    let data_hash = graph.data_hash()?.unwrap_or_default();
+    let export = serde_json::json!({ "records": records, "edges": edges, "dataHash": data_hash });
     serde_json::to_writer(&mut *out, &export).map_err(std::io::Error::from)?;
     writeln!(out)?;
     Ok(())

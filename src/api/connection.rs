@@ -4,11 +4,12 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use async_graphql::connection::{CursorType, OpaqueCursor, PageInfo};
+use async_graphql::connection::PageInfo;
 use async_graphql::{Context, Object, OutputType, TypeName};
 
 use async_graphql::ErrorExtensions;
 
+use super::cursor::{ListKey, ListName, Seek};
 use super::error::{to_gql, ApiError, ApiResult};
 use super::limits::Limits;
 use super::loaders::Loaders;
@@ -21,7 +22,7 @@ use crate::graph::{self, Direction, ListOrder, ListSpec, Record, RecordKind, Rel
 /// The page size when neither `first` nor `last` is given.
 pub const DEFAULT_PAGE_SIZE: usize = 100;
 
-/// The connection type of every list: opaque cursors, a total count, and relation
+/// The connection type of every list: keyset cursors (`super::cursor`), a total count, and relation
 /// details on edges. `TrendConnection`, `TrendEdge` and so on in the schema, with the
 /// fields and descriptions of async-graphql's own `Connection` and `Edge`.
 ///
@@ -29,10 +30,12 @@ pub const DEFAULT_PAGE_SIZE: usize = 100;
 /// (see `record_object!`): a page's edges were the largest group of objects left with a
 /// FuturesUnordered of their own.
 pub struct Conn<T> {
-    edges: Vec<ConnEdge<T>>,
+    edges: Vec<Item<T>>,
     has_previous_page: bool,
     has_next_page: bool,
     total_count: Total,
+    /// The list's name and generation, which every cursor of the page carries.
+    list: ListKey,
 }
 
 /// A list's length: known when the page was cut, or counted only if a query asks for it.
@@ -49,18 +52,22 @@ impl<T: OutputType> TypeName for Conn<T> {
 
 // The bodies of the fields, which the `#[Object]` methods and the planned executor
 // (`super::plan`) both call.
-impl<T> Conn<T> {
+impl<T: FromRecord> Conn<T> {
     pub(crate) fn page_info_of(&self) -> PageInfo {
         PageInfo {
             has_previous_page: self.has_previous_page,
             has_next_page: self.has_next_page,
-            start_cursor: self.edges.first().map(ConnEdge::encoded_cursor),
-            end_cursor: self.edges.last().map(ConnEdge::encoded_cursor),
+            start_cursor: self.edges_of().next().map(|e| e.encoded_cursor()),
+            end_cursor: self.edges_of().next_back().map(|e| e.encoded_cursor()),
         }
     }
 
-    pub(crate) fn edges_of(&self) -> &[ConnEdge<T>] {
-        &self.edges
+    /// The edges, each with the list it is an item of.
+    pub(crate) fn edges_of(&self) -> impl DoubleEndedIterator<Item = ConnEdge<'_, T>> {
+        self.edges.iter().map(|item| ConnEdge {
+            item,
+            list: &self.list,
+        })
     }
 
     pub(crate) fn nodes_of(&self) -> Vec<&T> {
@@ -76,15 +83,15 @@ impl<T> Conn<T> {
 }
 
 #[Object(name_type, serial)]
-impl<T: OutputType> Conn<T> {
+impl<T: FromRecord> Conn<T> {
     /// Information to aid in pagination.
     async fn page_info(&self) -> PageInfo {
         self.page_info_of()
     }
 
     /// A list of edges.
-    async fn edges(&self) -> &[ConnEdge<T>] {
-        self.edges_of()
+    async fn edges(&self) -> Vec<ConnEdge<'_, T>> {
+        self.edges_of().collect()
     }
 
     /// A list of nodes.
@@ -106,7 +113,7 @@ impl<T: FromRecord> Conn<T> {
             edges: self
                 .edges
                 .into_iter()
-                .map(|e| ConnEdge {
+                .map(|e| Item {
                     position: e.position,
                     node: super::node::Node::wrap(e.node.into_record()),
                     relation: e.relation,
@@ -115,35 +122,55 @@ impl<T: FromRecord> Conn<T> {
             has_previous_page: self.has_previous_page,
             has_next_page: self.has_next_page,
             total_count: self.total_count,
+            list: self.list,
         }
     }
 }
 
-/// One item of a [`Conn`]: its node, its position as an opaque cursor, and how it is related.
-pub struct ConnEdge<T> {
+/// One item of a [`Conn`]: its node, its position in its list, and how it is related.
+pub struct Item<T> {
     position: usize,
     node: T,
     relation: RelationInfo,
 }
 
-impl<T> ConnEdge<T> {
-    /// The field `cursor`.
-    pub(crate) fn encoded_cursor(&self) -> String {
-        OpaqueCursor(self.position).encode_cursor()
-    }
+/// An edge of a [`Conn`] as a query sees it: the item, and the list whose name and
+/// generation its cursor carries (held once by the connection, not by every item).
+pub struct ConnEdge<'a, T> {
+    item: &'a Item<T>,
+    list: &'a ListKey,
+}
 
-    /// The field `node`.
-    pub(crate) fn node_of(&self) -> &T {
-        &self.node
-    }
-
-    /// The fields of the relation that led to the node.
-    pub(crate) fn relation_of(&self) -> &RelationInfo {
-        &self.relation
+// By hand: a derive would ask `T: Copy`, and only references are copied.
+impl<T> Clone for ConnEdge<'_, T> {
+    fn clone(&self) -> Self {
+        *self
     }
 }
 
-impl<T: OutputType> TypeName for ConnEdge<T> {
+impl<T> Copy for ConnEdge<'_, T> {}
+
+impl<T: FromRecord> ConnEdge<'_, T> {
+    /// The field `cursor`: the edge's list, the generation, its position and its slug.
+    pub(crate) fn encoded_cursor(&self) -> String {
+        self.list
+            .encode(self.item.position, &self.item.node.record().slug)
+    }
+}
+
+impl<'a, T> ConnEdge<'a, T> {
+    /// The field `node`.
+    pub(crate) fn node_of(&self) -> &'a T {
+        &self.item.node
+    }
+
+    /// The fields of the relation that led to the node.
+    pub(crate) fn relation_of(&self) -> &'a RelationInfo {
+        &self.item.relation
+    }
+}
+
+impl<T: OutputType> TypeName for ConnEdge<'_, T> {
     fn type_name() -> Cow<'static, str> {
         format!("{}Edge", T::type_name()).into()
     }
@@ -151,7 +178,7 @@ impl<T: OutputType> TypeName for ConnEdge<T> {
 
 /// An edge in a connection.
 #[Object(name_type, serial)]
-impl<T: OutputType> ConnEdge<T> {
+impl<T: FromRecord> ConnEdge<'_, T> {
     /// The item at the end of the edge
     async fn node(&self) -> &T {
         self.node_of()
@@ -293,13 +320,18 @@ impl<'a> Env<'a> {
     }
 }
 
-/// A field's paging arguments, checked: page sizes within the limit, cursors decoded.
-/// Without `first` and `last`, `first` is [`DEFAULT_PAGE_SIZE`].
+/// A field's paging arguments, checked: page sizes within the limit, cursors decoded and
+/// of this list and generation. Without `first` and `last`, `first` is
+/// [`DEFAULT_PAGE_SIZE`]. Whether the list holds each cursor's item at its position is
+/// checked once the page is read ([`PageArgs::check`]).
 struct PageArgs {
     first: Option<usize>,
     last: Option<usize>,
-    after: Option<usize>,
-    before: Option<usize>,
+    // Boxed: most pages have no cursor, and these arguments live in every connection's
+    // future (a larger future is a slower one, measured on Q2).
+    after: Option<Box<Seek>>,
+    before: Option<Box<Seek>>,
+    list: ListKey,
 }
 
 /// The part of a list a page returns, and whether there is more on either side.
@@ -311,7 +343,7 @@ struct Window {
 }
 
 impl PageArgs {
-    fn parse(env: &Env<'_>, page: Page) -> ApiResult<Self> {
+    fn parse(env: &Env<'_>, page: Page, name: ListName) -> ApiResult<Self> {
         let max = env.max_page_size;
         let size = |name: &str, value: Option<i32>| -> ApiResult<Option<usize>> {
             match value {
@@ -330,20 +362,50 @@ impl PageArgs {
         if first.is_none() && last.is_none() {
             first = Some(DEFAULT_PAGE_SIZE);
         }
+        let data = env.loaders.data_hash_prefix().map_err(to_gql)?;
+        let list = ListKey::new(name, data);
         Ok(PageArgs {
             first,
             last,
-            after: cursor("after", page.after)?,
-            before: cursor("before", page.before)?,
+            after: cursor(&list, "after", page.after)?,
+            before: cursor(&list, "before", page.before)?,
+            list,
         })
+    }
+
+    fn after(&self) -> Option<usize> {
+        self.after.as_ref().map(|s| s.position)
+    }
+
+    fn before(&self) -> Option<usize> {
+        self.before.as_ref().map(|s| s.position)
+    }
+
+    /// Whether the list holds each cursor's item at its position; `slug_at` is the slug at
+    /// a position, `None` past the end (or where the caller did not read: only the
+    /// cursors' positions are asked for).
+    fn check<'s>(&self, slug_at: impl Fn(usize) -> Option<&'s str>) -> ApiResult<()> {
+        for (name, seek) in [("after", &self.after), ("before", &self.before)] {
+            if let Some(seek) = seek {
+                seek.check(slug_at(seek.position))
+                    .map_err(|fault| ApiError::InvalidCursor(name, fault).extend())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The positions the cursors name, to read with the page.
+    fn cursor_positions(&self) -> Vec<usize> {
+        self.after().into_iter().chain(self.before()).collect()
     }
 
     /// How many items from the start of the list the page depends on (`None`: all of
     /// them). [`PageArgs::window`] over the first `n` items of a longer list gives the same
     /// answer as over the whole list, so a list read in order can stop there.
+    /// The cursors' items are among them, so [`PageArgs::check`] can see them.
     fn needed(&self) -> Option<usize> {
-        let lower = self.after.map_or(0, |a| a.saturating_add(1));
-        match (self.first, self.before) {
+        let lower = self.after().map_or(0, |a| a.saturating_add(1));
+        let page = match (self.first, self.before()) {
             (Some(first), before) => Some(
                 lower
                     .saturating_add(first)
@@ -352,7 +414,13 @@ impl PageArgs {
             ),
             (None, Some(before)) => Some(before),
             (None, None) => None,
-        }
+        }?;
+        let cursors = self
+            .cursor_positions()
+            .into_iter()
+            .max()
+            .map_or(0, |p| p + 1);
+        Some(page.max(cursors))
     }
 
     /// The page of a list of `total` items, as the Relay connection specification's
@@ -360,8 +428,8 @@ impl PageArgs {
     /// `HasNextPage`).
     fn window(&self, total: usize) -> Window {
         // ApplyCursorsToEdges: the items strictly between the two cursors.
-        let upper = self.before.map_or(total, |b| b.min(total));
-        let lower = self.after.map_or(0, |a| a.saturating_add(1)).min(upper);
+        let upper = self.before().map_or(total, |b| b.min(total));
+        let lower = self.after().map_or(0, |a| a.saturating_add(1)).min(upper);
         let (mut start, mut end) = (lower, upper);
         if let Some(first) = self.first {
             end = end.min(start.saturating_add(first));
@@ -389,11 +457,12 @@ fn connection<T>(
     items: impl IntoIterator<Item = (T, RelationInfo)>,
     window: &Window,
     total_count: Total,
+    list: ListKey,
 ) -> Conn<T> {
     let edges = (window.start..)
         .zip(items)
         .take(window.end - window.start)
-        .map(|(position, (node, relation))| ConnEdge {
+        .map(|(position, (node, relation))| Item {
             position,
             node,
             relation,
@@ -404,37 +473,45 @@ fn connection<T>(
         has_previous_page: window.has_previous_page,
         has_next_page: window.has_next_page,
         total_count,
+        list,
     }
 }
 
 /// Slices `items` to the requested page (see [`PageArgs::window`]). Without `first` and
 /// `last` the page holds the first [`DEFAULT_PAGE_SIZE`] items, as if `first` were that.
-pub async fn paginate<T: OutputType>(
+pub async fn paginate<T: FromRecord>(
     env: &Env<'_>,
     items: Vec<(T, RelationInfo)>,
     page: Page,
+    name: ListName,
 ) -> ApiResult<Conn<T>> {
-    Ok(page_of(items, &PageArgs::parse(env, page)?))
+    page_of(items, PageArgs::parse(env, page, name)?)
 }
 
 /// The page `args` selects of the whole list `items`.
-fn page_of<T>(items: Vec<(T, RelationInfo)>, args: &PageArgs) -> Conn<T> {
+fn page_of<T: FromRecord>(items: Vec<(T, RelationInfo)>, args: PageArgs) -> ApiResult<Conn<T>> {
+    args.check(|p| items.get(p).map(|(node, _)| node.record().slug.as_str()))?;
     let total = items.len();
     let window = args.window(total);
-    connection(
+    Ok(connection(
         items.into_iter().skip(window.start),
         &window,
         Total::Known(total),
-    )
+        args.list,
+    ))
 }
 
-/// The position an `after` or `before` cursor names.
-fn cursor(name: &str, value: Option<String>) -> ApiResult<Option<usize>> {
+/// The position and slug an `after` or `before` cursor names, if it is a cursor of `list`.
+fn cursor(
+    list: &ListKey,
+    name: &'static str,
+    value: Option<String>,
+) -> ApiResult<Option<Box<Seek>>> {
     value
         .map(|text| {
-            OpaqueCursor::<usize>::decode_cursor(&text)
-                .map(|c| c.0)
-                .map_err(|_| ApiError::InvalidCursor(name.to_string()).extend())
+            list.decode(&text)
+                .map(Box::new)
+                .map_err(|fault| ApiError::InvalidCursor(name, fault).extend())
         })
         .transpose()
 }
@@ -571,12 +648,15 @@ fn far_ends_are<T: FromRecord>(
 /// the edge list and only its records are read: a trend that thousands of actors act in
 /// answers `actors(first: 10)` from ten records, not thousands. Otherwise every related
 /// record is read, and those that are not `T`s are left out before paging.
+/// `name` names the list in its cursors: the record's slug and the field, with the
+/// field's arguments (`super::cursor::ListName`).
 pub async fn related_connection<T: FromRecord>(
     env: &Env<'_>,
-    record: &Record,
+    record: &Arc<Record>,
     direction: Direction,
     relations: &[Relation],
     page: Page,
+    name: ListName,
 ) -> ApiResult<Conn<T>> {
     if !far_ends_are::<T>(record.kind(), direction, relations) {
         let items = related(env, record, direction, relations)
@@ -584,33 +664,83 @@ pub async fn related_connection<T: FromRecord>(
             .into_iter()
             .filter_map(|(edge, r)| Some((T::from_record(r)?, RelationInfo(Some(edge)))))
             .collect();
-        return paginate(env, items, page).await;
+        return paginate(env, items, page, name).await;
     }
-    let args = PageArgs::parse(env, page)?;
+    let args = PageArgs::parse(env, page, name)?;
     let (edges, wanted) = wanted_edges(env, record, direction, relations).await?;
+    // The edge list names every far end: the cursors are checked without reading records.
+    args.check(|p| wanted.get(p).map(|&i| edges[i].far_end(direction)))?;
     let window = args.window(wanted.len());
     let items = far_ends(env, &edges, &wanted[window.start..window.end], direction)
         .await?
         .into_iter()
         .filter_map(|(edge, r)| Some((T::from_record(r)?, RelationInfo(Some(edge)))));
-    Ok(connection(items, &window, Total::Known(wanted.len())))
+    Ok(connection(
+        items,
+        &window,
+        Total::Known(wanted.len()),
+        args.list,
+    ))
 }
 
 /// A record's `relations` field: every related record, of any type, in `direction`,
 /// of `types` only (all when absent).
 pub async fn relations(
     env: &Env<'_>,
-    record: &Record,
+    record: &Arc<Record>,
     direction: RelationDirection,
     types: Option<Vec<RelationType>>,
     page: Page,
 ) -> ApiResult<Conn<super::Node>> {
-    let relations: Vec<Relation> = types
-        .unwrap_or_default()
-        .into_iter()
-        .map(Into::into)
-        .collect();
-    related_connection(env, record, direction.into(), &relations, page).await
+    let types = types.unwrap_or_default();
+    let mut type_names: Vec<String> = types.iter().map(|&t| enum_name(&t)).collect();
+    type_names.sort_unstable();
+    type_names.dedup();
+    let name = ListName::of(serde_json::json!([
+        record.slug,
+        "relations",
+        enum_name(&direction),
+        (!type_names.is_empty()).then_some(type_names),
+    ]));
+    let relations: Vec<Relation> = types.into_iter().map(Into::into).collect();
+    related_connection(env, record, direction.into(), &relations, page, name).await
+}
+
+/// The GraphQL name of an enum value (`"ACTS_IN"`).
+pub(crate) fn enum_name<E: async_graphql::InputType>(value: &E) -> String {
+    match value.to_value() {
+        async_graphql::Value::Enum(name) => name.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The name of a top-level list in its cursors (`super::cursor::ListName`): the field, the
+/// kinds of `records` (`None` for the other lists), the `kind` argument, the filter and
+/// the order.
+pub fn top_level_name(
+    field: &str,
+    kinds: Option<&[super::types::RecordKind]>,
+    kind: Option<String>,
+    filter: &RecordFilter,
+    order: &RecordOrder,
+) -> ListName {
+    let kinds = kinds.map(|kinds| {
+        let mut names: Vec<String> = kinds.iter().map(enum_name).collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    });
+    ListName::of(serde_json::json!([
+        field,
+        kinds,
+        kind,
+        filter.text,
+        filter.year,
+        filter.from.map(|d| d.0.format("%Y-%m-%d").to_string()),
+        filter.to.map(|d| d.0.format("%Y-%m-%d").to_string()),
+        enum_name(&order.field),
+        enum_name(&order.direction),
+    ]))
 }
 
 /// The first related record that is a `T`, for relations that hold at most once.
@@ -644,6 +774,7 @@ pub async fn list_connection<T: FromRecord>(
     order: RecordOrder,
     page: Page,
     keep: Option<Keep>,
+    name: ListName,
 ) -> ApiResult<Conn<T>> {
     cooperate(env).await;
     if let (Some(from), Some(to)) = (filter.from, filter.to) {
@@ -653,7 +784,7 @@ pub async fn list_connection<T: FromRecord>(
             );
         }
     }
-    let args = PageArgs::parse(env, page)?;
+    let args = PageArgs::parse(env, page, name)?;
     let graph = &env.loaders.graph;
     let order_by = match order.field {
         RecordOrderField::Position => ListOrder::Position,
@@ -687,7 +818,7 @@ pub async fn list_connection<T: FromRecord>(
             .collect();
         graph::sort_records(&mut records, order_by, descending);
         let items = records.into_iter().filter_map(node).collect();
-        return Ok(page_of(items, &args));
+        return page_of(items, args);
     }
     let list = graph
         .list(&ListSpec {
@@ -698,15 +829,27 @@ pub async fn list_connection<T: FromRecord>(
         .map_err(to_gql)?;
     if let (Some(total), None) = (list.len(), &keep) {
         let window = args.window(total);
-        let records = list.page(window.start..window.end).map_err(to_gql)?;
+        // The cursors' items come with the page's: their chunks are read in the same trip.
+        let positions = args.cursor_positions();
+        let read = list
+            .page_and_slugs(window.start..window.end, &positions)
+            .map_err(to_gql)?;
+        args.check(|p| {
+            positions
+                .iter()
+                .position(|&q| q == p)
+                .and_then(|i| read.probed[i].as_deref())
+        })?;
         return Ok(connection(
-            records.into_iter().filter_map(node),
+            read.records.into_iter().filter_map(node),
             &window,
             Total::Known(total),
+            args.list,
         ));
     }
     let needed = args.needed();
     let found = list.scan(needed, keep.as_deref()).map_err(to_gql)?;
+    args.check(|p| found.get(p).map(|r| r.slug.as_str()))?;
     let window = args.window(found.len());
     let total = if needed.is_none_or(|n| found.len() < n) {
         Total::Known(found.len())
@@ -717,6 +860,7 @@ pub async fn list_connection<T: FromRecord>(
         found.into_iter().skip(window.start).filter_map(node),
         &window,
         total,
+        args.list,
     ))
 }
 

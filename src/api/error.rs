@@ -2,6 +2,7 @@
 
 use async_graphql::ErrorExtensions;
 
+use super::cursor::CursorFault;
 use crate::graph::GraphError;
 
 /// What a resolver can refuse or fail with.
@@ -11,9 +12,9 @@ pub enum ApiError {
     /// the input is not echoed whole).
     #[error("invalid id {0:?}: expected an opaque id returned by this API in an `id` field")]
     InvalidId(String),
-    /// An `after` or `before` that is not a cursor this server issued.
-    #[error("`{0}` is not a cursor of this connection: pass a `cursor` or `pageInfo` cursor returned by this API")]
-    InvalidCursor(String),
+    /// An `after` or `before` that is not a cursor of this connection (the argument, and why).
+    #[error("`{0}` {1}")]
+    InvalidCursor(&'static str, CursorFault),
     /// An argument outside what the field accepts.
     #[error("{0}")]
     BadInput(String),
@@ -31,7 +32,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::InvalidId(_) => "INVALID_ID",
-            ApiError::InvalidCursor(_) => "INVALID_CURSOR",
+            ApiError::InvalidCursor(..) => "INVALID_CURSOR",
             ApiError::BadInput(_) => "BAD_USER_INPUT",
             ApiError::EntityNotFound(..) => "ENTITY_NOT_FOUND",
             ApiError::Internal => "INTERNAL_SERVER_ERROR",

@@ -81,6 +81,8 @@ const MAX_TURNS: u32 = 10_000;
 /// waiting on a loader. On an in-process store that costs microseconds, not milliseconds.
 pub struct Loaders {
     pub graph: Graph,
+    /// The data hash's first bytes, read once per request (cursors carry them).
+    data_hash_prefix: std::sync::OnceLock<[u8; 8]>,
     records: DataLoader<RecordLoader>,
     edges: DataLoader<EdgeLoader>,
     activity: Arc<AtomicU64>,
@@ -101,8 +103,18 @@ impl Loaders {
             edges: DataLoader::new(EdgeLoader(graph.clone()), spawner(activity.clone()))
                 .delay(Duration::ZERO),
             graph,
+            data_hash_prefix: std::sync::OnceLock::new(),
             activity,
         }
+    }
+
+    /// The first 8 bytes of the data hash of the generation this request reads.
+    pub fn data_hash_prefix(&self) -> Result<[u8; 8], GraphError> {
+        if let Some(prefix) = self.data_hash_prefix.get() {
+            return Ok(*prefix);
+        }
+        let prefix = self.graph.data_hash_prefix()?;
+        Ok(*self.data_hash_prefix.get_or_init(|| prefix))
     }
 
     /// One record by slug.

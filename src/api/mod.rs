@@ -6,6 +6,7 @@ mod actor;
 mod cache_stats;
 pub mod connection;
 mod cost;
+pub mod cursor;
 mod document;
 mod error;
 mod event;

@@ -268,6 +268,10 @@ macro_rules! record_object {
                             crate::graph::Direction::$dir,
                             &[$(crate::graph::Relation::$rel),+],
                             page,
+                            crate::api::cursor::ListName::Field {
+                                parent: record.clone(),
+                                field: stringify!($field),
+                            },
                         )
                         .now_or_never()
                         .map(|conn| conn.map(crate::api::connection::Conn::into_nodes))
@@ -406,6 +410,10 @@ macro_rules! record_object {
                         crate::graph::Direction::$dir,
                         &[$(crate::graph::Relation::$rel),+],
                         crate::api::connection::Page::new(after, before, first, last),
+                        crate::api::cursor::ListName::Field {
+                            parent: self.0.clone(),
+                            field: stringify!($field),
+                        },
                     )
                     .await
                 }

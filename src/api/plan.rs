@@ -754,7 +754,7 @@ enum Obj<'a> {
     Citation(&'a Citation<'a>),
     Conn(&'a Conn<Node>),
     PageInfo(&'a PageInfo),
-    Edge(&'a ConnEdge<Node>),
+    Edge(ConnEdge<'a, Node>),
     Hit(&'a SearchHit),
 }
 

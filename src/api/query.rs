@@ -4,7 +4,10 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Object, OutputType, SimpleObject, ID};
 
-use super::connection::{list_connection, load_record, loaders, Conn, Env, FromRecord, Keep, Page};
+use super::connection::{
+    enum_name, list_connection, load_record, loaders, top_level_name, Conn, Env, FromRecord, Keep,
+    Page,
+};
 use async_graphql::ErrorExtensions;
 
 use super::error::{to_gql, ApiError, ApiResult};
@@ -97,24 +100,31 @@ fn entity_not_found<T: OutputType>(key: &'static str, value: &str) -> async_grap
     ApiError::EntityNotFound(T::type_name().into_owned(), key, shown).extend()
 }
 
+/// The arguments of a top-level list beyond its filter, order and page: what it names in
+/// its cursors (`super::cursor::ListName`) and which records it keeps.
+pub(crate) struct ListField<'a> {
+    /// The field: `records`, `events`, …
+    pub field: &'static str,
+    /// The kinds of record it holds.
+    pub kinds: &'a [graph::RecordKind],
+    /// `records`' `kinds` argument, every kind when absent; `None` for the other lists.
+    pub kinds_arg: Option<&'a [RecordKind]>,
+    /// The `kind` argument's enum name.
+    pub kind: Option<String>,
+    pub keep: Option<Keep>,
+}
+
 /// A connection over every record of `kind` that passes `filter` and `keep`.
 pub(crate) async fn list<T: FromRecord>(
     env: &Env<'_>,
-    kinds: &[graph::RecordKind],
+    field: ListField<'_>,
     filter: Option<RecordFilter>,
     order: Option<RecordOrder>,
     page: Page,
-    keep: Option<Keep>,
 ) -> ApiResult<Conn<T>> {
-    list_connection(
-        env,
-        kinds,
-        filter.unwrap_or_default(),
-        order.unwrap_or_default(),
-        page,
-        keep,
-    )
-    .await
+    let (filter, order) = (filter.unwrap_or_default(), order.unwrap_or_default());
+    let name = top_level_name(field.field, field.kinds_arg, field.kind, &filter, &order);
+    list_connection(env, field.kinds, filter, order, page, field.keep, name).await
 }
 
 /// Writes the query root: the lookups by slug and the lists of one record type, each from
@@ -270,14 +280,13 @@ macro_rules! query_root {
                     #[graphql(desc = "Return at most this many items from the end (at most the server's page limit, 500 by default).")]
                     last: Option<i32>,
                 ) -> ApiResult<Conn<$list_ty>> {
-                    let keep: Option<Keep> = keep_kind!($( kind, $kind_arg, $kind_variant )?);
+                    let field = list_field!($list, $kind $(, kind, $kind_arg, $kind_variant )?);
                     list(
                         &Env::of(ctx),
-                        &[graph::RecordKind::$kind],
+                        field,
                         filter,
                         order_by,
                         Page::new(after, before, first, last),
-                        keep,
                     )
                     .await
                 }
@@ -358,14 +367,13 @@ macro_rules! query_root {
                     },
                     $( stringify!($list) => |env, args| {
                         $( let kind: Option<$kind_arg> = args.get("kind")?; )?
-                        let keep: Option<Keep> = keep_kind!($( kind, $kind_arg, $kind_variant )?);
+                        let field = list_field!($list, $kind $(, kind, $kind_arg, $kind_variant )?);
                         list::<$list_ty>(
                             env,
-                            &[graph::RecordKind::$kind],
+                            field,
                             args.get("filter")?,
                             args.get("orderBy")?,
                             args.page()?,
-                            keep,
                         )
                         .now_or_never()
                         .map(|conn| conn.map(Conn::into_nodes))
@@ -374,6 +382,20 @@ macro_rules! query_root {
                 };
                 Some(field)
             }
+        }
+    };
+}
+
+/// The [`ListField`] of the list `$list` of records of `$kind`, with its `kind` argument
+/// if it has one.
+macro_rules! list_field {
+    ($list:ident, $kind:ident $(, $kind_value:ident, $kind_arg:ident, $variant:ident )?) => {
+        ListField {
+            field: stringify!($list),
+            kinds: &[graph::RecordKind::$kind],
+            kinds_arg: None,
+            kind: None $( .or($kind_value.as_ref().map(enum_name)) )?,
+            keep: keep_kind!($( $kind_value, $kind_arg, $variant )?),
         }
     };
 }
@@ -401,11 +423,19 @@ pub(crate) async fn all_records(
     order_by: Option<RecordOrder>,
     page: Page,
 ) -> ApiResult<Conn<Node>> {
-    let kinds: Vec<graph::RecordKind> = match kinds {
-        Some(kinds) => kinds.into_iter().map(Into::into).collect(),
-        None => graph::RecordKind::ALL.to_vec(),
+    let kinds_arg: Vec<RecordKind> = match kinds {
+        Some(kinds) => kinds,
+        None => graph::RecordKind::ALL.iter().map(|&k| k.into()).collect(),
     };
-    list(env, &kinds, filter, order_by, page, None).await
+    let kinds: Vec<graph::RecordKind> = kinds_arg.iter().map(|&k| k.into()).collect();
+    let field = ListField {
+        field: "records",
+        kinds: &kinds,
+        kinds_arg: Some(&kinds_arg),
+        kind: None,
+        keep: None,
+    };
+    list(env, field, filter, order_by, page).await
 }
 
 /// `search`: the hits of `query`, best first, at most `first` of them.

@@ -201,6 +201,14 @@ impl Piece {
     }
 }
 
+/// A page of a stored list, and the slugs at other positions read with it
+/// ([`StoredList::page_and_slugs`]).
+pub struct ListPage {
+    pub records: Vec<Arc<Record>>,
+    /// The slug at each position asked for; `None` past the end.
+    pub probed: Vec<Option<String>>,
+}
+
 /// A stored list, ready to read: its pieces in list order, with their lengths.
 #[derive(Clone)]
 pub struct StoredList {
@@ -302,33 +310,66 @@ impl StoredList {
     /// The records at `range` of a list whose [`StoredList::len`] is known: one round trip
     /// for the chunks the range covers, one for the records not yet cached.
     pub fn page(&self, range: Range<usize>) -> Result<Vec<Arc<Record>>, GraphError> {
+        Ok(self.page_and_slugs(range, &[])?.records)
+    }
+
+    /// The records at `range`, as [`StoredList::page`] reads them, and the slugs at
+    /// `positions` (`None` past the end), whose chunks are read in the same round trip.
+    pub fn page_and_slugs(
+        &self,
+        range: Range<usize>,
+        positions: &[usize],
+    ) -> Result<ListPage, GraphError> {
         debug_assert!(self.kinds.is_none(), "a kind-filtered list is read by scan");
-        let mut places = Vec::with_capacity(range.len());
-        let (mut piece, mut offset) = (0, 0);
-        for index in range {
-            while piece < self.pieces.len() && index >= offset + self.pieces[piece].len {
-                offset += self.pieces[piece].len;
-                piece += 1;
+        let places: Vec<(Vec<u8>, usize)> = range.filter_map(|i| self.place(i)).collect();
+        let probes: Vec<Option<(Vec<u8>, usize)>> =
+            positions.iter().map(|&i| self.place(i)).collect();
+        // The page's places run in chunk order, so a chunk's key repeats only next to
+        // itself; the few probes are compared with the few keys kept.
+        let mut wanted: Vec<Vec<u8>> = Vec::new();
+        for (key, _) in &places {
+            if wanted.last() != Some(key) {
+                wanted.push(key.clone());
             }
-            let Some(p) = self.pieces.get(piece) else {
-                break;
-            };
-            let (chunk, at) = p.locate(index - offset);
-            places.push((p.chunk_key(chunk), at));
         }
-        let mut wanted: Vec<Vec<u8>> = places.iter().map(|(k, _)| k.clone()).collect();
-        wanted.dedup();
+        for (key, _) in probes.iter().flatten() {
+            if !wanted.contains(key) {
+                wanted.push(key.clone());
+            }
+        }
         let chunks = self.read_chunks(&wanted)?;
+        let slug_at = |key: &Vec<u8>, at: usize| {
+            chunks[key]
+                .get(at)
+                .map(|(_, slug)| slug.clone())
+                .ok_or_else(|| GraphError::Dangling(format!("item {at} of a list chunk")))
+        };
         let slugs: Vec<String> = places
-            .into_iter()
-            .map(|(key, at)| {
-                chunks[&key]
-                    .get(at)
-                    .map(|(_, slug)| slug.clone())
-                    .ok_or_else(|| GraphError::Dangling(format!("item {at} of a list chunk")))
-            })
+            .iter()
+            .map(|(key, at)| slug_at(key, *at))
             .collect::<Result<_, _>>()?;
-        self.records(slugs)
+        let probed = probes
+            .iter()
+            .map(|p| p.as_ref().map(|(key, at)| slug_at(key, *at)).transpose())
+            .collect::<Result<_, _>>()?;
+        Ok(ListPage {
+            records: self.records(slugs)?,
+            probed,
+        })
+    }
+
+    /// The key of the chunk holding item `index` of the list, and the item's place in it;
+    /// `None` past the end.
+    fn place(&self, index: usize) -> Option<(Vec<u8>, usize)> {
+        let mut offset = 0;
+        for p in &self.pieces {
+            if index < offset + p.len {
+                let (chunk, at) = p.locate(index - offset);
+                return Some((p.chunk_key(chunk), at));
+            }
+            offset += p.len;
+        }
+        None
     }
 
     /// The first `limit` records of the list (all when `None`) that `keep` accepts, in list

@@ -14,7 +14,7 @@ mod source;
 mod write;
 
 pub use error::GraphError;
-pub use lists::{sort_records, ListOrder, ListSpec, StoredList};
+pub use lists::{sort_records, ListOrder, ListPage, ListSpec, StoredList};
 pub use model::*;
 pub use relation::{Direction, Edge, Relation};
 pub use source::{paragraphs, Section, SourceError, SourceText};
@@ -63,6 +63,8 @@ struct DecodedCache {
     edge_lists: [RwLock<SlugMap<Arc<Vec<Edge>>>>; 2],
     /// The stored lists' headers (their lengths), by header key: a few dozen at most.
     list_headers: RwLock<HashMap<Vec<u8>, Vec<u32>>>,
+    /// The first bytes of the data hash, once read (see [`Graph::data_hash_prefix`]).
+    data_hash_prefix: RwLock<Option<[u8; 8]>>,
     /// Batched reads answered entirely from the cache.
     hits: AtomicU64,
 }
@@ -228,6 +230,35 @@ impl Graph {
         Ok(self.store.checksum()?)
     }
 
+    /// The first 8 bytes of the [`Graph::data_hash`] (zeros before the first seed): what
+    /// names a generation in a cursor. Read once, then from the cache.
+    pub fn data_hash_prefix(&self) -> Result<[u8; 8], GraphError> {
+        if let Some(prefix) = *self
+            .cache
+            .data_hash_prefix
+            .read()
+            .expect("cache lock poisoned")
+        {
+            return Ok(prefix);
+        }
+        let mut prefix = [0u8; 8];
+        if let Some(hash) = self.data_hash()? {
+            // The checksum is lowercase hex; anything else leaves zeros where it is not.
+            for (byte, pair) in prefix.iter_mut().zip(hash.as_bytes().chunks(2)) {
+                *byte = std::str::from_utf8(pair)
+                    .ok()
+                    .and_then(|p| u8::from_str_radix(p, 16).ok())
+                    .unwrap_or(0);
+            }
+        }
+        *self
+            .cache
+            .data_hash_prefix
+            .write()
+            .expect("cache lock poisoned") = Some(prefix);
+        Ok(prefix)
+    }
+
     /// The current generation as a graph of its own, read-only, with a cache of its own:
     /// later seeds into this graph's store do not change what it answers.
     pub fn pinned(&self) -> Result<Graph, GraphError> {
@@ -327,6 +358,11 @@ impl Graph {
             .write()
             .expect("cache lock poisoned")
             .clear();
+        *self
+            .cache
+            .data_hash_prefix
+            .write()
+            .expect("cache lock poisoned") = None;
         Ok(())
     }
 

@@ -8,6 +8,7 @@ mod citations;
 mod clients;
 mod conformance;
 mod connections;
+mod cursors;
 mod damage;
 mod editorial_facts;
 mod federation;

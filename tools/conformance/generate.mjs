@@ -4,7 +4,9 @@
 // variables?, operationName?}` named `gen-SEED-I`; the same seed gives the same documents.
 // They use aliases, named fragments, inline fragments on the `Node` interface, `@skip` and
 // `@include` with literals and variables, nested connections with `first`/`after`/`last`/
-// `before` (cursors of real positions), search with words from the data, and lookups by
+// `before` (cursors of real positions: of the very list where the generator knows the
+// record it hangs from, or the list itself is top-level; else now and then one of the same
+// field of some record, which the others refuse), search with words from the data, and lookups by
 // real slugs and ids (now and then a slug of another type, or one that names nothing, and
 // now and then a field error: a malformed id, a cursor never issued, a negative size).
 //
@@ -57,6 +59,19 @@ class DocumentBuilder {
     this.aliases = 0;
     this.directives = 0;
     this.counter = 0;
+    /** The record the selection being written is on, when one record is known. */
+    this.parent = null;
+  }
+
+  /** `make()` with `this.parent` set to `parent` meanwhile. */
+  within(parent, make) {
+    const outer = this.parent;
+    this.parent = parent;
+    try {
+      return make();
+    } finally {
+      this.parent = outer;
+    }
   }
 
   // -------------------------------------------------------------------------------------
@@ -133,8 +148,21 @@ class DocumentBuilder {
     return this.pick(this.recordsOf(typename)).slug;
   }
 
-  cursor(index) {
-    return this.graph.encodeCursor(index);
+  /**
+   * A cursor for the connection `field` of `typename` (`Query` for the top-level lists)
+   * with `args` (JS values, the paging ones aside), at a position up to `max`: of the very
+   * list when its record is known (or it is top-level); else, now and then, of the same
+   * field of some record of the type, which the other records refuse. Null for none.
+   */
+  cursor(typename, field, args, max) {
+    const position = this.int(0, max);
+    if (typename === 'Query') return this.graph.cursorAt('Query', field, null, args, position);
+    if (this.parent?.__typename === typename) {
+      const cursor = this.graph.cursorAt(typename, field, this.parent, args, position);
+      if (cursor !== null) return cursor;
+    }
+    if (!this.chance(0.2)) return null;
+    return this.graph.cursorAt(typename, field, this.pick(this.recordsOf(typename)), args, position);
   }
 
   /** A search query: one or two words of a record's name, or a prefix of one. */
@@ -232,13 +260,17 @@ class DocumentBuilder {
     const prefix = key === field.name ? key : `${key}: ${field.name}`;
     const directive = this.directive();
     if (leaf) return { text: `${prefix}${directive}`, cost: 1 };
-    if (isConnection(field)) return this.connection(field, prefix, directive, depth, budget);
-    const inner = this.selectionSet(named, depth + 1, budget - 1);
+    if (isConnection(field)) return this.connection(field, prefix, directive, depth, budget, [], type.name);
+    const inner = this.within(null, () => this.selectionSet(named, depth + 1, budget - 1));
     return { text: `${prefix}${directive} ${inner.text}`, cost: 1 + inner.cost };
   }
 
-  /** Paging arguments: `{args, size}` (size: what wic-gql's cost multiplies by). */
-  paging() {
+  /**
+   * Paging arguments: `{args, size}` (size: what wic-gql's cost multiplies by). `cursor(max)`
+   * gives a cursor at a position up to `max`, or null for none (the size alone then).
+   */
+  paging(cursor) {
+    const paged = (size, cursorArg) => (c) => (c === null ? [size] : [size, `${cursorArg}: ${this.value('String', c)}`]);
     const args = [];
     let size = UNBOUNDED_LIST_ESTIMATE;
     const roll = this.random();
@@ -252,37 +284,47 @@ class DocumentBuilder {
       args.push(`first: ${this.value('Int', n)}`);
       size = n;
     } else if (roll < 0.65) {
-      args.push(`first: ${this.value('Int', n)}`, `after: ${this.value('String', this.cursor(this.int(0, 6)))}`);
+      args.push(...paged(`first: ${this.value('Int', n)}`, 'after')(cursor(6)));
       size = n;
     } else if (roll < 0.75) {
       args.push(`last: ${this.value('Int', n)}`);
       size = n;
     } else if (roll < 0.85) {
-      args.push(`last: ${this.value('Int', n)}`, `before: ${this.value('String', this.cursor(this.int(0, 8)))}`);
+      args.push(...paged(`last: ${this.value('Int', n)}`, 'before')(cursor(8)));
       size = n;
     } else if (roll < 0.92) {
-      args.push(`first: ${this.value('Int', n)}`, `before: ${this.value('String', this.cursor(this.int(0, 8)))}`);
+      args.push(...paged(`first: ${this.value('Int', n)}`, 'before')(cursor(8)));
       size = n;
     } else {
-      args.push(`last: ${this.value('Int', n)}`, `after: ${this.value('String', this.cursor(this.int(0, 6)))}`);
+      args.push(...paged(`last: ${this.value('Int', n)}`, 'after')(cursor(6)));
       size = n;
     }
     return { args, size: Math.max(1, size) };
   }
 
-  /** A connection field with its arguments and a selection of pageInfo, edges, nodes, totalCount. */
-  connection(field, prefix, directive, depth, budget, extraArgs = []) {
-    const { args, size } = this.paging();
-    const all = [...extraArgs, ...args];
+  /**
+   * A connection field of `typename` (`Query` for the top-level lists, whose other
+   * arguments, `extraArgs`, have the JS values `listArgs`) with its arguments and a
+   * selection of pageInfo, edges, nodes, totalCount.
+   */
+  connection(field, prefix, directive, depth, budget, extraArgs = [], typename = 'Query', listArgs = {}) {
+    const args = { ...listArgs };
+    const head = [];
+    const tail = [];
     if (field.args.some((a) => a.name === 'direction') && this.chance(0.5)) {
       const direction = this.pick(['OUTGOING', 'INCOMING']);
-      all.unshift(`direction: ${this.value('RelationDirection!', direction, { literal: direction })}`);
+      args.direction = direction;
+      head.push(`direction: ${this.value('RelationDirection!', direction, { literal: direction })}`);
     }
     if (field.args.some((a) => a.name === 'types') && this.chance(0.3)) {
       const relationType = this.schema.getType('RelationType');
       const types = this.pickSome(relationType.getValues().map((v) => v.name), this.int(0, 3));
-      all.push(`types: ${this.value('[RelationType!]', types, { literal: `[${types.join(', ')}]` })}`);
+      args.types = types;
+      tail.push(`types: ${this.value('[RelationType!]', types, { literal: `[${types.join(', ')}]` })}`);
     }
+    const paging = this.paging((max) => this.cursor(typename, field.name, args, max));
+    const size = paging.size;
+    const all = [...head, ...extraArgs, ...paging.args, ...tail];
     const connectionType = getNamedType(field.type);
     const nodeType = getNamedType(connectionType.getFields().nodes.type);
     const perItem = Math.floor((budget - 10) / size);
@@ -300,7 +342,7 @@ class DocumentBuilder {
         parts.push(`${head} { ${sub.join(' ')} }`);
         itemCost += 1 + sub.length;
       } else if (choice === 'nodes') {
-        const inner = this.selectionSet(nodeType, depth + 2, perItem - itemCost);
+        const inner = this.within(null, () => this.selectionSet(nodeType, depth + 2, perItem - itemCost));
         parts.push(`${head}${this.directive()} ${inner.text}`);
         itemCost += 1 + inner.cost;
       } else {
@@ -308,7 +350,7 @@ class DocumentBuilder {
         const edgeFields = this.pickSome(['cursor', 'node', 'relation', 'role', 'citations'], this.int(1, 3));
         for (const f of edgeFields) {
           if (f === 'node') {
-            const inner = this.selectionSet(nodeType, depth + 3, perItem - itemCost);
+            const inner = this.within(null, () => this.selectionSet(nodeType, depth + 3, perItem - itemCost));
             edgeParts.push(`node ${inner.text}`);
             itemCost += 1 + inner.cost;
           } else if (f === 'citations') {
@@ -345,14 +387,19 @@ class DocumentBuilder {
     if (roll < 0.3) {
       const name = this.pick(lookups);
       const typename = name[0].toUpperCase() + name.slice(1);
-      const slug = this.value('String!', this.slugFor(typename));
-      const inner = this.selectionSet(query.getFields()[name].type, 1, budget);
+      const slugValue = this.slugFor(typename);
+      const slug = this.value('String!', slugValue);
+      const found = this.graph.bySlug.get(slugValue);
+      const inner = this.within(found?.__typename === typename ? found : null, () =>
+        this.selectionSet(query.getFields()[name].type, 1, budget),
+      );
       return { name, alias: alias(name), text: `(slug: ${slug})${this.directive()} ${inner.text}`, cost: 1 + inner.cost };
     }
     if (roll < 0.4) {
       const record = this.pick(this.graph.records);
-      const id = this.chance(0.9) ? record.id : 'bm8tc3VjaC1pZA';
-      const inner = this.selectionSet(this.schema.getType('Node'), 1, budget);
+      const real = this.chance(0.9);
+      const id = real ? record.id : 'bm8tc3VjaC1pZA';
+      const inner = this.within(real ? record : null, () => this.selectionSet(this.schema.getType('Node'), 1, budget));
       return { name: 'node', alias: alias('node'), text: `(id: ${this.value('ID!', id)}) ${inner.text}`, cost: 1 + inner.cost };
     }
     if (roll < 0.47) {
@@ -381,18 +428,22 @@ class DocumentBuilder {
       const name = this.pick(lists);
       const field = query.getFields()[name];
       const extra = [];
+      const listArgs = {};
       const kindArg = field.args.find((a) => a.name === 'kind');
       if (kindArg && this.chance(0.3)) {
         const values = getNamedType(kindArg.type).getValues().map((v) => v.name);
         const v = this.pick(values);
+        listArgs.kind = v;
         extra.push(`kind: ${this.value(getNamedType(kindArg.type).name, v, { literal: v })}`);
       }
       if (name === 'records' && this.chance(0.4)) {
         const kinds = this.pickSome(['DOCUMENT', 'EVENT', 'TREND', 'ACTOR', 'PLACE', 'TOPIC', 'STATISTIC'], this.int(1, 3));
+        listArgs.kinds = kinds;
         extra.push(`kinds: ${this.value('[RecordKind!]', kinds, { literal: `[${kinds.join(', ')}]` })}`);
       }
       if (this.chance(0.3)) {
         const order = { field: this.pick(['POSITION', 'NAME', 'DATE']), direction: this.pick(['ASC', 'DESC']) };
+        listArgs.orderBy = order;
         extra.push(`orderBy: ${this.value('RecordOrder', order, { literal: `{ field: ${order.field}, direction: ${order.direction} }` })}`);
       }
       if (this.chance(0.2)) {
@@ -403,9 +454,10 @@ class DocumentBuilder {
             : roll < 0.7
               ? { text: this.searchText() }
               : { from: this.pick(['2014-11-19', '2016-01-01', '2017-12-03']), to: this.pick(['2017-12-05', '2022-07-12', '2030-01-01']) };
+        listArgs.filter = filter;
         extra.push(`filter: ${this.value('RecordFilter', filter)}`);
       }
-      const c = this.connection(field, '', '', 1, budget, extra);
+      const c = this.connection(field, '', '', 1, budget, extra, 'Query', listArgs);
       return { name, alias: alias(name), text: c.text, cost: c.cost };
     }
     if (roll < 0.97) {

@@ -7,7 +7,9 @@
 //                [--deviations FILE] [--show N]
 //
 // Corpus (a) is every `*.json` file of `--corpus` (default `corpus/`): an array of
-// `{name, query, variables?, operationName?}`; a document is named `FILE/NAME`.
+// `{name, query, variables?, operationName?}`; a document is named `FILE/NAME`. A cursor
+// names its list and the data's generation, so the corpus writes cursors as placeholders
+// the runner replaces (see `resolveCursors`): `$cursor(FIELDS, N)`.
 // Corpus (b) is `--count` (default 1000) random valid documents from `--seed` (default 1),
 // named `gen-SEED-I` (generate.mjs). `--count 0` runs the hand-written corpus alone.
 // `--only NAME` runs one document, or every document whose name starts with NAME.
@@ -115,6 +117,64 @@ for (const { name, reason } of JSON.parse(readFileSync(opts.deviations, 'utf8'))
     process.exit(2);
   }
   deviations.set(name, reason);
+}
+
+// ---------------------------------------------------------------------------------------
+// Cursors
+
+/**
+ * `$cursor(FIELDS, N)` is the cursor of the item at position N of the connection that
+ * FIELDS select from the query root: fields separated by spaces, each with its arguments
+ * but the paging ones (`trends`, `records(orderBy: {field: NAME})`,
+ * `event(slug: "wic-2017") participants`), as the reference issues it in
+ * `{ FIELDS(first: 500) { edges { cursor } } }`. Past the end of the list, it is the last
+ * item's cursor with its position replaced by N (a cursor no list issues).
+ * `$cursor(FIELDS, N, SLUG)` is the cursor at N with its slug replaced by SLUG (tampered).
+ */
+const CURSOR_RE = /\$cursor\(((?:[^()]|\([^()]*\))*?), (\d+)(?:, ([a-z0-9-]+))?\)/g;
+const cursorCache = new Map();
+
+async function cursorOf(fields, position, slug) {
+  const key = `${fields}|${position}|${slug ?? ''}`;
+  if (cursorCache.has(key)) return cursorCache.get(key);
+  const parts = fields.match(/[A-Za-z_]\w*(?:\([^()]*\))?/g);
+  const leaf = parts.pop();
+  const paged = leaf.endsWith(')') ? `${leaf.slice(0, -1)}, first: 500)` : `${leaf}(first: 500)`;
+  const query = `{ ${parts.map((p) => `${p} { `).join('')}${paged} { edges { cursor } }${' }'.repeat(parts.length)} }`;
+  const { body } = await reference.answer({ query });
+  let conn = body.data;
+  for (const part of [...parts, leaf]) conn = conn?.[part.match(/^\w+/)[0]];
+  const edges = conn?.edges;
+  if (!edges?.length) throw new Error(`$cursor(${fields}, ${position}): no cursor in ${JSON.stringify(body)}`);
+  let bytes = Buffer.from(edges[Math.min(position, edges.length - 1)].cursor, 'base64url');
+  if (position >= edges.length) bytes.writeUInt32BE(position, 17);
+  if (slug != null) bytes = Buffer.concat([bytes.subarray(0, 21), Buffer.from(slug, 'utf8')]);
+  const cursor = bytes.toString('base64url');
+  cursorCache.set(key, cursor);
+  return cursor;
+}
+
+/** `doc` with its `$cursor(...)` placeholders replaced, in the query and the variables. */
+async function resolveCursors(doc) {
+  const replace = async (text) => {
+    let out = text;
+    for (const [whole, fields, position, slug] of text.matchAll(CURSOR_RE)) {
+      out = out.replace(whole, await cursorOf(fields, Number(position), slug));
+    }
+    return out;
+  };
+  const inValue = async (value) => {
+    if (typeof value === 'string') return replace(value);
+    if (Array.isArray(value)) return Promise.all(value.map(inValue));
+    if (value !== null && typeof value === 'object') {
+      const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await inValue(v)]));
+      return Object.fromEntries(entries);
+    }
+    return value;
+  };
+  const resolved = { ...doc, query: await replace(doc.query) };
+  if (doc.variables !== undefined) resolved.variables = await inValue(doc.variables);
+  return resolved;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -277,7 +337,7 @@ let next = 0;
 async function worker() {
   while (next < docs.length) {
     const i = next++;
-    const doc = docs[i];
+    const doc = await resolveCursors(docs[i]);
     const want = await reference.answer(doc);
     let got;
     try {

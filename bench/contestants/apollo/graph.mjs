@@ -1,7 +1,8 @@
 // The wic-gql graph for graphql-js: the resolvers of `schema.graphql` over the JSON of
 // `wic-gql export`, porting wic-gql's semantics (src/api/*.rs, src/graph/mod.rs,
 // src/graph/search.rs): edge order (relation tag, then seed position), Relay paging with
-// opaque cursors and a default page of 100, the global ids, and full-text search with the
+// keyset cursors byte for byte (src/api/cursor.rs: they name the list and the export's
+// `dataHash`) and a default page of 100, the global ids, and full-text search with the
 // same tokenizer, stopwords, field weights, scoring and snippets.
 //
 // Shared by the Apollo Server contestant (server.mjs) and the conformance suite
@@ -457,35 +458,65 @@ export function createGraph(exported, { maxPageSize = 500 } = {}) {
     return new ResolverError(message, 'BAD_USER_INPUT');
   }
 
-  /** async-graphql's `OpaqueCursor<usize>`: base64url (no padding) of the JSON index. */
-  const encodeCursor = (i) => Buffer.from(String(i), 'utf8').toString('base64url');
-  /** The largest `usize`, the most a cursor's index may be. */
-  const USIZE_MAX = 2n ** 64n - 1n;
+  // Keyset cursors (src/api/cursor.rs): base64url, without padding, of the version (1), the
+  // list's id (8 bytes of SHA-256 of the list's name, a JSON array), the data (8 bytes of
+  // the data hash), the position (u32, big-endian) and the slug of the item there.
+  const CURSOR_VERSION = 1;
+  const CURSOR_HEAD = 21;
+  /** The generation's first 8 bytes: zeros for an export that does not carry its hash. */
+  const dataKey = Buffer.alloc(8);
+  Buffer.from(String(exported.dataHash ?? '').slice(0, 16), 'hex').copy(dataKey);
+
+  /** The id of the list named `name` (a JSON array, see `listName`). */
+  const listId = (name) => createHash('sha256').update(JSON.stringify(name), 'utf8').digest().subarray(0, 8);
+
+  /** The cursor of the item `slug` at `position` of the list whose id is `id`. */
+  function encodeCursor(id, position, slug) {
+    const head = Buffer.alloc(CURSOR_HEAD);
+    head[0] = CURSOR_VERSION;
+    id.copy(head, 1);
+    dataKey.copy(head, 9);
+    head.writeUInt32BE(Math.min(position, 0xffffffff), 17);
+    return Buffer.concat([head, Buffer.from(slug, 'utf8')]).toString('base64url');
+  }
+
   /**
-   * The index in a cursor, as `OpaqueCursor<usize>::decode_cursor` reads it: canonical
-   * base64url without padding, then a JSON unsigned integer (`serde_json`: whitespace
-   * around it allowed, no sign, no leading zero, no fraction) that fits a `usize`.
+   * The position and slug a cursor names, checked as `ListKey::decode` checks them, in
+   * order: canonical base64url without padding of more than the head, a slug after it,
+   * the version, the data, the list (`id()`, computed only if needed).
    */
-  function decodeCursor(name, cursor) {
-    const invalid = () =>
-      new ResolverError(
-        `\`${name}\` is not a cursor of this connection: pass a \`cursor\` or \`pageInfo\` cursor returned by this API`,
-        'INVALID_CURSOR',
-      );
-    if (!/^[A-Za-z0-9_-]*$/.test(cursor) || cursor.length % 4 === 1) throw invalid();
+  function decodeCursor(name, cursor, id) {
+    const fault = (why) => new ResolverError(`\`${name}\` ${why}`, 'INVALID_CURSOR');
+    const malformed = () =>
+      fault('is not a cursor of this connection: pass a `cursor` or `pageInfo` cursor returned by this API');
+    if (!/^[A-Za-z0-9_-]*$/.test(cursor) || cursor.length % 4 === 1) throw malformed();
     const bytes = Buffer.from(cursor, 'base64url');
-    if (bytes.toString('base64url') !== cursor) throw invalid();
-    const m = /^[ \t\n\r]*(0|[1-9][0-9]*)[ \t\n\r]*$/.exec(bytes.toString('latin1'));
-    if (!m || BigInt(m[1]) > USIZE_MAX) throw invalid();
-    // Any index past the end of a list means the same as the end.
-    return Number(m[1]);
+    if (bytes.toString('base64url') !== cursor || bytes.length <= CURSOR_HEAD) throw malformed();
+    let slug;
+    try {
+      slug = strictUtf8.decode(bytes.subarray(CURSOR_HEAD));
+    } catch {
+      throw malformed();
+    }
+    if (!isSlug(slug)) throw malformed();
+    if (bytes[0] !== CURSOR_VERSION) {
+      throw fault(`is a cursor of format version ${bytes[0]}, this server reads version ${CURSOR_VERSION}: fetch the first page again`);
+    }
+    if (!bytes.subarray(9, 17).equals(dataKey)) {
+      throw fault('is a cursor from another version of the data (it changed since the cursor was issued): fetch the first page again');
+    }
+    if (!bytes.subarray(1, 9).equals(id())) {
+      throw fault('is a cursor of another list or ordering: pass a cursor of this connection, with the same arguments');
+    }
+    return { name, position: bytes.readUInt32BE(17), slug };
   }
 
   /**
    * Slices `items` ([record, edge | null]) to the page `args` asks for; the connection object
-   * graphql-js then reads with its default resolvers.
+   * graphql-js then reads with its default resolvers. `name` names the list in its cursors
+   * (see `topLevelName` and `nestedName`).
    */
-  function paginate(items, { after, before, first, last }) {
+  function paginate(items, { after, before, first, last }, name) {
     for (const [name, value] of [['first', first], ['last', last]]) {
       if (value != null && value > MAX_PAGE_SIZE) {
         throw badInput(
@@ -499,8 +530,21 @@ export function createGraph(exported, { maxPageSize = 500 } = {}) {
     if (last != null && last < 0) {
       throw badInput('`last` is negative; expected 0 or more');
     }
-    const beforeIndex = before != null ? decodeCursor('before', before) : null;
-    const afterIndex = after != null ? decodeCursor('after', after) : null;
+    let id = null;
+    const lazyId = () => (id ??= listId(name));
+    const seeks = [];
+    if (after != null) seeks.push(decodeCursor('after', after, lazyId));
+    if (before != null) seeks.push(decodeCursor('before', before, lazyId));
+    for (const seek of seeks) {
+      if (items[seek.position]?.[0].slug !== seek.slug) {
+        throw new ResolverError(
+          `\`${seek.name}\` names \`${seek.slug}\` at position ${seek.position}, which this list does not hold there`,
+          'INVALID_CURSOR',
+        );
+      }
+    }
+    const afterIndex = after != null ? seeks[0].position : null;
+    const beforeIndex = before != null ? seeks[seeks.length - 1].position : null;
     const total = items.length;
     // The window the cursors leave (ApplyCursorsToEdges), then `first` and `last` on it.
     const windowEnd = beforeIndex == null ? total : Math.min(beforeIndex, total);
@@ -527,7 +571,7 @@ export function createGraph(exported, { maxPageSize = 500 } = {}) {
         relation: edge ? edge.relation : null,
         role: edge ? edge.role : null,
         citations: edge ? edge.citations : [],
-        cursor: encodeCursor(i),
+        cursor: encodeCursor(lazyId(), i, node.slug),
       });
     }
     return {
@@ -561,7 +605,26 @@ export function createGraph(exported, { maxPageSize = 500 } = {}) {
   /** A resolver for a connection field that follows relations. */
   function connection(direction, relations, typename) {
     const tags = relations.map((r) => RELATION_TAG.get(r));
-    return (record, args) => paginate(related(record, direction, tags, typename), args);
+    return (record, args, _context, info) =>
+      paginate(related(record, direction, tags, typename), args, [record.slug, info.fieldName]);
+  }
+
+  /** Enum names, sorted and distinct, as a list's name holds them. */
+  const sortedNames = (names) => [...new Set(names)].sort();
+
+  /** The name of a top-level list in its cursors (`connection::top_level_name`). */
+  function topLevelName(field, kinds, kind, filter, order) {
+    return [
+      field,
+      kinds,
+      kind ?? null,
+      filter?.text ?? null,
+      filter?.year ?? null,
+      filter?.from ?? null,
+      filter?.to ?? null,
+      order?.field ?? 'POSITION',
+      order?.direction ?? 'ASC',
+    ];
   }
 
   /** A resolver for a relation that holds at most once. */
@@ -574,7 +637,8 @@ export function createGraph(exported, { maxPageSize = 500 } = {}) {
   function relations(record, { direction, types, ...page }) {
     const tags = types == null ? null : types.map((t) => RELATION_TAG.get(t.toLowerCase()));
     const dir = direction === 'INCOMING' ? 'in' : 'out';
-    return paginate(related(record, dir, tags && tags.length ? tags : null, null), page);
+    const name = [record.slug, 'relations', direction ?? 'OUTGOING', types?.length ? sortedNames(types) : null];
+    return paginate(related(record, dir, tags && tags.length ? tags : null, null), page, name);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -668,10 +732,11 @@ export function createGraph(exported, { maxPageSize = 500 } = {}) {
 
   /** A resolver for a top-level list of `typename` records, optionally of one `kind`. */
   function list(typename) {
-    return (_root, { kind, filter, orderBy, ...page }) => {
+    return (_root, { kind, filter, orderBy, ...page }, _context, info) => {
       const keep = kind == null ? null : (r) => r.kind === kind;
       const records = listRecords([typename], filter, orderBy, keep);
-      return paginate(records.map((r) => [r, null]), page);
+      const name = topLevelName(info.fieldName, null, kind, filter, orderBy);
+      return paginate(records.map((r) => [r, null]), page, name);
     };
   }
 
@@ -758,7 +823,9 @@ export function createGraph(exported, { maxPageSize = 500 } = {}) {
       source: () => allRecords.find((r) => r.__typename === 'Document' && r.isSource) ?? null,
       records(_root, { kinds, filter, orderBy, ...page }) {
         const typenames = kinds == null ? KINDS : kinds.map(recordKindType);
-        return paginate(listRecords(typenames, filter, orderBy, null).map((r) => [r, null]), page);
+        const kindNames = sortedNames(kinds ?? KINDS.map((k) => k.toUpperCase()));
+        const name = topLevelName('records', kindNames, null, filter, orderBy);
+        return paginate(listRecords(typenames, filter, orderBy, null).map((r) => [r, null]), page, name);
       },
       events: list('Event'),
       trends: list('Trend'),
@@ -872,5 +939,19 @@ export function createGraph(exported, { maxPageSize = 500 } = {}) {
     },
   };
 
-  return { resolvers, records: allRecords, bySlug, encodeCursor, globalId };
+  /**
+   * The cursor of the item at `position` of the connection `field` of `parent` (a record of
+   * `typename`, or null on `Query`) with `args` (its arguments but the paging ones); null
+   * past the end, or where the arguments are refused. For the conformance suite's generator.
+   */
+  function cursorAt(typename, field, parent, args, position) {
+    try {
+      const conn = resolvers[typename][field](parent, { ...args, first: MAX_PAGE_SIZE }, null, { fieldName: field });
+      return conn.edges[position]?.cursor ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  return { resolvers, records: allRecords, bySlug, globalId, cursorAt };
 }

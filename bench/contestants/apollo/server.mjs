@@ -11,7 +11,7 @@
 //
 // The resolvers (graph.mjs, shared with the conformance suite in tools/conformance/) port
 // wic-gql's semantics (src/api/*.rs, src/graph/mod.rs, search.rs): edge order (relation
-// tag, then seed position), Relay paging with opaque cursors and a default page of 100, the
+// tag, then seed position), Relay paging with keyset cursors and a default page of 100, the
 // global ids, and full-text search with the same tokenizer, stopwords, field weights,
 // scoring and snippets.
 
