@@ -8,10 +8,13 @@ its cold latency (the first answer of a fresh server; the median over several fr
 and its warm latency (wrk, one connection), then the server's memory (RSS) after all of
 them, and the ratio of the largest size to the smallest for each.
 
-The queries: Q1 and Q2 from the real graph (Q2 now crosses synthetic actors), a lookup of
+The queries: Q1 and Q2 from the real graph (Q2 now crosses synthetic actors, so its answer
+grows with the graph: its pages of 100 actors fill up; Q2 with pages of 3 answers the same
+at every size), a lookup of
 a random synthetic slug, the first page of every top-level list, a page deep in `actors`
 by cursor, `orderBy: NAME`, `totalCount`, and search for a frequent and for a rare term.
-Every answer is checked to be a 200 without errors; Q1's must be the same at every size.
+Every answer is checked to be a 200 without errors; Q1's and the paged Q2's must be the same
+at every size. Each query's answer size is reported beside its ratios.
 
 Cold is a fresh process, not a cold disk: the OS page cache is dropped only with
 `--drop-caches` (root, and it slows everything else on the machine).
@@ -80,6 +83,10 @@ def queries(records, real_records, data_hash):
     found = {
         "q1": ("Q1 event by slug", read("q1")),
         "q2": ("Q2 depth 4 from the real graph", read("q2")),
+        # Q2 with pages small enough that the answer is the same at every size: what the
+        # depth costs as the graph grows, apart from what the answer holds.
+        "q2-pages": ("Q2 with pages of 3 (the same answer at every size)",
+                     read("q2").replace("actors {", "actors(first: 3) {").replace("trends {", "trends(first: 3) {")),
         "lookup": ("random synthetic slug", f'{{ actor(slug: "{lookup}") {{ slug name trends {{ totalCount }} }} }}'),
     }
     for name in LISTS:
@@ -136,6 +143,8 @@ def measure(sizes, seconds, server_cpu, load_cpu, work, cold_disk):
                                                    "production", "--db", db, "--max-complexity", "100000000"],
                                server_cpu, env={"RUST_LOG": "warn"})
 
+        sizes_of = {}
+
         def answer(server, q):
             """Q's answer, checked, and the time it took in ms."""
             began = time.monotonic()
@@ -144,7 +153,8 @@ def measure(sizes, seconds, server_cpu, load_cpu, work, cold_disk):
             parsed = json.loads(body)
             if status != 200 or "errors" in parsed:
                 raise SystemExit(f"{q} at {size} records failed (status {status}): {body[:300]!r}")
-            if q == "q1":
+            sizes_of.setdefault(q, len(body))
+            if q in ("q1", "q2-pages"):
                 if q in expected and not same_json(parsed, expected[q]):
                     raise SystemExit(f"{q} at {size} records answered differently than at {sizes[0]}")
                 expected.setdefault(q, parsed)
@@ -170,7 +180,8 @@ def measure(sizes, seconds, server_cpu, load_cpu, work, cold_disk):
                 answer(server, q)
                 warm = wrk(server.url, [bodies[q]], seconds, 1, load_cpu, work)
                 cold_ms = statistics.median(cold[q])
-                row["queries"][q] = {"cold_ms": cold_ms, "cold_samples_ms": cold[q], "p50_ms": warm["p50_ms"],
+                row["queries"][q] = {"cold_ms": cold_ms, "cold_samples_ms": cold[q], "bytes": sizes_of[q],
+                                     "p50_ms": warm["p50_ms"],
                                      "p99_ms": warm["p99_ms"], "rps": warm["rps"], "non_2xx": warm["non_2xx"]}
                 log(f"{size}: {q} cold {cold_ms:.2f} ms, warm p50 {warm['p50_ms']:.3f} ms p99 {warm['p99_ms']:.3f} ms")
             row["rss_kib"], row["rss_peak_kib"] = memory_kib(server.process.pid)
@@ -215,7 +226,7 @@ def write(report, out, suffix):
              f"{report['date']}; server pinned to CPU {report['server_cpu']}, wrk to CPU {report['load_generator_cpu']}, "
              f"one connection, {report['seconds']} s per query. Cold = the first request of {cold}, each query on its "
              f"own start, the median of {COLD_STARTS}; warm = wrk's percentiles on one more start, after which RSS is "
-             "read. Every answer checked to be a 200 without errors; Q1's equal at every size.", "",
+             "read. Every answer checked to be a 200 without errors; Q1's and the paged Q2's equal at every size.", "",
              "| Records | Edges | Seed s | Seed records/s | Disk MiB | RSS start KiB | RSS after KiB | RSS peak KiB |",
              "|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
@@ -223,11 +234,12 @@ def write(report, out, suffix):
                      f"{r['rss_start_kib']} | {r['rss_kib']} | {r['rss_peak_kib']} |")
     sizes = " | ".join(f"{r['records']}" for r in rows)
     lines += ["", f"Warm p50 ms (cold ms) by records, and the ratio of {rows[-1]['records']} to {rows[0]['records']}:", "",
-              f"| Query | {sizes} | ratio warm | ratio cold |",
-              "|---|" + "---:|" * len(rows) + "---:|---:|"]
+              f"| Query | {sizes} | ratio warm | ratio cold | answer bytes, {rows[0]['records']} → {rows[-1]['records']} |",
+              "|---|" + "---:|" * len(rows) + "---:|---:|---:|"]
     for q, r in ratios(rows).items():
         cells = " | ".join(f"{row['queries'][q]['p50_ms']:.3f} ({row['queries'][q]['cold_ms']})" for row in rows)
-        lines.append(f"| {rows[0]['names'][q]} | {cells} | {r['p50_ms']} | {r['cold_ms']} |")
+        answer = f"{rows[0]['queries'][q]['bytes']} → {rows[-1]['queries'][q]['bytes']}"
+        lines.append(f"| {rows[0]['names'][q]} | {cells} | {r['p50_ms']} | {r['cold_ms']} | {answer} |")
     lines += ["", "| Target | Value | Target | Met |", "|---|---:|---|---|"]
     for c in report["targets"]:
         lines.append(f"| {c['label']} | {c['value']} | {c['target']} | {'yes' if c['met'] else '**no**'} |")
