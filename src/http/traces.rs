@@ -188,12 +188,8 @@ fn encode_span(out: &mut Vec<u8>, span: &Span<'_>) {
     let end = start + span.duration;
     let name = span.name.as_bytes();
     // AnyValue { string_value = 1 } and { int_value = 3 }.
-    let name_value = field_len(name.len());
     let status_value = 1 + varint_len(u64::from(span.status));
-    let code_value = span.code.map(|code| field_len(code.len()));
-    let name_pair = NAME_KEY.len() + varint_len(name_value as u64) + name_value;
     let status_pair = STATUS_KEY.len() + varint_len(status_value as u64) + status_value;
-    let code_pair = code_value.map(|value| CODE_KEY.len() + varint_len(value as u64) + value);
     // Status { code = 3 }: STATUS_CODE_ERROR (2) for a server failure, else UNSET (0),
     // which proto3 leaves out.
     let status: &[u8] = if span.status >= 500 {
@@ -204,9 +200,11 @@ fn encode_span(out: &mut Vec<u8>, span: &Span<'_>) {
     let length = IDS
         + field_len(name.len())
         + TIMES
-        + field_len(name_pair)
+        + field_len(string_pair_len(NAME_KEY, name))
         + field_len(status_pair)
-        + code_pair.map_or(0, field_len)
+        + span.code.map_or(0, |code| {
+            field_len(string_pair_len(CODE_KEY, code.as_bytes()))
+        })
         + status.len();
     out.reserve(length + 8);
     out.push(2 << 3 | 2);
@@ -235,31 +233,41 @@ fn encode_span(out: &mut Vec<u8>, span: &Span<'_>) {
     times[12..].copy_from_slice(&(end.as_nanos() as u64).to_le_bytes());
     out.extend_from_slice(&times);
     // attributes = 9.
-    out.push(9 << 3 | 2);
-    varint(out, name_pair as u64);
-    out.extend_from_slice(NAME_KEY);
-    varint(out, name_value as u64);
-    out.push(1 << 3 | 2);
-    varint(out, name.len() as u64);
-    out.extend_from_slice(name);
+    string_attribute(out, NAME_KEY, name);
     out.push(9 << 3 | 2);
     varint(out, status_pair as u64);
     out.extend_from_slice(STATUS_KEY);
     varint(out, status_value as u64);
     out.push(3 << 3);
     varint(out, u64::from(span.status));
-    if let (Some(code), Some(pair), Some(value)) = (span.code, code_pair, code_value) {
-        out.push(9 << 3 | 2);
-        varint(out, pair as u64);
-        out.extend_from_slice(CODE_KEY);
-        varint(out, value as u64);
-        out.push(1 << 3 | 2);
-        varint(out, code.len() as u64);
-        out.extend_from_slice(code.as_bytes());
+    if let Some(code) = span.code {
+        string_attribute(out, CODE_KEY, code.as_bytes());
     }
     // status = 15.
     out.extend_from_slice(status);
     debug_assert_eq!(out.len() - at, length, "a span's computed length");
+}
+
+/// The bytes inside a `KeyValue` of `key` (one of the constant keys, with its value's tag)
+/// and the string `text`: the key, then `AnyValue { string_value = 1 }`.
+#[inline]
+fn string_pair_len(key: &[u8], text: &[u8]) -> usize {
+    use proto::{field_len, varint_len};
+    let value = field_len(text.len());
+    key.len() + varint_len(value as u64) + value
+}
+
+/// A span's attribute (field 9) of `key` (one of the constant keys) and the string `text`.
+#[inline]
+fn string_attribute(out: &mut Vec<u8>, key: &[u8], text: &[u8]) {
+    use proto::{field_len, varint};
+    out.push(9 << 3 | 2);
+    varint(out, string_pair_len(key, text) as u64);
+    out.extend_from_slice(key);
+    varint(out, field_len(text.len()) as u64);
+    out.push(1 << 3 | 2);
+    varint(out, text.len() as u64);
+    out.extend_from_slice(text);
 }
 
 /// The bytes of an `ExportTraceServiceRequest` that come before `spans` bytes of encoded
