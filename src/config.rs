@@ -131,11 +131,6 @@ impl MetricsSettings {
     pub fn enabled(&self) -> bool {
         self.on_main_port || self.address.is_some()
     }
-
-    /// Whether requests are counted or traced: whether they are measured at all.
-    pub fn observed(&self) -> bool {
-        self.enabled() || self.otlp_endpoint.is_some()
-    }
 }
 
 /// Everything `Application::build` needs.

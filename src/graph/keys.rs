@@ -13,7 +13,7 @@
 //! | `records`   | `slug`                            | parts: the record, its outgoing edges, its incoming edges (each list in relation, then seed order) |
 //! | `lists`     | `scope:u8 · order:u8 · 0x00`      | the list's length per segment  |
 //! | `lists`     | `scope:u8 · order:u8 · 0x01 · segment:u8 · chunk:u32be` | (kind, slug) items of the list, in its order |
-//! | `search`    | `0x01 · token · 0x00`             | the head: the token's highest-impact postings (slug, field, count) |
+//! | `search`    | `0x01 · token · 0x00`             | the head: the token's highest-impact postings (slug, field, count), in (slug, field) order |
 //! | `search`    | `0x02 · token · 0x00 · chunk:u32be` | the tail: the rest, by impact |
 
 use super::GraphError;

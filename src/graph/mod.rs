@@ -20,7 +20,8 @@ pub use relation::{Direction, Edge, Relation};
 pub use source::{paragraphs, Section, SourceError, SourceText};
 pub use write::{Dataset, SeedSummary};
 
-use std::collections::{BTreeSet, HashMap};
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
@@ -396,28 +397,22 @@ impl Graph {
         }
         let entries = self.posting_entries(&terms, false)?;
         let postings = score(&terms, &entries)?;
-        let mut ranked: Vec<(&str, &Postings)> = postings.iter().map(|(s, p)| (*s, p)).collect();
-        let rank = |(a_slug, a): &(&str, &Postings), (b_slug, b): &(&str, &Postings)| {
-            b.terms
-                .len()
-                .cmp(&a.terms.len())
-                .then(b.score.total_cmp(&a.score))
-                .then(a_slug.cmp(b_slug))
-        };
-        // Records are read in rank order, only as many as the hits need: each batch is
-        // selected from what is left and only it is sorted (a common word may match
-        // thousands of records; the order is total, so the batches are the full sort's).
+        let ranked: Vec<RankKey> = postings.iter().map(|(s, p)| rank_key(s, p)).collect();
+        // Records are read in rank order, only as many as the hits need: each batch is the
+        // best of what is left, taken in one pass (a common word may match thousands of
+        // records, a page is a few; the order is total, so the batches are the full sort's).
         let mut hits: Vec<Arc<Record>> = Vec::with_capacity(limit);
-        let mut rest = &mut ranked[..];
-        while !rest.is_empty() {
-            let size = limit.max(16).min(rest.len());
-            if size < rest.len() {
-                rest.select_nth_unstable_by(size - 1, rank);
-            }
-            let (batch, after) = rest.split_at_mut(size);
-            batch.sort_unstable_by(rank);
-            rest = after;
-            let slugs: Vec<String> = batch.iter().map(|(slug, _)| slug.to_string()).collect();
+        let mut after = None;
+        while hits.len() < limit {
+            let batch = next_smallest(&ranked, after, limit.max(16));
+            let Some(&last) = batch.last() else {
+                break;
+            };
+            after = Some(last);
+            let slugs: Vec<String> = batch
+                .iter()
+                .map(|(_, _, slug)| slug_text(slug))
+                .collect::<Result<_, _>>()?;
             hits.extend(
                 self.records_shared(&slugs)?
                     .into_iter()
@@ -425,15 +420,12 @@ impl Graph {
                     .filter(|r| kinds.is_none_or(|ks| ks.contains(&r.kind())))
                     .take(limit - hits.len()),
             );
-            if hits.len() == limit {
-                break;
-            }
         }
         // Snippets only for the hits returned: a common word may match thousands.
         Ok(hits
             .into_iter()
             .map(|record| {
-                let found = &postings[record.slug.as_str()];
+                let found = &postings[record.slug.as_bytes()];
                 let snippet = search::field_texts(&record)
                     .into_iter()
                     .find(|(f, text)| {
@@ -460,11 +452,11 @@ impl Graph {
     pub fn matching_slugs(&self, text: &str) -> Result<BTreeSet<String>, GraphError> {
         let terms = dedup(search::tokenize(text));
         let entries = self.posting_entries(&terms, true)?;
-        Ok(score(&terms, &entries)?
+        score(&terms, &entries)?
             .into_iter()
             .filter(|(_, p)| p.terms.len() == terms.len())
-            .map(|(slug, _)| slug.to_string())
-            .collect())
+            .map(|(slug, _)| slug_text(slug))
+            .collect()
     }
 
     /// One round trip over the full-text index for all terms: the entries of the heads of
@@ -500,7 +492,7 @@ impl Graph {
 fn score<'a>(
     terms: &[String],
     entries: &'a [(usize, Vec<Entry>)],
-) -> Result<HashMap<&'a str, Postings, foldhash::fast::RandomState>, GraphError> {
+) -> Result<HashMap<&'a [u8], Postings, foldhash::fast::RandomState>, GraphError> {
     let mut tokens = Vec::new();
     for (i, entries) in entries {
         for (key, value) in entries {
@@ -509,13 +501,17 @@ fn score<'a>(
             let mut postings: Vec<PostingRef<'a>> = codec::decode_borrowed("postings", value)?;
             // A record's postings add up in field order, whatever order they are
             // stored in: floating-point sums depend on it, and scores are compared
-            // to the last digit (the conformance suite).
-            postings.sort_unstable_by(|a, b| (a.slug, a.field).cmp(&(b.slug, b.field)));
+            // to the last digit (the conformance suite). Heads are stored in that order;
+            // tails, by impact, are sorted here.
+            let in_order = |a: &PostingRef, b: &PostingRef| (a.slug, a.field) <= (b.slug, b.field);
+            if !postings.is_sorted_by(in_order) {
+                postings.sort_unstable_by(|a, b| (a.slug, a.field).cmp(&(b.slug, b.field)));
+            }
             tokens.push((*i, exactness, postings));
         }
     }
     // Slugs are our own stored keys, not a client's: a fast hasher, sized once.
-    let mut found: HashMap<&'a str, Postings, foldhash::fast::RandomState> =
+    let mut found: HashMap<&'a [u8], Postings, foldhash::fast::RandomState> =
         HashMap::with_capacity_and_hasher(
             tokens.iter().map(|(_, _, p)| p.len()).sum(),
             Default::default(),
@@ -541,6 +537,42 @@ fn score<'a>(
         }
     }
     Ok(found)
+}
+
+/// A search candidate's place in the ranking, smallest first: more matched terms, then the
+/// higher score, then the slug. Integers first, so that only a tie compares slugs.
+type RankKey<'a> = (Reverse<usize>, Reverse<i64>, &'a [u8]);
+
+fn rank_key<'a>(slug: &'a [u8], found: &Postings) -> RankKey<'a> {
+    // The order of `f64::total_cmp`, as an integer.
+    let bits = found.score.to_bits() as i64;
+    let score = bits ^ (((bits >> 63) as u64) >> 1) as i64;
+    (Reverse(found.terms.len()), Reverse(score), slug)
+}
+
+/// The `size` smallest of `keys` that are greater than `after` (any, when `None`), in order:
+/// one pass, keeping the best in a heap of `size`.
+fn next_smallest<T: Ord + Copy>(keys: &[T], after: Option<T>, size: usize) -> Vec<T> {
+    let mut heap = BinaryHeap::with_capacity(size);
+    for &key in keys {
+        if after.is_some_and(|after| key <= after) {
+            continue;
+        }
+        if heap.len() < size {
+            heap.push(key);
+        } else if let Some(mut worst) = heap.peek_mut() {
+            if key < *worst {
+                *worst = key;
+            }
+        }
+    }
+    heap.into_sorted_vec()
+}
+
+/// A slug read from the index as bytes, as text: not UTF-8 is an index that names no record.
+fn slug_text(slug: &[u8]) -> Result<String, GraphError> {
+    String::from_utf8(slug.to_vec())
+        .map_err(|_| GraphError::Dangling(String::from_utf8_lossy(slug).into_owned()))
 }
 
 struct Postings {
@@ -582,7 +614,29 @@ fn dedup(terms: Vec<String>) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::TermSet;
+    use super::{next_smallest, TermSet};
+
+    #[test]
+    fn batches_of_the_smallest_are_the_full_sort_in_pieces() {
+        // A scrambled permutation with ties on the first part of the key.
+        let keys: Vec<(u8, u32)> = (0..1000u32)
+            .map(|i| ((i * 7 % 5) as u8, i * 7919 % 1000))
+            .collect();
+        let mut sorted = keys.clone();
+        sorted.sort_unstable();
+        for size in [1, 3, 16, 999, 1000, 2000] {
+            let mut batches = Vec::new();
+            let mut after = None;
+            loop {
+                let batch = next_smallest(&keys, after, size);
+                let Some(&last) = batch.last() else { break };
+                assert!(batch.len() == size || batches.len() + batch.len() == keys.len());
+                after = Some(last);
+                batches.extend(batch);
+            }
+            assert_eq!(batches, sorted, "batches of {size}");
+        }
+    }
 
     #[test]
     fn a_term_set_counts_terms_past_the_bitmask() {

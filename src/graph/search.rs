@@ -38,10 +38,11 @@ impl Posting {
 }
 
 /// A [`Posting`] read in place, its slug borrowed from the stored bytes (the same
-/// encoding): a search reads hundreds of postings and keeps a handful.
+/// encoding): a search reads hundreds of postings and keeps a handful. The slug is bytes,
+/// compared and hashed as they are; only a hit's is checked to be UTF-8.
 #[derive(Debug, Clone, Copy, Deserialize)]
 pub struct PostingRef<'a> {
-    pub slug: &'a str,
+    pub slug: &'a [u8],
     pub field: u8,
     pub frequency: u32,
 }

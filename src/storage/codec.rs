@@ -15,8 +15,9 @@ use super::StorageError;
 /// descriptive, actors where their kind comes from. 5: the kind index became the `lists`
 /// table, every top-level ordering stored in order with its length; postings by impact,
 /// in a head and a tail. 6: documents, events, places and topics say where their kind
-/// comes from; events and statistics whether their name is descriptive.
-pub const FORMAT_VERSION: u8 = 6;
+/// comes from; events and statistics whether their name is descriptive. 7: a token's head
+/// holds its 256 highest-impact postings, in (slug, field) order.
+pub const FORMAT_VERSION: u8 = 7;
 
 /// The most bytes one decode may claim. Far above any real value (the largest, an edge
 /// list, is kilobytes), it turns a corrupt length prefix into an error instead of an
