@@ -1,17 +1,22 @@
 #!/usr/bin/env python3
-"""The cost of metrics and traces on the request path: Q1's throughput with both off, with
-metrics on, and with traces on, in one interleaved run.
+"""The cost of metrics and traces on the request path: Q1's throughput and the server's CPU
+time per request with both off, with metrics on, and with traces on, in one interleaved run.
 
-Starts two release servers over one seeded database copy each, as bench/run.py starts
-wic-gql (one worker, production mode, pinned to one core, wrk on the other): `off` without
-metrics, `on` with `--metrics-address` (production serves /metrics only there) and `otlp`
-with `--otlp-endpoint` to a collector in this script that answers 200 and discards. Each
-round measures Q1 on each, in turn (off, on, otlp, off, ...), as sent by bench/run.py (no
-operation name) and with `operationName` (the label path). Prints the requests/s and the
-server's CPU time per request of every measurement, the medians and on/off: on a shared
-machine the CPU time per request is the steadier of the two.
+Starts release servers as bench/run.py starts wic-gql (one worker, production mode, pinned
+to one core, wrk on the other), each over its own copy of the seeded database: `off`
+without metrics, `off again` the same (the control: what two identical servers differ
+by), `on` with `--metrics-address` (production serves /metrics only there) and `otlp` with
+`--otlp-endpoint` to a collector in this script that answers 200 and discards.
 
-    bench/overhead.py                      # 5 rounds of 10 s
+Every round starts each server afresh, in a rotated order, warms it for a second, and
+measures Q1 as bench/run.py sends it (no operation name) and with `operationName` (the
+label path). A process keeps its own memory layout and its own luck for as long as it
+runs, so a run that measured one process per configuration could not tell a configuration
+from the process it ran in; a fresh process per round turns that into noise the median
+absorbs, and the control says how much is left. Prints every measurement, and the medians
+of the per-round ratios against `off` in the same round, the control's among them.
+
+    bench/overhead.py                      # 10 rounds of 5 s
     bench/overhead.py --rounds 3 --seconds 5
 """
 
@@ -31,8 +36,8 @@ from run import BENCH, RELEASE, ROOT, Server, log, post, wrk  # noqa: E402
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--no-build", action="store_true")
     args = parser.parse_args()
@@ -53,44 +58,52 @@ def main():
     collector = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Discard)
     threading.Thread(target=collector.serve_forever, daemon=True).start()
     otlp = f"http://127.0.0.1:{collector.server_address[1]}"
+    configs = {"off": [], "off again": [], "on": ["--metrics-address", "127.0.0.1:0"],
+               "otlp": ["--otlp-endpoint", otlp]}
     servers = {}
     try:
-        for name, extra in [("off", []), ("on", ["--metrics-address", "127.0.0.1:0"]),
-                            ("otlp", ["--otlp-endpoint", otlp])]:
+        for name in configs:
             db = os.path.join(work, f"{name}.db")
             subprocess.run([binary, "seed", "--db", db], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-            servers[name] = Server(name, [binary, "serve", "--port", "0", "--workers", "1", "--mode", "production",
-                                          "--db", db, "--max-concurrent", "100000", *extra],
-                                   server_cpu, env={"RUST_LOG": "warn"})
-        for name, server in servers.items():
-            for body in bodies.values():
-                status, answer = post(server.url, body)
-                if status != 200 or "errors" in json.loads(answer):
-                    sys.exit(f"{name} answered {body!r} wrongly: {answer[:300]!r}")
-            for body in bodies.values():
-                wrk(server.url, [body], 1, args.connections, load_cpu, work)  # warm up
-        results = {(q, name): [] for q in bodies for name in servers}
-        cpu = {(q, name): [] for q in bodies for name in servers}
+        results = {(q, name): [] for q in bodies for name in configs}
+        cpu = {(q, name): [] for q in bodies for name in configs}
+        names = list(configs)
         for round_number in range(args.rounds):
-            for q, body in bodies.items():
-                for name, server in servers.items():
-                    before = server.cpu_seconds()
-                    measured = wrk(server.url, [body], args.seconds, args.connections, load_cpu, work)
-                    us = (server.cpu_seconds() - before) / max(1, measured["requests"]) * 1e6
-                    results[(q, name)].append(measured["rps"])
-                    cpu[(q, name)].append(us)
-                    log(f"round {round_number + 1} {q} metrics {name}: {measured['rps']:.0f} req/s {us:.1f} us CPU")
-        print(f"{args.rounds} rounds of {args.seconds} s, {args.connections} connections, interleaved off/on")
+            shift = round_number % len(names)
+            for name in names[shift:] + names[:shift]:
+                db = os.path.join(work, f"{name}.db")
+                server = servers[name] = Server(
+                    name, [binary, "serve", "--port", "0", "--workers", "1", "--mode", "production",
+                           "--db", db, "--max-concurrent", "100000", *configs[name]],
+                    server_cpu, env={"RUST_LOG": "warn"})
+                try:
+                    for body in bodies.values():
+                        status, answer = post(server.url, body)
+                        if status != 200 or "errors" in json.loads(answer):
+                            sys.exit(f"{name} answered {body!r} wrongly: {answer[:300]!r}")
+                        wrk(server.url, [body], 1, args.connections, load_cpu, work)  # warm up
+                    for q, body in bodies.items():
+                        before = server.cpu_seconds()
+                        measured = wrk(server.url, [body], args.seconds, args.connections, load_cpu, work)
+                        us = (server.cpu_seconds() - before) / max(1, measured["requests"]) * 1e6
+                        results[(q, name)].append(measured["rps"])
+                        cpu[(q, name)].append(us)
+                        log(f"round {round_number + 1} {q} {name}: {measured['rps']:.0f} req/s {us:.1f} us CPU")
+                finally:
+                    server.stop()
+                    del servers[name]
+        print(f"{args.rounds} rounds of {args.seconds} s, {args.connections} connections, "
+              "a fresh server per configuration and round")
         for q in bodies:
-            for on_name in ("on", "otlp"):
-                off, on = (statistics.median(results[(q, n)]) for n in ("off", on_name))
-                print(f"{q}: off {off:.0f} req/s {[round(x) for x in results[(q, 'off')]]}, "
-                      f"{on_name} {on:.0f} req/s {[round(x) for x in results[(q, on_name)]]}, "
-                      f"{on_name}/off {on / off:.3f}")
-                off, on = (statistics.median(cpu[(q, n)]) for n in ("off", on_name))
-                print(f"{q}: CPU per request off {off:.1f} us {[round(x, 1) for x in cpu[(q, 'off')]]}, "
-                      f"{on_name} {on:.1f} us {[round(x, 1) for x in cpu[(q, on_name)]]}, "
-                      f"{on_name}/off {on / off:.3f}")
+            for name in configs:
+                print(f"{q} {name}: {statistics.median(results[(q, name)]):.0f} req/s "
+                      f"{[round(x) for x in results[(q, name)]]}, CPU per request "
+                      f"{statistics.median(cpu[(q, name)]):.1f} us {[round(x, 1) for x in cpu[(q, name)]]}")
+            for name in ("off again", "on", "otlp"):
+                ratios = [on / off for on, off in zip(results[(q, name)], results[(q, "off")])]
+                cpu_ratios = [on / off for on, off in zip(cpu[(q, name)], cpu[(q, "off")])]
+                print(f"{q}: {name}/off, median of the rounds' ratios: throughput "
+                      f"{statistics.median(ratios):.3f}, CPU per request {statistics.median(cpu_ratios):.3f}")
         print(f"the collector received {Discard.bytes} bytes of spans in {Discard.posts} requests")
     finally:
         for server in servers.values():
