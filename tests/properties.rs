@@ -129,7 +129,7 @@ proptest! {
         let graph = Graph::new(Arc::new(MemoryStore::default()));
         let summary = SeedSummary { records: Vec::new(), edges: edges.len() as u32, source_sha256: String::new() };
         let dataset = Dataset { records: records.clone(), edges: edges.clone() };
-        graph.replace(&dataset, &summary).unwrap();
+        graph.replace(dataset, &summary).unwrap();
         let slugs: Vec<String> = records.iter().map(|r| r.slug.clone()).collect();
         let stored: Vec<Record> = graph.records(&slugs).unwrap().into_iter().flatten().collect();
         prop_assert_eq!(stored, records);
@@ -1284,7 +1284,7 @@ proptest! {
             .collect();
         let mut answers = Vec::new();
         for graph in [&memory, &sled] {
-            graph.replace(&dataset, &summary).unwrap();
+            graph.replace(dataset.clone(), &summary).unwrap();
             let list = graph.list(&spec).unwrap();
             if let Some(len) = list.len() {
                 prop_assert_eq!(len, wanted.len());
@@ -1315,7 +1315,7 @@ fn a_frequent_word_is_ranked_from_its_head_without_reading_every_match() {
         edges: 0,
         source_sha256: String::new(),
     };
-    graph.replace(&dataset, &summary).unwrap();
+    graph.replace(dataset.clone(), &summary).unwrap();
     let matching = graph.matching_slugs("synthetic").unwrap();
     assert!(matching.len() > 2_500, "{}", matching.len());
     let hits = graph.search("synthetic", None, 5).unwrap();

@@ -57,12 +57,12 @@ impl ListOrder {
 /// `Position` and `Date` compare integers only: a key with the name's empty strings in it
 /// spent seeding's time in `memcmp` (bench/results/optimizations.md, "Seeding").
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum SortKey {
+enum SortKey<'a> {
     /// The segment (0, or 1 for an undated record in `Date`), the start day (days from
     /// the common era), then kind and position.
     Ints(u8, i32, RecordKind, u32),
-    /// The lowercased name, the slug, then kind and position.
-    Name(String, String, RecordKind, u32),
+    /// The lowercased name, the slug (borrowed from the record), then kind and position.
+    Name(String, &'a str, RecordKind, u32),
 }
 
 /// The segment `record` is stored in, in `order`: 1 for an undated record in `Date`
@@ -71,14 +71,14 @@ fn segment(order: ListOrder, record: &Record) -> u8 {
     u8::from(order == ListOrder::Date && record.date_span().is_none())
 }
 
-fn sort_key(order: ListOrder, record: &Record) -> SortKey {
+fn sort_key(order: ListOrder, record: &Record) -> SortKey<'_> {
     use chrono::Datelike;
     let (kind, position) = (record.kind(), record.position);
     match order {
         ListOrder::Position => SortKey::Ints(0, 0, kind, position),
         ListOrder::Name => SortKey::Name(
             record.name.to_lowercase(),
-            record.slug.clone(),
+            record.slug.as_str(),
             kind,
             position,
         ),
@@ -92,7 +92,13 @@ fn sort_key(order: ListOrder, record: &Record) -> SortKey {
 /// Sorts `records` as the stored list of `order` reads them: ascending, or descending
 /// with the undated records of `Date` still last and ascending.
 pub fn sort_records(records: &mut [Arc<Record>], order: ListOrder, descending: bool) {
-    records.sort_by_cached_key(|r| sort_key(order, r));
+    let mut keyed: Vec<(SortKey, Arc<Record>)> = records
+        .iter()
+        .map(|r| (sort_key(order, r), r.clone()))
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    let sorted: Vec<Arc<Record>> = keyed.into_iter().map(|(_, r)| r).collect();
+    records.clone_from_slice(&sorted);
     if descending {
         // Sorted, the first segment comes first: no key is built again to find its end.
         let first_segment = records.partition_point(|r| segment(order, r) == 0);
@@ -108,37 +114,38 @@ type Item = (u8, String);
 /// length of each segment, and the chunks of each segment.
 pub(super) fn entries(records: &[Record]) -> Result<Vec<Entry>, GraphError> {
     let mut entries = Vec::new();
+    // Reused from one ordering to the next: the sorted records, then their items with
+    // their kinds and segments, then the items of one segment of one scope.
+    let mut sorted: Vec<(SortKey, &Record)> = Vec::with_capacity(records.len());
+    let mut all: Vec<(u8, u8, &str)> = Vec::with_capacity(records.len());
+    let mut items: Vec<(u8, &str)> = Vec::new();
+    let mut scopes: Vec<u8> = RecordKind::ALL.iter().map(|k| k.tag()).collect();
+    scopes.push(ALL_KINDS);
     for order in ListOrder::ALL {
-        let mut sorted: Vec<(SortKey, &Record)> =
-            records.iter().map(|r| (sort_key(order, r), r)).collect();
+        sorted.clear();
+        sorted.extend(records.iter().map(|r| (sort_key(order, r), r)));
         sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        // One list per scope, each item with its segment; the per-kind lists keep the order.
-        let mut scopes: BTreeMap<u8, Vec<(u8, &Record)>> = RecordKind::ALL
-            .iter()
-            .map(|k| (k.tag(), Vec::new()))
-            .collect();
-        if order.stored_over_all_kinds() {
-            scopes.insert(ALL_KINDS, Vec::new());
-        }
-        for (_, record) in &sorted {
-            let item = (segment(order, record), *record);
-            scopes
-                .get_mut(&record.kind().tag())
-                .expect("every kind has a list")
-                .push(item);
-            if let Some(all) = scopes.get_mut(&ALL_KINDS) {
-                all.push(item);
-            }
-        }
+        all.clear();
+        all.extend(
+            sorted
+                .iter()
+                .map(|(_, r)| (r.kind().tag(), segment(order, r), r.slug.as_str())),
+        );
         let segments = if order == ListOrder::Date { 2 } else { 1 };
-        for (scope, items) in scopes {
+        for &scope in &scopes {
+            if scope == ALL_KINDS && !order.stored_over_all_kinds() {
+                continue;
+            }
             let mut lengths = Vec::with_capacity(segments);
             for segment in 0..segments {
-                let items: Vec<(u8, &str)> = items
-                    .iter()
-                    .filter(|(s, _)| usize::from(*s) == segment)
-                    .map(|(_, r)| (r.kind().tag(), r.slug.as_str()))
-                    .collect();
+                items.clear();
+                items.extend(
+                    all.iter()
+                        .filter(|&&(kind, s, _)| {
+                            usize::from(s) == segment && (scope == ALL_KINDS || kind == scope)
+                        })
+                        .map(|&(kind, _, slug)| (kind, slug)),
+                );
                 lengths.push(items.len() as u32);
                 for (number, chunk) in (0u32..).zip(items.chunks(LIST_CHUNK)) {
                     entries.push((

@@ -339,13 +339,19 @@ impl Graph {
     }
 
     /// Replaces the whole graph with `dataset`, atomically.
-    pub fn replace(&self, dataset: &Dataset, summary: &SeedSummary) -> Result<(), GraphError> {
-        let batch = write::build_batch(dataset)?;
+    ///
+    /// The dataset is dropped once its entries are built, on a thread of its own while the
+    /// store writes them: a seed holds the dataset or its batch, not both at once.
+    pub fn replace(&self, dataset: Dataset, summary: &SeedSummary) -> Result<(), GraphError> {
+        let batch = write::build_batch(&dataset)?;
         let meta = vec![(
             META_SEED_SUMMARY.to_vec(),
             codec::encode("seed summary", summary)?,
         )];
-        self.store.replace_all(batch, meta)?;
+        std::thread::scope(|scope| {
+            scope.spawn(move || drop(dataset));
+            self.store.replace_all(batch, meta)
+        })?;
         self.cache
             .records
             .write()

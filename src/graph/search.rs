@@ -12,11 +12,30 @@ const STOPWORDS: &[&str] = &[
 
 /// Lowercased alphanumeric words, without stopwords, in text order (duplicates kept).
 pub fn tokenize(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .filter(|w| !STOPWORDS.contains(&w.as_str()))
-        .collect()
+    let mut tokens = Vec::new();
+    for_each_token(text, |token| tokens.push(token.to_string()));
+    tokens
+}
+
+/// Calls `each` with every token of `text`, as [`tokenize`] lists them, lowercased into
+/// one reused buffer: indexing a million records allocates nothing per word.
+pub fn for_each_token(text: &str, mut each: impl FnMut(&str)) {
+    let mut lower = String::new();
+    for word in text.split(|c: char| !c.is_alphanumeric()) {
+        if word.is_empty() {
+            continue;
+        }
+        lower.clear();
+        if word.is_ascii() {
+            lower.push_str(word);
+            lower.make_ascii_lowercase();
+        } else {
+            lower.push_str(&word.to_lowercase());
+        }
+        if !STOPWORDS.contains(&lower.as_str()) {
+            each(&lower);
+        }
+    }
 }
 
 /// One record's occurrences of a token in one field: an item of the stored index.
@@ -37,14 +56,22 @@ impl Posting {
     }
 }
 
-/// A [`Posting`] read in place, its slug borrowed from the stored bytes (the same
-/// encoding): a search reads hundreds of postings and keeps a handful. The slug is bytes,
-/// compared and hashed as they are; only a hit's is checked to be UTF-8.
-#[derive(Debug, Clone, Copy, Deserialize)]
+/// A [`Posting`] with its slug borrowed (the same encoding): read in place from the stored
+/// bytes, a search reads hundreds of postings and keeps a handful; written from the
+/// records, a seed clones no slug. The slug is bytes, compared and hashed as they are, and
+/// written as a string is; only a hit's is checked to be UTF-8.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct PostingRef<'a> {
+    #[serde(serialize_with = "as_bytes")]
     pub slug: &'a [u8],
     pub field: u8,
     pub frequency: u32,
+}
+
+/// A slug written as one run of bytes behind its length, as bincode writes a `str` (serde
+/// would write a `[u8]` byte by byte).
+fn as_bytes<S: serde::Serializer>(slug: &&[u8], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_bytes(slug)
 }
 
 impl PostingRef<'_> {
@@ -225,6 +252,18 @@ mod tests {
             tokenize("The Internet of things, IPv6 and G20—cyber-terrorism"),
             vec!["internet", "things", "ipv6", "g20", "cyber", "terrorism"]
         );
+    }
+
+    #[test]
+    fn the_buffered_tokenizer_lowercases_as_str_to_lowercase_does() {
+        let text = "ΣΟΦΙΑ and Straße, ÉCOLE the İstanbul IPv6 x_y 42";
+        let reference: Vec<String> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .filter(|w| !STOPWORDS.contains(&w.as_str()))
+            .collect();
+        assert_eq!(tokenize(text), reference);
     }
 
     #[test]

@@ -234,7 +234,7 @@ pub fn seed_grown(
     let checked = files.check(warnings)?;
     let dataset = synthetic::grow(checked.dataset, total);
     let summary = summarize(&dataset, files.source_sha256());
-    graph.replace(&dataset, &summary)?;
+    graph.replace(dataset, &summary)?;
     Ok(SeedReport {
         summary,
         warnings: checked.warnings,

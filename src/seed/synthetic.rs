@@ -104,20 +104,24 @@ fn draw(seed: u64) -> u64 {
 
 /// `base` grown with synthetic clusters to at least `total` records (whole clusters, so
 /// up to [`CLUSTER_RECORDS`] − 1 more). The same inputs always give the same dataset.
-pub fn grow(mut base: Dataset, total: usize) -> Dataset {
+pub fn grow(base: Dataset, total: usize) -> Dataset {
     let clusters = total
         .saturating_sub(base.records.len())
         .div_ceil(CLUSTER_RECORDS);
-    let mut builder = Builder::new(&base);
+    let mut builder = Builder::new(base, clusters);
     for cluster in 0..clusters {
         builder.cluster(cluster);
     }
-    base.records.extend(builder.records);
-    base.edges.extend(builder.edges);
-    base
+    Dataset {
+        records: builder.records,
+        edges: builder.edges,
+    }
 }
 
-/// Appends records and edges, numbering positions after the base dataset's.
+/// Edges one cluster adds, at most.
+const CLUSTER_EDGES: usize = 96;
+
+/// Appends records and edges to the base dataset's, numbering positions after its own.
 struct Builder {
     records: Vec<Record>,
     edges: Vec<Edge>,
@@ -129,7 +133,9 @@ struct Builder {
 }
 
 impl Builder {
-    fn new(base: &Dataset) -> Self {
+    /// Takes `base`'s records and edges, with room for `clusters` more clusters: a
+    /// million records are written once, not copied as their vectors grow.
+    fn new(base: Dataset, clusters: usize) -> Self {
         let mut next_position = [0; RecordKind::ALL.len()];
         for record in &base.records {
             let slot = &mut next_position[record.kind().tag() as usize];
@@ -142,13 +148,21 @@ impl Builder {
             .filter(|r| r.kind() == RecordKind::Trend)
             .collect();
         real_trends.sort_by_key(|r| r.position);
+        let real_trends = real_trends.into_iter().map(|r| r.slug.clone()).collect();
+        let vocabulary = Vocabulary::new(&base);
+        let Dataset {
+            mut records,
+            mut edges,
+        } = base;
+        records.reserve_exact(clusters * CLUSTER_RECORDS);
+        edges.reserve_exact(clusters * CLUSTER_EDGES);
         Builder {
-            records: Vec::new(),
-            edges: Vec::new(),
+            records,
+            edges,
             next_position,
             next_edge,
-            vocabulary: Vocabulary::new(base),
-            real_trends: real_trends.into_iter().map(|r| r.slug.clone()).collect(),
+            vocabulary,
+            real_trends,
         }
     }
 
@@ -365,6 +379,8 @@ mod tests {
             (grown.records.len() - base.records.len()) % CLUSTER_RECORDS,
             0
         );
+        let clusters = (grown.records.len() - base.records.len()) / CLUSTER_RECORDS;
+        assert!(grown.edges.len() - base.edges.len() <= clusters * CLUSTER_EDGES);
         assert_eq!(grown.records[..base.records.len()], base.records[..]);
         assert_eq!(grown.edges[..base.edges.len()], base.edges[..]);
         assert_eq!(grow(base.clone(), 10), base, "already big enough");

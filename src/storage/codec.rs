@@ -68,6 +68,17 @@ impl Parts {
         }
     }
 
+    /// An empty value written into `buffer` (cleared first), whose room a previous value
+    /// left: see [`Parts::finish_copied`].
+    pub fn in_buffer(what: &'static str, mut buffer: Vec<u8>) -> Self {
+        buffer.clear();
+        buffer.push(FORMAT_VERSION);
+        Parts {
+            bytes: buffer,
+            what,
+        }
+    }
+
     /// Appends the next part.
     pub fn push<T: Serialize>(mut self, value: &T) -> Result<Self, StorageError> {
         let start = self.bytes.len();
@@ -92,6 +103,13 @@ impl Parts {
     /// The stored bytes.
     pub fn finish(self) -> Vec<u8> {
         self.bytes
+    }
+
+    /// The stored bytes, in a vector of their exact size, and the buffer they were
+    /// written in, for the next value: many values built in one buffer never grow one of
+    /// their own.
+    pub fn finish_copied(self) -> (Vec<u8>, Vec<u8>) {
+        (self.bytes.clone(), self.bytes)
     }
 }
 
@@ -315,6 +333,15 @@ mod tests {
             .unwrap()
             .finish();
         assert_eq!(bytes[0], FORMAT_VERSION);
+        let (copied, buffer) = Parts::in_buffer("entry", b"left over".to_vec())
+            .push(&"first".to_string())
+            .unwrap()
+            .push(&shapes)
+            .unwrap()
+            .push(&Vec::<Shape>::new())
+            .unwrap()
+            .finish_copied();
+        assert_eq!((&copied, &buffer), (&bytes, &bytes));
         assert_eq!(decode_part::<String>("entry", &bytes, 0).unwrap(), "first");
         assert_eq!(
             decode_part::<Vec<Shape>>("entry", &bytes, 1).unwrap(),

@@ -43,6 +43,21 @@ impl Batch {
         self.tables.entry(table).or_default().insert(key, value);
     }
 
+    /// Adds every entry of `entries` to `table`, as [`Batch::insert`] would one by one. A
+    /// table built whole is sorted once and bulk-built, not searched entry by entry: in key
+    /// order already, it costs one pass.
+    pub fn extend(&mut self, table: Table, entries: Vec<Entry>) {
+        match self.tables.entry(table) {
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                // A stable sort, and of equal keys the last kept: the later insert wins.
+                slot.insert(entries.into_iter().collect());
+            }
+            std::collections::btree_map::Entry::Occupied(mut slot) => {
+                slot.get_mut().extend(entries)
+            }
+        }
+    }
+
     /// The number of entries across all tables.
     pub fn len(&self) -> usize {
         self.tables.values().map(BTreeMap::len).sum()
@@ -129,4 +144,31 @@ pub trait Store: Send + Sync + 'static {
 
     /// The number of calls answered so far: the measure of round trips in N+1 tests.
     fn round_trips(&self) -> u64;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extending_a_table_is_inserting_each_entry_in_turn() {
+        let entries = |pairs: &[(&str, &str)]| -> Vec<Entry> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
+                .collect()
+        };
+        let first = entries(&[("b", "1"), ("a", "2"), ("b", "3"), ("c", "4")]);
+        let second = entries(&[("a", "5"), ("d", "6")]);
+        let mut extended = Batch::default();
+        let mut inserted = Batch::default();
+        for part in [first, second] {
+            extended.extend(Table::Records, part.clone());
+            for (key, value) in part {
+                inserted.insert(Table::Records, key, value);
+            }
+        }
+        assert_eq!(extended, inserted);
+        assert_eq!(extended.tables[&Table::Records][&b"b".to_vec()], b"3");
+    }
 }

@@ -26,10 +26,17 @@ const SLED_CACHE_BYTES: u64 = 128 * 1024 * 1024;
 const MIN_RANGE: usize = 16 * 1024;
 
 /// `entries` in at most `parts` consecutive key ranges of at least `min` entries each.
-fn key_ranges(entries: BTreeMap<Vec<u8>, Vec<u8>>, parts: usize, min: usize) -> Vec<Vec<Entry>> {
+fn key_ranges(
+    entries: &BTreeMap<Vec<u8>, Vec<u8>>,
+    parts: usize,
+    min: usize,
+) -> Vec<Vec<(&[u8], &[u8])>> {
     let size = entries.len().div_ceil(parts.max(1)).max(min).max(1);
     let mut ranges = Vec::new();
-    let mut entries = entries.into_iter().peekable();
+    let mut entries = entries
+        .iter()
+        .map(|(k, v)| (k.as_slice(), v.as_slice()))
+        .peekable();
     while entries.peek().is_some() {
         ranges.push(entries.by_ref().take(size).collect());
     }
@@ -363,15 +370,15 @@ impl SledStore {
         sled_error(&self.root, source)
     }
 
-    /// Writes `batch`, the checksum and `meta` into the fresh database of generation
-    /// `number`, and flushes it. On an error, what it wrote is deleted.
+    /// Writes `batch`, its checksum and `meta` into the fresh database of generation
+    /// `number`, and flushes it; returns the generation and the checksum. On an error,
+    /// what it wrote is deleted.
     fn write_generation(
         &self,
         number: u64,
         batch: Batch,
         meta: Vec<Entry>,
-        checksum: &str,
-    ) -> Result<Generation, StorageError> {
+    ) -> Result<(Generation, String), StorageError> {
         let dir = layout::generation_dir(&self.root, number);
         layout::remove_if_present(&dir).map_err(|e| layout::io_error(&dir, e))?;
         let generation = match self.open_generation(number) {
@@ -381,8 +388,8 @@ impl SledStore {
                 return Err(error);
             }
         };
-        match self.fill_generation(&generation, batch, meta, checksum) {
-            Ok(()) => Ok(generation),
+        match self.fill_generation(&generation, batch, meta) {
+            Ok(checksum) => Ok((generation, checksum)),
             Err(error) => {
                 // A failed seed (a full disk) takes back what it wrote, before it returns.
                 drop(generation);
@@ -397,21 +404,21 @@ impl SledStore {
         generation: &Generation,
         batch: Batch,
         meta: Vec<Entry>,
-        checksum: &str,
-    ) -> Result<(), StorageError> {
+    ) -> Result<String, StorageError> {
         // No reader sees the new generation before the pointer moves to it, so its trees
         // fill in key order with plain inserts: one sled batch of a million entries would
         // be held whole in memory (the first 1M-record scale run died of it at 23 GiB).
         // sled takes concurrent inserts, so every tree fills side by side, and a large
         // one in key ranges of its own, one thread per core: the records tree alone is
-        // most of the entries.
+        // most of the entries. The checksum, written last, is computed meanwhile.
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        std::thread::scope(|scope| {
+        let checksum = std::thread::scope(|scope| {
+            let checksum = scope.spawn(|| batch.checksum());
             let writers: Vec<_> = batch
                 .tables
-                .into_iter()
+                .iter()
                 .flat_map(|(table, entries)| {
-                    let tree = &generation.trees[&table];
+                    let tree = &generation.trees[table];
                     key_ranges(entries, cores, MIN_RANGE)
                         .into_iter()
                         .map(move |range| {
@@ -428,8 +435,10 @@ impl SledStore {
                     .join()
                     .expect("a tree writer panicked")
                     .map_err(|e| self.sled(e))
-            })
+            })?;
+            Ok::<_, StorageError>(checksum.join().expect("the checksum panicked"))
         })?;
+        drop(batch);
         let mut entries = sled::Batch::default();
         for (key, value) in meta {
             entries.insert(key, value);
@@ -442,7 +451,7 @@ impl SledStore {
         let db = generation.db();
         db.apply_batch(entries).map_err(|e| self.sled(e))?;
         db.flush().map_err(|e| self.sled(e))?;
-        Ok(())
+        Ok(checksum)
     }
 
     fn current(&self) -> Option<Arc<Generation>> {
@@ -509,8 +518,7 @@ impl Store for SledStore {
     fn replace_all(&self, batch: Batch, meta: Vec<Entry>) -> Result<(), StorageError> {
         let mut pointer = self.pointer.lock().expect("pointer lock poisoned");
         let number = pointer.as_ref().map_or(1, |p| p.generation + 1);
-        let checksum = batch.checksum();
-        let generation = self.write_generation(number, batch, meta, &checksum)?;
+        let (generation, checksum) = self.write_generation(number, batch, meta)?;
         let next = Pointer {
             generation: number,
             checksum,
@@ -908,7 +916,10 @@ mod tests {
         let entries: BTreeMap<Vec<u8>, Vec<u8>> = (0u32..10)
             .map(|n| (n.to_be_bytes().to_vec(), vec![n as u8]))
             .collect();
-        let all: Vec<Entry> = entries.clone().into_iter().collect();
+        let all: Vec<(&[u8], &[u8])> = entries
+            .iter()
+            .map(|(k, v)| (k.as_slice(), v.as_slice()))
+            .collect();
         for (parts, min, lengths) in [
             (2, 1, vec![5, 5]),
             (3, 1, vec![4, 4, 2]),
@@ -916,11 +927,11 @@ mod tests {
             (4, 20, vec![10]),
             (0, 1, vec![10]),
         ] {
-            let ranges = key_ranges(entries.clone(), parts, min);
+            let ranges = key_ranges(&entries, parts, min);
             assert_eq!(ranges.iter().map(Vec::len).collect::<Vec<_>>(), lengths);
             assert_eq!(ranges.concat(), all);
         }
-        assert!(key_ranges(BTreeMap::new(), 2, 1).is_empty());
+        assert!(key_ranges(&BTreeMap::new(), 2, 1).is_empty());
     }
 
     #[test]
