@@ -633,7 +633,8 @@ mod tests {
         for size in [1, 3, 16, 999, 1000, 2000] {
             let mut batches = Vec::new();
             let mut after = None;
-            loop {
+            // Bounded: a batch that repeats what came before must fail, not loop for ever.
+            for _ in 0..=keys.len() {
                 let batch = next_smallest(&keys, after, size);
                 let Some(&last) = batch.last() else { break };
                 assert!(batch.len() == size || batches.len() + batch.len() == keys.len());
