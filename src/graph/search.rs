@@ -38,28 +38,11 @@ pub fn for_each_token(text: &str, mut each: impl FnMut(&str)) {
     }
 }
 
-/// One record's occurrences of a token in one field: an item of the stored index.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Posting {
-    pub slug: String,
-    /// A [`SearchField`] tag.
-    pub field: u8,
-    /// How often the token occurs in that field.
-    pub frequency: u32,
-}
-
-impl Posting {
-    /// What the posting adds to a hit's score when its token is the query's exact word:
-    /// the field's weight, damped by the count. A token's postings are stored by it.
-    pub fn impact(&self) -> f64 {
-        impact(self.field, self.frequency)
-    }
-}
-
-/// A [`Posting`] with its slug borrowed (the same encoding): read in place from the stored
-/// bytes, a search reads hundreds of postings and keeps a handful; written from the
-/// records, a seed clones no slug. The slug is bytes, compared and hashed as they are, and
-/// written as a string is; only a hit's is checked to be UTF-8.
+/// One record's occurrences of a token in one field: an item of the stored index, its slug
+/// borrowed. Read in place from the stored bytes, a search reads hundreds of postings and
+/// keeps a handful; written from the records, a seed clones no slug. The slug is bytes,
+/// compared and hashed as they are, and written as a string is; only a hit's is checked to
+/// be UTF-8.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct PostingRef<'a> {
     #[serde(serialize_with = "as_bytes")]
@@ -75,13 +58,16 @@ fn as_bytes<S: serde::Serializer>(slug: &&[u8], serializer: S) -> Result<S::Ok, 
 }
 
 impl PostingRef<'_> {
-    /// [`Posting::impact`].
+    /// [`impact`] of this posting.
     pub fn impact(&self) -> f64 {
         impact(self.field, self.frequency)
     }
 }
 
-fn impact(field: u8, frequency: u32) -> f64 {
+/// What a posting of `frequency` occurrences in the field tagged `field` adds to a hit's
+/// score when its token is the query's exact word: the field's weight, damped by the
+/// count. A token's postings are stored by it.
+pub fn impact(field: u8, frequency: u32) -> f64 {
     let weight = SearchField::from_tag(field).map_or(0.0, SearchField::weight);
     weight * (1.0 + f64::from(frequency).ln())
 }

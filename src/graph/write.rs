@@ -6,7 +6,7 @@ use std::sync::mpsc::{Receiver, SyncSender};
 use serde::{Deserialize, Serialize};
 
 use super::keys;
-use super::search::{field_texts, for_each_token, PostingRef};
+use super::search::{self, field_texts, for_each_token, PostingRef};
 use super::{Direction, Edge, GraphError, Record};
 use crate::storage::codec::{self, Parts};
 use crate::storage::{Batch, Entry, Table};
@@ -264,12 +264,7 @@ fn search_index(records: &[Record], order: Receiver<Vec<u32>>) -> Result<Vec<Ent
         // Each impact computed once: a common token has a posting per record.
         ranked.clear();
         ranked.extend(occurrences.into_iter().map(|o| {
-            let impact = PostingRef {
-                slug: b"",
-                field: o.field,
-                frequency: o.frequency,
-            }
-            .impact();
+            let impact = search::impact(o.field, o.frequency);
             (impact, rank[o.record as usize], o)
         }));
         ranked.sort_unstable_by(|(a_impact, a_rank, a), (b_impact, b_rank, b)| {
