@@ -19,7 +19,7 @@ use wic_gql::api::cursor::{CursorFault, ListKey, ListName, Seek};
 use wic_gql::config::Settings;
 use wic_gql::graph::{
     keys, ActorDetails, ActorKind, Citation, Dataset, Details, Direction, DocumentDetails,
-    DocumentKind, Edge, EventDetails, EventKind, Graph, KindBasis, ListOrder, ListSpec,
+    DocumentKind, Edge, EventDetails, EventKind, Graph, KindBasis, ListOrder, ListScope, ListSpec,
     PlaceDetails, PlaceKind, Qualifier, Record, RecordKind, Relation, Section, SeedSummary,
     SourceText, StatisticDetails, TopicDetails, TopicKind, TrendDetails,
 };
@@ -238,6 +238,11 @@ proptest! {
 
 fn text() -> impl Strategy<Value = String> {
     "(?s).{0,12}"
+}
+
+/// Any day chrono can hold, as days from the common era.
+fn day() -> impl Strategy<Value = i32> {
+    NaiveDate::MIN.num_days_from_ce()..=NaiveDate::MAX.num_days_from_ce()
 }
 
 fn date() -> impl Strategy<Value = NaiveDate> {
@@ -1215,13 +1220,16 @@ fn list_records() -> impl Strategy<Value = Vec<Record>> {
 /// the stored lists are checked against.
 fn naive_list(
     records: &[Record],
-    kinds: &[RecordKind],
+    scope: &ListScope,
     order: ListOrder,
     descending: bool,
 ) -> Vec<String> {
     let mut found: Vec<&Record> = records
         .iter()
-        .filter(|r| kinds.contains(&r.kind()))
+        .filter(|r| match scope {
+            ListScope::Kinds(kinds) => kinds.contains(&r.kind()),
+            ListScope::Sort(kind, sort) => r.kind() == *kind && r.subkind() == Some(*sort),
+        })
         .collect();
     let seed_order = |r: &Record| (r.kind(), r.position);
     match order {
@@ -1257,29 +1265,43 @@ fn slugs_of(records: Vec<Arc<Record>>) -> Vec<String> {
 proptest! {
     #![proptest_config(config(24))]
 
-    /// Every stored list, on the in-memory store and on sled, holds what the naive scan
-    /// finds, in its order: whole, by page, counted, and scanned with a condition.
+    /// Every stored list (of some kinds, or of one sort of one kind), on the in-memory
+    /// store and on sled, holds what the naive scan finds, in its order: whole, by page,
+    /// counted, and scanned with a condition.
     #[test]
     fn stored_lists_answer_like_the_naive_scan_on_both_stores(
         records in list_records(),
-        kinds in prop::sample::subsequence(RecordKind::ALL.to_vec(), 0..=RecordKind::ALL.len()),
+        scope in prop_oneof![
+            prop::sample::subsequence(RecordKind::ALL.to_vec(), 0..=RecordKind::ALL.len())
+                .prop_map(ListScope::Kinds),
+            (select(RecordKind::ALL.to_vec()), 0u8..10).prop_map(|(k, s)| ListScope::Sort(k, s)),
+        ],
         order in select(ListOrder::ALL.to_vec()),
         descending in any::<bool>(),
         (start, length) in (0usize..800, 0usize..300),
         limit in 0usize..400,
+        (from, to) in (day(), day()),
     ) {
         let dir = tempfile::tempdir().unwrap();
         let sled = Graph::new(Arc::new(SledStore::open(&dir.path().join("db")).unwrap()));
         let memory = Graph::new(Arc::new(MemoryStore::default()));
         let dataset = Dataset { records: records.clone(), edges: Vec::new() };
         let summary = SeedSummary { records: Vec::new(), edges: 0, source_sha256: String::new() };
-        let wanted = naive_list(&records, &kinds, order, descending);
-        let spec = ListSpec { kinds: kinds.clone(), order, descending };
+        let wanted = naive_list(&records, &scope, order, descending);
+        let spec = ListSpec { scope, order, descending };
         let keep = |r: &Record| r.name.to_lowercase().starts_with('a');
         let kept: Vec<String> = wanted
             .iter()
             .filter(|s| keep(records.iter().find(|r| &&r.slug == s).unwrap()))
             .take(limit)
+            .cloned()
+            .collect();
+        let meets = |r: &Record| {
+            r.date_span().is_some_and(|(s, e)| e.num_days_from_ce() >= from && s.num_days_from_ce() <= to)
+        };
+        let met: Vec<String> = wanted
+            .iter()
+            .filter(|s| meets(records.iter().find(|r| &&r.slug == s).unwrap()))
             .cloned()
             .collect();
         let mut answers = Vec::new();
@@ -1298,8 +1320,117 @@ proptest! {
             let found = slugs_of(list.scan(Some(limit), Some(&keep)).unwrap());
             prop_assert_eq!(&found, &kept);
             answers.push(found);
+            // A date filter's narrowed list holds every record that meets the days.
+            match list.dated_between(from, to) {
+                Some(narrowed) => {
+                    prop_assert_eq!(order, ListOrder::Date);
+                    prop_assert_eq!(slugs_of(narrowed.scan(None, Some(&meets)).unwrap()), met.clone());
+                    prop_assert_eq!(narrowed.count(Some(&meets)).unwrap(), met.len());
+                }
+                None => prop_assert!(order != ListOrder::Date || wanted.is_empty()),
+            }
         }
         prop_assert_eq!(&answers[0], &answers[1]);
+    }
+}
+
+/// A date filter reads the chunks of the `Date` list its days can be in, not the list: a
+/// month of 10 000 events a day apart (each of one to three days), with 100 documents of a
+/// year each, is a few chunks, and the same records as the whole list filtered.
+#[test]
+fn a_date_filter_reads_only_the_chunks_its_days_can_be_in() {
+    let first = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
+    let record = |slug: String, position, details| Record {
+        slug,
+        position,
+        name: String::new(),
+        aliases: Vec::new(),
+        citations: Vec::new(),
+        details,
+    };
+    let mut records: Vec<Record> = (0..10_000u32)
+        .map(|i| {
+            let start = first + chrono::Days::new(u64::from(i));
+            let details = Details::Event(EventDetails {
+                kind: EventKind::Conference,
+                kind_basis: KindBasis::Text,
+                descriptive_name: false,
+                start,
+                end: Some(start + chrono::Days::new(u64::from(i % 3))),
+                theme: None,
+            });
+            record(format!("event-{i}"), i, details)
+        })
+        .collect();
+    records.extend((0..100u32).map(|i| {
+        let details = Details::Document(DocumentDetails {
+            kind: DocumentKind::Report,
+            kind_basis: KindBasis::Text,
+            year: Some(2000 + i as i32 / 4),
+            descriptive_name: false,
+            source: None,
+        });
+        record(format!("document-{i}"), i, details)
+    }));
+    let graph = Graph::new(Arc::new(MemoryStore::default()));
+    let summary = SeedSummary {
+        records: Vec::new(),
+        edges: 0,
+        source_sha256: String::new(),
+    };
+    let dataset = Dataset {
+        records,
+        edges: Vec::new(),
+    };
+    graph.replace(dataset, &summary).unwrap();
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap().num_days_from_ce();
+    // A month, two years over several chunks, and a week across New Year that ends on the
+    // first day of the events' eleventh chunk: (from, to, events met, documents met).
+    let fence = (first + chrono::Days::new(10 * 256)).num_days_from_ce();
+    let ranges = [
+        (day(2010, 3, 1), day(2010, 3, 31), 32, 4),
+        (day(2005, 6, 1), day(2007, 5, 31), 731, 12),
+        (fence - 6, fence, 8, 8),
+    ];
+    for (from, to, events, documents) in ranges {
+        let meets = |r: &Record| {
+            r.date_span()
+                .is_some_and(|(s, e)| e.num_days_from_ce() >= from && s.num_days_from_ce() <= to)
+        };
+        let days = (to - from + 1) as usize;
+        for (kinds, met) in [
+            (vec![RecordKind::Event], events),
+            (RecordKind::ALL.to_vec(), events + documents),
+        ] {
+            for descending in [false, true] {
+                let spec = ListSpec {
+                    scope: ListScope::Kinds(kinds.clone()),
+                    order: ListOrder::Date,
+                    descending,
+                };
+                let list = graph.list(&spec).unwrap();
+                let narrowed = list.dated_between(from, to).unwrap();
+                let found = slugs_of(narrowed.scan(None, Some(&meets)).unwrap());
+                assert_eq!(
+                    found,
+                    slugs_of(list.scan(None, Some(&meets)).unwrap()),
+                    "{kinds:?}"
+                );
+                assert_eq!(found.len(), met, "{kinds:?}");
+                // Events a day apart: the days and the longest span (a document's year) before them.
+                let bound = if kinds.len() == 1 {
+                    days + 2
+                } else {
+                    days + 366 + 20
+                } + 2 * 256;
+                assert!(
+                    narrowed.extent() <= bound,
+                    "{kinds:?}: {} of {}",
+                    narrowed.extent(),
+                    list.extent()
+                );
+            }
+        }
     }
 }
 

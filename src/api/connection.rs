@@ -756,24 +756,23 @@ pub async fn related_one<T: FromRecord>(
         .find_map(|(_, r)| T::from_record(r)))
 }
 
-/// A condition on records beyond their kind, such as an actor's kind of actor.
-pub type Keep = Arc<dyn Fn(&Record) -> bool + Send + Sync>;
+/// A condition on records beyond the list they are read from: a date filter's.
+type Keep = Arc<dyn Fn(&Record) -> bool + Send + Sync>;
 
-/// A top-level list: the records of `kinds` that pass `filter` and `keep`, sorted by
-/// `order`, paged.
+/// A top-level list: the records of `scope` (some kinds, or one sort of one kind, each a
+/// stored list) that pass `filter`, sorted by `order`, paged.
 ///
-/// Without a condition, the page is read from the stored list at its offset, and the
+/// Without a date filter, the page is read from the stored list at its offset, and the
 /// total is the stored length: the cost is the page's, whatever the list's length. With
-/// a condition, the stored list is read in order until the page is complete, and the
-/// total is counted only if asked for. A `text` filter starts from the records that
+/// one, the stored list is read in order until the page is complete, and the total is
+/// counted only if asked for. A `text` filter starts from the records that
 /// contain its words, sorted in memory.
 pub async fn list_connection<T: FromRecord>(
     env: &Env<'_>,
-    kinds: &[RecordKind],
+    scope: graph::ListScope,
     filter: RecordFilter,
     order: RecordOrder,
     page: Page,
-    keep: Option<Keep>,
     name: ListName,
 ) -> ApiResult<Conn<T>> {
     cooperate(env).await;
@@ -793,15 +792,11 @@ pub async fn list_connection<T: FromRecord>(
     };
     let descending = order.direction == OrderDirection::Desc;
     let dated = filter.year.is_some() || filter.from.is_some() || filter.to.is_some();
-    let keep: Option<Keep> = match (keep, dated) {
-        (keep, false) => keep,
-        (keep, true) => {
-            let dates = filter.clone();
-            Some(Arc::new(move |r: &Record| {
-                date_matches(r, &dates) && keep.as_ref().is_none_or(|k| k(r))
-            }))
-        }
-    };
+    let keep: Option<Keep> = dated.then(|| {
+        let dates = filter.clone();
+        let keep: Keep = Arc::new(move |r: &Record| date_matches(r, &dates));
+        keep
+    });
     let node = |r: Arc<Record>| Some((T::from_record(r)?, RelationInfo::default()));
     if let Some(text) = &filter.text {
         let matching: Vec<String> = graph
@@ -814,19 +809,42 @@ pub async fn list_connection<T: FromRecord>(
             .map_err(to_gql)?
             .into_iter()
             .flatten()
-            .filter(|r| kinds.contains(&r.kind()) && keep.as_ref().is_none_or(|k| k(r)))
+            .filter(|r| scope.holds(r) && keep.as_ref().is_none_or(|k| k(r)))
             .collect();
         graph::sort_records(&mut records, order_by, descending);
         let items = records.into_iter().filter_map(node).collect();
         return page_of(items, args);
     }
-    let list = graph
-        .list(&ListSpec {
-            kinds: kinds.to_vec(),
-            order: order_by,
-            descending,
-        })
-        .map_err(to_gql)?;
+    let spec = |order| ListSpec {
+        scope: scope.clone(),
+        order,
+        descending,
+    };
+    let list = graph.list(&spec(order_by)).map_err(to_gql)?;
+    // A date filter narrows its list to the chunks of the `Date` list whose days can meet
+    // it: the whole answer, read in order for `orderBy: DATE`, and otherwise read and
+    // sorted in memory when it is small; when it is not, the list in its own order is
+    // read until the page is full, as for any condition, and counted from the narrowed one.
+    let dated = match &keep {
+        None => None,
+        Some(_) => {
+            let (from, to) = days(&filter);
+            graph
+                .list(&spec(ListOrder::Date))
+                .map_err(to_gql)?
+                .dated_between(from, to)
+        }
+    };
+    let (list, counted) = match dated {
+        Some(dated) if order_by == ListOrder::Date => (dated.clone(), dated),
+        Some(dated) if dated.extent() <= SORTED_IN_MEMORY => {
+            let mut records = dated.scan(None, keep.as_deref()).map_err(to_gql)?;
+            graph::sort_records(&mut records, order_by, descending);
+            return page_of(records.into_iter().filter_map(node).collect(), args);
+        }
+        Some(dated) => (list, dated),
+        None => (list.clone(), list),
+    };
     if let (Some(total), None) = (list.len(), &keep) {
         let window = args.window(total);
         // The cursors' items come with the page's: their chunks are read in the same trip.
@@ -854,7 +872,7 @@ pub async fn list_connection<T: FromRecord>(
     let total = if needed.is_none_or(|n| found.len() < n) {
         Total::Known(found.len())
     } else {
-        Total::Counted(Box::new(move || list.count(keep.as_deref())))
+        Total::Counted(Box::new(move || counted.count(keep.as_deref())))
     };
     Ok(connection(
         found.into_iter().skip(window.start).filter_map(node),
@@ -862,6 +880,31 @@ pub async fn list_connection<T: FromRecord>(
         total,
         args.list,
     ))
+}
+
+/// The most items a date filter's narrowed list may hold to be read whole and sorted in
+/// memory for an order other than `DATE`: a few chunks, microseconds of sorting.
+const SORTED_IN_MEMORY: usize = 16 * 256;
+
+/// The days (from the common era) a date filter's records must reach: they end on or after
+/// the first and start on or before the second (its year, `from` and `to` together).
+fn days(filter: &RecordFilter) -> (i32, i32) {
+    use chrono::{Datelike, NaiveDate};
+    let year = filter.year.map(|y| {
+        let day = |m, d| NaiveDate::from_ymd_opt(y, m, d).map(|d| d.num_days_from_ce());
+        (
+            day(1, 1).unwrap_or(i32::MIN),
+            day(12, 31).unwrap_or(i32::MAX),
+        )
+    });
+    let from = [
+        year.map(|y| y.0),
+        filter.from.map(|d| d.0.num_days_from_ce()),
+    ];
+    let to = [year.map(|y| y.1), filter.to.map(|d| d.0.num_days_from_ce())];
+    let from = from.into_iter().flatten().max().unwrap_or(i32::MIN);
+    let to = to.into_iter().flatten().min().unwrap_or(i32::MAX);
+    (from, to)
 }
 
 fn date_matches(record: &Record, filter: &RecordFilter) -> bool {

@@ -5,8 +5,7 @@ use std::sync::Arc;
 use async_graphql::{Context, Object, OutputType, SimpleObject, ID};
 
 use super::connection::{
-    enum_name, list_connection, load_record, loaders, top_level_name, Conn, Env, FromRecord, Keep,
-    Page,
+    enum_name, list_connection, load_record, loaders, top_level_name, Conn, Env, FromRecord, Page,
 };
 use async_graphql::ErrorExtensions;
 
@@ -105,16 +104,15 @@ fn entity_not_found<T: OutputType>(key: &'static str, value: &str) -> async_grap
 pub(crate) struct ListField<'a> {
     /// The field: `records`, `events`, …
     pub field: &'static str,
-    /// The kinds of record it holds.
-    pub kinds: &'a [graph::RecordKind],
+    /// The records it holds: of some kinds, or of one sort of one kind (the `kind` argument).
+    pub scope: graph::ListScope,
     /// `records`' `kinds` argument, every kind when absent; `None` for the other lists.
     pub kinds_arg: Option<&'a [RecordKind]>,
     /// The `kind` argument's enum name.
     pub kind: Option<String>,
-    pub keep: Option<Keep>,
 }
 
-/// A connection over every record of `kind` that passes `filter` and `keep`.
+/// A connection over every record of `field`'s scope that passes `filter`.
 pub(crate) async fn list<T: FromRecord>(
     env: &Env<'_>,
     field: ListField<'_>,
@@ -124,7 +122,7 @@ pub(crate) async fn list<T: FromRecord>(
 ) -> ApiResult<Conn<T>> {
     let (filter, order) = (filter.unwrap_or_default(), order.unwrap_or_default());
     let name = top_level_name(field.field, field.kinds_arg, field.kind, &filter, &order);
-    list_connection(env, field.kinds, filter, order, page, field.keep, name).await
+    list_connection(env, field.scope, filter, order, page, name).await
 }
 
 /// Writes the query root: the lookups by slug and the lists of one record type, each from
@@ -141,7 +139,7 @@ macro_rules! query_root {
             $(
                 $(#[$list_meta:meta])*
                 $list:ident -> $list_ty:ident of $kind:ident
-                $( by $kind_arg:ident as $kind_variant:ident, $kind_desc:literal )?,
+                $( by $kind_arg:ident, $kind_desc:literal )?,
                 $filter_desc:literal;
             )*
         }
@@ -280,7 +278,7 @@ macro_rules! query_root {
                     #[graphql(desc = "Return at most this many items from the end (at most the server's page limit, 500 by default).")]
                     last: Option<i32>,
                 ) -> ApiResult<Conn<$list_ty>> {
-                    let field = list_field!($list, $kind $(, kind, $kind_arg, $kind_variant )?);
+                    let field = list_field!($list, $kind $(, kind, $kind_arg )?);
                     list(
                         &Env::of(ctx),
                         field,
@@ -367,7 +365,7 @@ macro_rules! query_root {
                     },
                     $( stringify!($list) => |env, args| {
                         $( let kind: Option<$kind_arg> = args.get("kind")?; )?
-                        let field = list_field!($list, $kind $(, kind, $kind_arg, $kind_variant )?);
+                        let field = list_field!($list, $kind $(, kind, $kind_arg )?);
                         list::<$list_ty>(
                             env,
                             field,
@@ -386,32 +384,19 @@ macro_rules! query_root {
     };
 }
 
-/// The [`ListField`] of the list `$list` of records of `$kind`, with its `kind` argument
-/// if it has one.
+/// The [`ListField`] of the list `$list` of records of `$kind`, of the sort its `kind`
+/// argument names if it has one.
 macro_rules! list_field {
-    ($list:ident, $kind:ident $(, $kind_value:ident, $kind_arg:ident, $variant:ident )?) => {
+    ($list:ident, $kind:ident $(, $kind_value:ident, $kind_arg:ident )?) => {
         ListField {
             field: stringify!($list),
-            kinds: &[graph::RecordKind::$kind],
+            scope: match None $( .or($kind_value.map(|k| graph::$kind_arg::from(k).tag())) )? {
+                Some(sort) => graph::ListScope::Sort(graph::RecordKind::$kind, sort),
+                None => graph::ListScope::Kinds(vec![graph::RecordKind::$kind]),
+            },
             kinds_arg: None,
             kind: None $( .or($kind_value.as_ref().map(enum_name)) )?,
-            keep: keep_kind!($( $kind_value, $kind_arg, $variant )?),
         }
-    };
-}
-
-/// The condition of a list's `kind` argument, for a list of records of `$variant`.
-macro_rules! keep_kind {
-    () => {
-        None
-    };
-    ($kind:ident, $kind_arg:ident, $variant:ident) => {
-        $kind.map(graph::$kind_arg::from).map(|wanted| {
-            let keep: Keep = std::sync::Arc::new(move |r: &Record| {
-                matches!(&r.details, Details::$variant(d) if d.kind == wanted)
-            });
-            keep
-        })
     };
 }
 
@@ -430,10 +415,9 @@ pub(crate) async fn all_records(
     let kinds: Vec<graph::RecordKind> = kinds_arg.iter().map(|&k| k.into()).collect();
     let field = ListField {
         field: "records",
-        kinds: &kinds,
+        scope: graph::ListScope::Kinds(kinds),
         kinds_arg: Some(&kinds_arg),
         kind: None,
-        keep: None,
     };
     list(env, field, filter, order_by, page).await
 }
@@ -493,21 +477,21 @@ lookups {
 }
 lists {
     /// Events, optionally of one kind.
-    events -> Event of Event by EventKind as Event, "Only events of this kind.",
+    events -> Event of Event by EventKind, "Only events of this kind.",
         "Conditions every event must meet.";
     /// The trends, in the order of their numerals by default.
     trends -> Trend of Trend, "Conditions every trend must meet.";
     /// Actors, optionally of one kind.
-    actors -> Actor of Actor by ActorKind as Actor, "Only actors of this kind.",
+    actors -> Actor of Actor by ActorKind, "Only actors of this kind.",
         "Conditions every actor must meet.";
     /// Places, optionally of one kind.
-    places -> Place of Place by PlaceKind as Place, "Only places of this kind.",
+    places -> Place of Place by PlaceKind, "Only places of this kind.",
         "Conditions every place must meet.";
     /// Documents, optionally of one kind.
-    documents -> Document of Document by DocumentKind as Document, "Only documents of this kind.",
+    documents -> Document of Document by DocumentKind, "Only documents of this kind.",
         "Conditions every document must meet.";
     /// Technologies, services and subjects, optionally of one kind.
-    topics -> Topic of Topic by TopicKind as Topic, "Only topics of this kind.",
+    topics -> Topic of Topic by TopicKind, "Only topics of this kind.",
         "Conditions every topic must meet.";
     /// The figures the source gives.
     statistics -> Statistic of Statistic, "Conditions every statistic must meet.";

@@ -1,5 +1,6 @@
-//! Top-level lists from stored indexes: each ordering of each kind's records (and, where
-//! a merge would otherwise be needed, of every record) is stored in that order, in chunks,
+//! Top-level lists from stored indexes: each ordering of each kind's records, of each sort
+//! of record of a kind (`actors(kind: COMPANY)`) and, where a merge would otherwise be
+//! needed, of every record, is stored in that order, in chunks,
 //! behind a header with its length, so a page reads only the chunks it covers and a
 //! length is one read.
 //!
@@ -10,6 +11,8 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
 
 use super::keys;
 use super::{Graph, GraphError, Record, RecordKind};
@@ -109,54 +112,108 @@ pub fn sort_records(records: &mut [Arc<Record>], order: ListOrder, descending: b
 /// One stored item: the record's kind tag and slug.
 type Item = (u8, String);
 
-/// The entries of the `lists` table for `records`: for each ordering, the list of each kind
-/// (and of every kind where [`ListOrder::stored_over_all_kinds`]), a header with the
-/// length of each segment, and the chunks of each segment.
+/// The scope byte of the lists of one sort of record (`Record::subkind`) of `kind`: after
+/// every kind's scope and before [`ALL_KINDS`]. Part of stored keys.
+fn sort_scope(kind: RecordKind, sort: u8) -> u8 {
+    debug_assert!(sort < 0x10, "a kind has at most 16 sorts");
+    0x10 * (kind.tag() + 1) + sort
+}
+
+/// A stored list's header: the length of each segment and, in `Date`, where its chunks
+/// start.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) struct Header {
+    lengths: Vec<u32>,
+    /// `Date` only: the start day (days from the common era) of the first item of each
+    /// chunk of the dated segment, and the longest span (end − start, in days) in it, so
+    /// that a date filter reads only the chunks whose records can meet its days.
+    fences: Vec<i32>,
+    longest: i32,
+}
+
+/// The items of each segment of one scope as they are laid out, and in `Date` the start
+/// day of each dated item and the longest span.
+#[derive(Default)]
+struct Laying<'a> {
+    segments: Vec<Vec<(u8, &'a str)>>,
+    starts: Vec<i32>,
+    longest: i32,
+}
+
+/// The entries of the `lists` table for `records`: for each ordering, the list of each kind,
+/// of each sort of record of each kind that has any, and of every kind where
+/// [`ListOrder::stored_over_all_kinds`]; a header ([`Header`]), and the chunks of each
+/// segment.
 pub(super) fn entries(records: &[Record]) -> Result<Vec<Entry>, GraphError> {
+    use chrono::Datelike;
     let mut entries = Vec::new();
-    // Reused from one ordering to the next: the sorted records, then their items with
-    // their kinds and segments, then the items of one segment of one scope.
+    // Reused from one ordering to the next: the sorted records; the layings of each scope,
+    // indexed by scope byte, are made afresh.
     let mut sorted: Vec<(SortKey, &Record)> = Vec::with_capacity(records.len());
-    let mut all: Vec<(u8, u8, &str)> = Vec::with_capacity(records.len());
-    let mut items: Vec<(u8, &str)> = Vec::new();
-    let mut scopes: Vec<u8> = RecordKind::ALL.iter().map(|k| k.tag()).collect();
-    scopes.push(ALL_KINDS);
     for order in ListOrder::ALL {
         sorted.clear();
         sorted.extend(records.iter().map(|r| (sort_key(order, r), r)));
         sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        all.clear();
-        all.extend(
-            sorted
-                .iter()
-                .map(|(_, r)| (r.kind().tag(), segment(order, r), r.slug.as_str())),
-        );
         let segments = if order == ListOrder::Date { 2 } else { 1 };
-        for &scope in &scopes {
-            if scope == ALL_KINDS && !order.stored_over_all_kinds() {
+        let mut scopes: Vec<Laying> = (0..=u8::MAX).map(|_| Laying::default()).collect();
+        // Every kind's list (and the all-kinds list) is stored, empty or not; a sort's
+        // only when it has records.
+        let open = |scope: u8, scopes: &mut Vec<Laying>| {
+            scopes[usize::from(scope)]
+                .segments
+                .resize(segments, Vec::new());
+        };
+        for kind in RecordKind::ALL {
+            open(kind.tag(), &mut scopes);
+        }
+        if order.stored_over_all_kinds() {
+            open(ALL_KINDS, &mut scopes);
+        }
+        for (_, record) in &sorted {
+            let segment = usize::from(segment(order, record));
+            let kind = record.kind();
+            let item = (kind.tag(), record.slug.as_str());
+            let day = match (order, record.date_span()) {
+                (ListOrder::Date, Some((start, end))) => {
+                    Some((start.num_days_from_ce(), (end - start).num_days() as i32))
+                }
+                _ => None,
+            };
+            let sort = record.subkind().map(|sort| sort_scope(kind, sort));
+            if let Some(sort) = sort {
+                open(sort, &mut scopes);
+            }
+            let all = order.stored_over_all_kinds().then_some(ALL_KINDS);
+            for scope in [Some(kind.tag()), sort, all].into_iter().flatten() {
+                let laying = &mut scopes[usize::from(scope)];
+                laying.segments[segment].push(item);
+                if let Some((start, span)) = day {
+                    laying.starts.push(start);
+                    laying.longest = laying.longest.max(span);
+                }
+            }
+        }
+        for (scope, laying) in (0u8..=u8::MAX).zip(&scopes) {
+            if laying.segments.is_empty() {
                 continue;
             }
-            let mut lengths = Vec::with_capacity(segments);
-            for segment in 0..segments {
-                items.clear();
-                items.extend(
-                    all.iter()
-                        .filter(|&&(kind, s, _)| {
-                            usize::from(s) == segment && (scope == ALL_KINDS || kind == scope)
-                        })
-                        .map(|&(kind, _, slug)| (kind, slug)),
-                );
-                lengths.push(items.len() as u32);
+            let mut header = Header {
+                lengths: Vec::with_capacity(segments),
+                fences: laying.starts.iter().step_by(LIST_CHUNK).copied().collect(),
+                longest: laying.longest,
+            };
+            for (segment, items) in (0u8..).zip(&laying.segments) {
+                header.lengths.push(items.len() as u32);
                 for (number, chunk) in (0u32..).zip(items.chunks(LIST_CHUNK)) {
                     entries.push((
-                        keys::list_chunk(scope, order.tag(), segment as u8, number),
+                        keys::list_chunk(scope, order.tag(), segment, number),
                         codec::encode("list chunk", &chunk)?,
                     ));
                 }
             }
             entries.push((
                 keys::list_header(scope, order.tag()),
-                codec::encode("list header", &lengths)?,
+                codec::encode("list header", &header)?,
             ));
         }
     }
@@ -166,10 +223,30 @@ pub(super) fn entries(records: &[Record]) -> Result<Vec<Entry>, GraphError> {
 /// Which list to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListSpec {
-    /// The kinds of record it holds; repeats and order do not matter.
-    pub kinds: Vec<RecordKind>,
+    pub scope: ListScope,
     pub order: ListOrder,
     pub descending: bool,
+}
+
+/// Which records a list holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListScope {
+    /// The records of these kinds; repeats and order do not matter.
+    Kinds(Vec<RecordKind>),
+    /// The records of one sort (`Record::subkind`) of one kind: `actors(kind: COMPANY)`.
+    Sort(RecordKind, u8),
+}
+
+impl ListScope {
+    /// Whether the list holds `record` (whatever its filters and order).
+    pub fn holds(&self, record: &Record) -> bool {
+        match self {
+            ListScope::Kinds(kinds) => kinds.contains(&record.kind()),
+            ListScope::Sort(kind, sort) => {
+                record.kind() == *kind && record.subkind() == Some(*sort)
+            }
+        }
+    }
 }
 
 /// A run of one stored segment, read forwards or backwards.
@@ -180,6 +257,8 @@ struct Piece {
     segment: u8,
     len: usize,
     reversed: bool,
+    /// The stored chunks it is narrowed to ([`StoredList::dated_between`]); all when `None`.
+    window: Option<Range<u32>>,
 }
 
 impl Piece {
@@ -199,11 +278,13 @@ impl Piece {
 
     /// The piece's chunks in reading order.
     fn chunks(&self) -> Vec<u32> {
-        let count = self.len.div_ceil(LIST_CHUNK) as u32;
+        let stored = 0..self.len.div_ceil(LIST_CHUNK) as u32;
+        let window = self.window.clone().unwrap_or(stored.clone());
+        let chunks = window.start.max(stored.start)..window.end.min(stored.end);
         if self.reversed {
-            (0..count).rev().collect()
+            chunks.rev().collect()
         } else {
-            (0..count).collect()
+            chunks.collect()
         }
     }
 }
@@ -223,36 +304,45 @@ pub struct StoredList {
     pieces: Vec<Piece>,
     /// The kind tags to keep, when the list is read from the all-kinds list for some kinds.
     kinds: Option<Vec<u8>>,
+    /// A `Date` list's header: where its dated segment's chunks start.
+    dates: Option<Arc<Header>>,
 }
 
 impl Graph {
     /// The stored list `spec` names: one round trip for the headers of its pieces.
     pub fn list(&self, spec: &ListSpec) -> Result<StoredList, GraphError> {
-        let mut kinds: Vec<u8> = spec.kinds.iter().map(|k| k.tag()).collect();
-        kinds.sort_unstable();
-        kinds.dedup();
         let order = spec.order;
-        let (mut scopes, filter) = if kinds.len() <= 1 || !order.stored_over_all_kinds() {
-            (kinds, None)
-        } else if kinds.len() == RecordKind::ALL.len() {
-            (vec![ALL_KINDS], None)
-        } else {
-            (vec![ALL_KINDS], Some(kinds))
+        let (mut scopes, filter) = match &spec.scope {
+            ListScope::Sort(kind, sort) => (vec![sort_scope(*kind, *sort)], None),
+            ListScope::Kinds(kinds) => {
+                let mut kinds: Vec<u8> = kinds.iter().map(|k| k.tag()).collect();
+                kinds.sort_unstable();
+                kinds.dedup();
+                if kinds.len() <= 1 || !order.stored_over_all_kinds() {
+                    (kinds, None)
+                } else if kinds.len() == RecordKind::ALL.len() {
+                    (vec![ALL_KINDS], None)
+                } else {
+                    (vec![ALL_KINDS], Some(kinds))
+                }
+            }
         };
         if spec.descending {
             // Only `Position` has several scopes: kinds in reverse, each read backwards.
             scopes.reverse();
         }
         let headers = self.list_headers(&scopes, order)?;
+        let dates = (order == ListOrder::Date && headers.len() == 1).then(|| headers[0].clone());
         let mut pieces = Vec::new();
-        for (scope, lengths) in scopes.into_iter().zip(headers) {
-            for (segment, len) in lengths.into_iter().enumerate() {
+        for (scope, header) in scopes.into_iter().zip(headers) {
+            for (segment, &len) in header.lengths.iter().enumerate() {
                 pieces.push(Piece {
                     scope,
                     order: order.tag(),
                     segment: segment as u8,
                     len: len as usize,
                     reversed: spec.descending && segment == 0,
+                    window: None,
                 });
             }
         }
@@ -260,32 +350,37 @@ impl Graph {
             graph: self.clone(),
             pieces,
             kinds: filter,
+            dates,
         })
     }
 }
 
 impl Graph {
-    /// The segment lengths of the lists of `order` over `scopes`: from the cache, or one
-    /// round trip. Headers change only with the data, and there are a few dozen of them.
-    fn list_headers(&self, scopes: &[u8], order: ListOrder) -> Result<Vec<Vec<u32>>, GraphError> {
+    /// The headers of the lists of `order` over `scopes`: from the cache, or one round
+    /// trip. Headers change only with the data, and there are about a hundred of them.
+    fn list_headers(
+        &self,
+        scopes: &[u8],
+        order: ListOrder,
+    ) -> Result<Vec<Arc<Header>>, GraphError> {
         let keys: Vec<Vec<u8>> = scopes
             .iter()
             .map(|&s| keys::list_header(s, order.tag()))
             .collect();
-        let cached: Option<Vec<Vec<u32>>> = {
+        let cached: Option<Vec<Arc<Header>>> = {
             let headers = self.cache.list_headers.read().expect("cache lock poisoned");
             keys.iter().map(|k| headers.get(k).cloned()).collect()
         };
         if let Some(cached) = cached {
             return Ok(cached);
         }
-        let read: Vec<Vec<u32>> = self
+        let read: Vec<Arc<Header>> = self
             .store
             .get_many(Table::Lists, &keys)?
             .into_iter()
             .map(|header| match header {
-                Some(bytes) => codec::decode("list header", &bytes),
-                None => Ok(Vec::new()),
+                Some(bytes) => codec::decode("list header", &bytes).map(Arc::new),
+                None => Ok(Arc::default()),
             })
             .collect::<Result<_, _>>()?;
         let mut headers = self
@@ -293,8 +388,8 @@ impl Graph {
             .list_headers
             .write()
             .expect("cache lock poisoned");
-        for (key, lengths) in keys.into_iter().zip(&read) {
-            headers.insert(key, lengths.clone());
+        for (key, header) in keys.into_iter().zip(&read) {
+            headers.insert(key, header.clone());
         }
         Ok(read)
     }
@@ -304,9 +399,47 @@ impl StoredList {
     /// The number of records in the list, from the stored headers; `None` when it is read
     /// from the all-kinds list for some kinds only, and takes a [`StoredList::scan`] to count.
     pub fn len(&self) -> Option<usize> {
-        self.kinds
-            .is_none()
-            .then(|| self.pieces.iter().map(|p| p.len).sum())
+        let whole = self.kinds.is_none() && self.pieces.iter().all(|p| p.window.is_none());
+        whole.then(|| self.pieces.iter().map(|p| p.len).sum())
+    }
+
+    /// The part of a `Date` list whose records can end on or after `from` and start on or
+    /// before `to` (days from the common era): the chunks of its dated segment from the
+    /// first holding a record that starts on or after `from` less the longest span, to the
+    /// last whose first record starts on or before `to`. A superset, to be filtered by the
+    /// records' days;
+    /// [`StoredList::scan`] and [`StoredList::count`] read it (its `len` is `None`).
+    /// `None` for a list of another order.
+    pub fn dated_between(&self, from: i32, to: i32) -> Option<StoredList> {
+        let dates = self.dates.as_ref()?;
+        let fences = &dates.fences;
+        let earliest = from.saturating_sub(dates.longest);
+        // Chunk i holds starts from fences[i] to fences[i + 1] (ties cross chunks).
+        let first = fences
+            .get(1..)
+            .unwrap_or_default()
+            .partition_point(|&f| f < earliest);
+        let end = fences.partition_point(|&f| f <= to).max(first);
+        let mut narrowed = self.clone();
+        narrowed.pieces.truncate(1); // the undated segment meets no days
+        if let Some(dated) = narrowed.pieces.first_mut() {
+            dated.window = Some(first as u32..end as u32);
+        }
+        Some(narrowed)
+    }
+
+    /// How many items a scan of the list reads at most: its stored length, or the items of
+    /// the chunks it is narrowed to.
+    pub fn extent(&self) -> usize {
+        self.pieces
+            .iter()
+            .map(|p| {
+                p.window
+                    .as_ref()
+                    .map_or(p.len, |w| w.len() * LIST_CHUNK)
+                    .min(p.len)
+            })
+            .sum()
     }
 
     /// Whether the stored list is known to be empty.

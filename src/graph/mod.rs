@@ -14,7 +14,7 @@ mod source;
 mod write;
 
 pub use error::GraphError;
-pub use lists::{sort_records, ListOrder, ListPage, ListSpec, StoredList};
+pub use lists::{sort_records, ListOrder, ListPage, ListScope, ListSpec, StoredList};
 pub use model::*;
 pub use relation::{Direction, Edge, Relation};
 pub use source::{paragraphs, Section, SourceError, SourceText};
@@ -62,8 +62,8 @@ struct DecodedCache {
     /// One map per direction (see [`DecodedCache::edges`]), so a lookup borrows the slug
     /// instead of building a key.
     edge_lists: [RwLock<SlugMap<Arc<Vec<Edge>>>>; 2],
-    /// The stored lists' headers (their lengths), by header key: a few dozen at most.
-    list_headers: RwLock<HashMap<Vec<u8>, Vec<u32>>>,
+    /// The stored lists' headers, by header key: about a hundred.
+    list_headers: RwLock<HashMap<Vec<u8>, Arc<lists::Header>>>,
     /// The first bytes of the data hash, once read (see [`Graph::data_hash_prefix`]).
     data_hash_prefix: RwLock<Option<[u8; 8]>>,
     /// Batched reads answered entirely from the cache.
@@ -298,7 +298,7 @@ impl Graph {
     /// Every record of `kind`, in seed order, shared from the cache of decoded records.
     pub fn records_of_kind(&self, kind: RecordKind) -> Result<Vec<Arc<Record>>, GraphError> {
         let list = self.list(&ListSpec {
-            kinds: vec![kind],
+            scope: ListScope::Kinds(vec![kind]),
             order: ListOrder::Position,
             descending: false,
         })?;

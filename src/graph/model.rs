@@ -173,6 +173,14 @@ macro_rules! seed_enum {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
+
+        impl $name {
+            /// The variant's number, in declaration order: part of the keys of the lists of
+            /// one sort of record (`lists.rs`), so never reorder the variants.
+            pub fn tag(self) -> u8 {
+                self as u8
+            }
+        }
     };
 }
 
@@ -226,6 +234,19 @@ impl Record {
             Details::Place(_) => RecordKind::Place,
             Details::Topic(_) => RecordKind::Topic,
             Details::Statistic(_) => RecordKind::Statistic,
+        }
+    }
+
+    /// The number of the record's sort within its kind (an actor's `ActorKind`, …), for
+    /// the lists of one sort; `None` for the kinds without sorts (trends, statistics).
+    pub fn subkind(&self) -> Option<u8> {
+        match &self.details {
+            Details::Document(d) => Some(d.kind.tag()),
+            Details::Event(e) => Some(e.kind.tag()),
+            Details::Actor(a) => Some(a.kind.tag()),
+            Details::Place(p) => Some(p.kind.tag()),
+            Details::Topic(t) => Some(t.kind.tag()),
+            Details::Trend(_) | Details::Statistic(_) => None,
         }
     }
 

@@ -363,14 +363,17 @@ fn every_problem_is_reported_at_once() {
 
 #[test]
 fn seeding_twice_gives_identical_contents() {
-    // 14 in seed order, 16 by name, 8 date headers and 11 non-empty date segments.
-    const LISTS: usize = 14 + 16 + 8 + 11;
+    // Of the kinds: 14 in seed order, 16 by name, 8 date headers and 11 non-empty date
+    // segments. Of the 23 sorts of record the seed holds (6 of document, 2 of event, 9 of
+    // actor, 3 of place, 3 of topic): a header and a chunk in seed and name order, a date
+    // header, and 24 non-empty date segments.
+    const LISTS: usize = 14 + 16 + 8 + 11 + 23 * (2 + 2 + 1) + 24;
     let db = SeededDb::new();
     let first = db.dump();
     // Every table is there: 139 records (each with its edge lists), the stored lists (a
-    // header and one chunk per non-empty segment: seed order for each of the 7 kinds; name
-    // and date order for each kind and for all of them, date in a dated and an undated
-    // segment), and postings.
+    // header and one chunk per non-empty segment: seed order for each of the 7 kinds and
+    // each sort; name and date order for each kind, each sort and for all of them, date in
+    // a dated and an undated segment), and postings.
     let tables: Vec<&str> = first
         .lines()
         .filter_map(|l| l.split_whitespace().next())
