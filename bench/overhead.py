@@ -1,20 +1,23 @@
 #!/usr/bin/env python3
 """The cost of metrics and traces on the request path: Q1's throughput and the server's CPU
-time per request with both off, with metrics on, and with traces on, in one interleaved run.
+time per request with both off, with metrics on, and with traces on, measured in pairs.
 
-Starts release servers as bench/run.py starts wic-gql (one worker, production mode, pinned
-to one core, wrk on the other), each over its own copy of the seeded database: `off`
-without metrics, `off again` the same (the control: what two identical servers differ
-by), `on` with `--metrics-address` (production serves /metrics only there) and `otlp` with
-`--otlp-endpoint` to a collector in this script that answers 200 and discards.
+Each measurement runs two release servers at once, as bench/run.py starts wic-gql (one
+worker, production mode), both pinned to the same core, each loaded by its own wrk on the
+other core: `off` beside one of `off again` (the control: what two identical servers
+differ by), `on` (`--metrics-address`; production serves /metrics only there) and `otlp`
+(`--otlp-endpoint` to a collector in this script that answers 200 and discards). The
+kernel shares the core evenly between two busy processes, so the pair's throughput ratio is
+the inverse ratio of their CPU per request, measured over the same seconds: what the
+machine's neighbours do to both at once cancels out. Run one after the other, two
+identical servers on this virtual machine differed by up to 40 % from one run to the next
+(bench/results/optimizations.md, "Metrics and traces, measured in pairs").
 
-Every round starts each server afresh, in a rotated order, warms it for a second, and
-measures Q1 as bench/run.py sends it (no operation name) and with `operationName` (the
-label path). A process keeps its own memory layout and its own luck for as long as it
-runs, so a run that measured one process per configuration could not tell a configuration
-from the process it ran in; a fresh process per round turns that into noise the median
-absorbs, and the control says how much is left. Prints every measurement, and the medians
-of the per-round ratios against `off` in the same round, the control's among them.
+Every round starts each pair afresh (a process keeps its memory layout and its luck for as
+long as it runs), in a rotated order, with the two servers' places (which wrk starts
+first) swapped every other round; each pair is warmed for a second, then measures Q1 as
+bench/run.py sends it (no operation name) and with `operationName` (the label path).
+Prints every measurement and the medians of the per-pair ratios against `off`.
 
     bench/overhead.py                      # 10 rounds of 5 s
     bench/overhead.py --rounds 3 --seconds 5
@@ -38,7 +41,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--seconds", type=int, default=5)
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--connections", type=int, default=8, help="per server")
     parser.add_argument("--no-build", action="store_true")
     args = parser.parse_args()
     if not args.no_build:
@@ -60,55 +63,87 @@ def main():
     otlp = f"http://127.0.0.1:{collector.server_address[1]}"
     configs = {"off": [], "off again": [], "on": ["--metrics-address", "127.0.0.1:0"],
                "otlp": ["--otlp-endpoint", otlp]}
-    servers = {}
+    compared = [name for name in configs if name != "off"]
+    servers = []
     try:
         for name in configs:
             db = os.path.join(work, f"{name}.db")
             subprocess.run([binary, "seed", "--db", db], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-        results = {(q, name): [] for q in bodies for name in configs}
-        cpu = {(q, name): [] for q in bodies for name in configs}
-        names = list(configs)
+        # Per (query, configuration): each pair's throughput and CPU-per-request ratio
+        # against the `off` server beside it, and the configuration's own numbers.
+        ratios = {(q, name): [] for q in bodies for name in compared}
+        cpu_ratios = {(q, name): [] for q in bodies for name in compared}
+        rates = {(q, name): [] for q in bodies for name in configs}
         for round_number in range(args.rounds):
-            shift = round_number % len(names)
-            for name in names[shift:] + names[:shift]:
-                db = os.path.join(work, f"{name}.db")
-                server = servers[name] = Server(
-                    name, [binary, "serve", "--port", "0", "--workers", "1", "--mode", "production",
-                           "--db", db, "--max-concurrent", "100000", *configs[name]],
-                    server_cpu, env={"RUST_LOG": "warn"})
+            shift = round_number % len(compared)
+            for name in compared[shift:] + compared[:shift]:
+                pair = ["off", name] if round_number % 2 == 0 else [name, "off"]
+                started = {}
+                for side in pair:
+                    db = os.path.join(work, f"{side}.db")
+                    started[side] = Server(
+                        side, [binary, "serve", "--port", "0", "--workers", "1", "--mode", "production",
+                               "--db", db, "--max-concurrent", "100000", *configs[side]],
+                        server_cpu, env={"RUST_LOG": "warn"})
+                    servers.append(started[side])
                 try:
+                    for side, server in started.items():
+                        for body in bodies.values():
+                            status, answer = post(server.url, body)
+                            if status != 200 or "errors" in json.loads(answer):
+                                sys.exit(f"{side} answered {body!r} wrongly: {answer[:300]!r}")
                     for body in bodies.values():
-                        status, answer = post(server.url, body)
-                        if status != 200 or "errors" in json.loads(answer):
-                            sys.exit(f"{name} answered {body!r} wrongly: {answer[:300]!r}")
-                        wrk(server.url, [body], 1, args.connections, load_cpu, work)  # warm up
+                        together(started, pair, body, 1, args.connections, load_cpu, work)  # warm up
                     for q, body in bodies.items():
-                        before = server.cpu_seconds()
-                        measured = wrk(server.url, [body], args.seconds, args.connections, load_cpu, work)
-                        us = (server.cpu_seconds() - before) / max(1, measured["requests"]) * 1e6
-                        results[(q, name)].append(measured["rps"])
-                        cpu[(q, name)].append(us)
-                        log(f"round {round_number + 1} {q} {name}: {measured['rps']:.0f} req/s {us:.1f} us CPU")
+                        measured = together(started, pair, body, args.seconds, args.connections, load_cpu, work)
+                        off, on = measured["off"], measured[name]
+                        ratios[(q, name)].append(on["rps"] / off["rps"])
+                        cpu_ratios[(q, name)].append(on["us"] / off["us"])
+                        for side in pair:
+                            rates[(q, side)].append(measured[side]["rps"])
+                        log(f"round {round_number + 1} {q} {name}/off: {on['rps']:.0f}/{off['rps']:.0f} req/s "
+                            f"({on['rps'] / off['rps']:.3f}), CPU {on['us']:.1f}/{off['us']:.1f} us a request")
                 finally:
-                    server.stop()
-                    del servers[name]
-        print(f"{args.rounds} rounds of {args.seconds} s, {args.connections} connections, "
-              "a fresh server per configuration and round")
+                    for server in started.values():
+                        server.stop()
+                        servers.remove(server)
+        print(f"{args.rounds} rounds of {args.seconds} s, {args.connections} connections a server, "
+              "two fresh servers at a time sharing one core")
         for q in bodies:
             for name in configs:
-                print(f"{q} {name}: {statistics.median(results[(q, name)]):.0f} req/s "
-                      f"{[round(x) for x in results[(q, name)]]}, CPU per request "
-                      f"{statistics.median(cpu[(q, name)]):.1f} us {[round(x, 1) for x in cpu[(q, name)]]}")
-            for name in ("off again", "on", "otlp"):
-                ratios = [on / off for on, off in zip(results[(q, name)], results[(q, "off")])]
-                cpu_ratios = [on / off for on, off in zip(cpu[(q, name)], cpu[(q, "off")])]
-                print(f"{q}: {name}/off, median of the rounds' ratios: throughput "
-                      f"{statistics.median(ratios):.3f}, CPU per request {statistics.median(cpu_ratios):.3f}")
+                print(f"{q} {name}: median {statistics.median(rates[(q, name)]):.0f} req/s (half a core) "
+                      f"{[round(x) for x in rates[(q, name)]]}")
+            for name in compared:
+                print(f"{q}: {name}/off, median of the pairs' ratios: throughput "
+                      f"{statistics.median(ratios[(q, name)]):.3f} {[round(x, 3) for x in ratios[(q, name)]]}, "
+                      f"CPU per request {statistics.median(cpu_ratios[(q, name)]):.3f}")
         print(f"the collector received {Discard.bytes} bytes of spans in {Discard.posts} requests")
     finally:
-        for server in servers.values():
+        for server in servers:
             server.stop()
         collector.shutdown()
+
+
+def together(started, pair, body, seconds, connections, load_cpu, work):
+    """Loads the servers of `pair` at once, each with its own wrk (started in `pair`'s
+    order); each one's requests/s and CPU microseconds per request."""
+    before = {side: started[side].cpu_seconds() for side in pair}
+    results = {}
+
+    def load(side):
+        folder = os.path.join(work, side)
+        os.makedirs(folder, exist_ok=True)
+        results[side] = wrk(started[side].url, [body], seconds, connections, load_cpu, folder)
+
+    threads = [threading.Thread(target=load, args=(side,)) for side in pair]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for side in pair:
+        spent = started[side].cpu_seconds() - before[side]
+        results[side]["us"] = spent / max(1, results[side]["requests"]) * 1e6
+    return results
 
 
 class Discard(http.server.BaseHTTPRequestHandler):

@@ -12,7 +12,8 @@ The queries: Q1 and Q2 from the real graph (Q2 now crosses synthetic actors, so 
 grows with the graph: its pages of 100 actors fill up; Q2 with pages of 3 answers the same
 at every size), a lookup of
 a random synthetic slug, the first page of every top-level list, a page deep in `actors`
-by cursor, `orderBy: NAME`, `totalCount`, and search for a frequent and for a rare term.
+by cursor, `orderBy: NAME`, `totalCount`, a sort of actor with its count, a year's events
+with their count, and search for a frequent and for a rare term.
 Every answer is checked to be a 200 without errors; Q1's and the paged Q2's must be the same
 at every size. Each query's answer size is reported beside its ratios.
 
@@ -97,6 +98,10 @@ def queries(records, real_records, data_hash):
     found["by-name"] = ("`topics` orderBy NAME", "{ topics(first: 10, orderBy: { field: NAME }) { nodes { slug name } } }")
     found["total"] = ("`totalCount` of actors and records",
                       "{ actors(first: 1) { totalCount } records(first: 1) { totalCount } }")
+    found["sort"] = ("`actors(kind: COMPANY)` page and `totalCount` (a sort's stored list)",
+                     "{ actors(kind: COMPANY, first: 10) { totalCount nodes { slug } } }")
+    found["dated"] = ("`events(filter: { year: 2017 })` page and `totalCount` (the date index)",
+                      "{ events(filter: { year: 2017 }, first: 10) { totalCount nodes { slug } } }")
     found["search-frequent"] = ('search "synthetic" (every synthetic record)', '{ search(query: "synthetic", first: 5) { score node { slug } } }')
     found["search-rare"] = ('search "digital divide"', '{ search(query: "digital divide", first: 5) { score node { slug } } }')
     return found

@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
@@ -118,9 +118,9 @@ pub struct Observation<'a>(Option<Observed<'a>>);
 
 struct Observed<'a> {
     state: &'a AppState,
+    /// The start, for the latency and for a span's times (the tracer turns it into wall
+    /// clock time: one clock read a request, not two).
     started: Instant,
-    /// The wall clock at the start, for a span; only read when there is a tracer.
-    wall_clock: Option<SystemTime>,
     noted: Noted,
 }
 
@@ -185,7 +185,6 @@ impl<'a> Observed<'a> {
         Observed {
             state,
             started: Instant::now(),
-            wall_clock: state.tracer.as_ref().map(|_| SystemTime::now()),
             noted: Noted::default(),
         }
     }
@@ -193,10 +192,10 @@ impl<'a> Observed<'a> {
     fn finish(self, status: StatusCode) {
         let elapsed = self.started.elapsed();
         let (state, noted) = (self.state, &self.noted);
-        if let (Some(tracer), Some(start)) = (&state.tracer, self.wall_clock) {
+        if let Some(tracer) = &state.tracer {
             tracer.record(&Span {
                 name: span_name(noted),
-                start,
+                start: self.started,
                 duration: elapsed,
                 status: status.as_u16(),
                 code: noted.code.as_ref().map(|(code, _)| code.as_str()),

@@ -9,7 +9,7 @@
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Notify;
@@ -30,7 +30,8 @@ const EXPORT_TIMEOUT: Duration = Duration::from_secs(5);
 /// What a request's span says.
 pub struct Span<'a> {
     pub name: &'a str,
-    pub start: SystemTime,
+    /// When the request started, on the monotonic clock its duration was measured with.
+    pub start: Instant,
     pub duration: Duration,
     pub status: u16,
     /// The first error's code, if any.
@@ -50,6 +51,45 @@ struct Shared {
     queue: Mutex<Queue>,
     full: Notify,
     dropped: AtomicU64,
+    clock: Clock,
+}
+
+/// The wall clock of an [`Instant`] without reading the wall clock per span: the monotonic
+/// time since `base`, plus the wall clock's offset from it, which the exporting task reads
+/// again at every linger, so a wall clock set by NTP reaches the spans within [`LINGER`].
+/// (A second clock read per request was measurable: bench/results/optimizations.md,
+/// "Metrics and traces, measured in pairs".)
+struct Clock {
+    base: Instant,
+    /// Nanoseconds since the Unix epoch at `base`, as the wall clock last said.
+    offset: AtomicU64,
+}
+
+impl Clock {
+    fn new() -> Clock {
+        let clock = Clock {
+            base: Instant::now(),
+            offset: AtomicU64::new(0),
+        };
+        clock.adjust();
+        clock
+    }
+
+    /// Reads the wall clock and the monotonic clock together, and keeps their offset.
+    fn adjust(&self) {
+        let since_base = self.base.elapsed();
+        let wall = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let offset = wall.saturating_sub(since_base).as_nanos() as u64;
+        self.offset.store(offset, Ordering::Relaxed);
+    }
+
+    /// Nanoseconds since the Unix epoch at `at`.
+    fn unix_nanos(&self, at: Instant) -> u64 {
+        let since_base = at.saturating_duration_since(self.base).as_nanos() as u64;
+        self.offset.load(Ordering::Relaxed).saturating_add(since_base)
+    }
 }
 
 /// Encoded spans waiting to be sent, in batches of at most [`BATCH`].
@@ -93,6 +133,7 @@ impl Tracer {
             queue: Mutex::new(Queue::default()),
             full: Notify::new(),
             dropped: AtomicU64::new(0),
+            clock: Clock::new(),
         });
         tokio::spawn(export(endpoint, Arc::downgrade(&shared)));
         Ok(Tracer { shared })
@@ -118,7 +159,8 @@ impl Tracer {
             queue.batches.push(Batch { spans: 0, bytes });
         }
         let batch = queue.batches.last_mut().expect("a batch being filled");
-        encode_span(&mut batch.bytes, span);
+        let start = self.shared.clock.unix_nanos(span.start);
+        encode_span(&mut batch.bytes, span, start);
         batch.spans += 1;
         if batch.spans == BATCH {
             self.shared.full.notify_one();
@@ -140,6 +182,7 @@ async fn export(endpoint: Endpoint, shared: Weak<Shared>) {
             _ = tokio::time::sleep(LINGER) => {}
             _ = tracer.full.notified() => {}
         }
+        tracer.clock.adjust();
         let batches =
             std::mem::take(&mut tracer.queue.lock().expect("span queue poisoned").batches);
         drop(tracer);
@@ -178,14 +221,14 @@ const NAME_KEY: &[u8] = b"\x0a\x16graphql.operation.name\x12";
 const STATUS_KEY: &[u8] = b"\x0a\x19http.response.status_code\x12";
 const CODE_KEY: &[u8] = b"\x0a\x12graphql.error.code\x12";
 
-/// Appends `span` to `out` as field 2 of a `ScopeSpans` message: `Span` in OTLP's
+/// Appends `span`, which started `start` nanoseconds after the Unix epoch, to `out` as
+/// field 2 of a `ScopeSpans` message: `Span` in OTLP's
 /// protobuf encoding, written in place, with its lengths computed rather than measured on
 /// scratch buffers. Field numbers are those of `opentelemetry/proto/trace/v1/trace.proto`
 /// and `common/v1/common.proto`; `tests/api/traces.rs` decodes the body with prost.
-fn encode_span(out: &mut Vec<u8>, span: &Span<'_>) {
+fn encode_span(out: &mut Vec<u8>, span: &Span<'_>, start: u64) {
     use proto::{field_len, varint, varint_len};
-    let start = span.start.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let end = start + span.duration;
+    let end = start.saturating_add(span.duration.as_nanos() as u64);
     let name = span.name.as_bytes();
     // AnyValue { string_value = 1 } and { int_value = 3 }.
     let status_value = 1 + varint_len(u64::from(span.status));
@@ -228,9 +271,9 @@ fn encode_span(out: &mut Vec<u8>, span: &Span<'_>) {
     const TIMES: usize = 2 + 9 + 9;
     let mut times = [0u8; TIMES];
     times[..3].copy_from_slice(&[6 << 3, 2, 7 << 3 | 1]);
-    times[3..11].copy_from_slice(&(start.as_nanos() as u64).to_le_bytes());
+    times[3..11].copy_from_slice(&start.to_le_bytes());
     times[11] = 8 << 3 | 1;
-    times[12..].copy_from_slice(&(end.as_nanos() as u64).to_le_bytes());
+    times[12..].copy_from_slice(&end.to_le_bytes());
     out.extend_from_slice(&times);
     // attributes = 9.
     string_attribute(out, NAME_KEY, name);
