@@ -13,7 +13,8 @@ grows with the graph: its pages of 100 actors fill up; Q2 with pages of 3 answer
 at every size), a lookup of
 a random synthetic slug, the first page of every top-level list, a page deep in `actors`
 by cursor, `orderBy: NAME`, `totalCount`, a sort of actor with its count, a year's events
-with their count, and search for a frequent and for a rare term.
+with their count, a text filter on a word every synthetic topic holds (its first page), and
+search for a frequent and for a rare term.
 Every answer is checked to be a 200 without errors; Q1's and the paged Q2's must be the same
 at every size. Each query's answer size is reported beside its ratios.
 
@@ -102,6 +103,8 @@ def queries(records, real_records, data_hash):
                      "{ actors(kind: COMPANY, first: 10) { totalCount nodes { slug } } }")
     found["dated"] = ("`events(filter: { year: 2017 })` page and `totalCount` (the date index)",
                       "{ events(filter: { year: 2017 }, first: 10) { totalCount nodes { slug } } }")
+    found["text"] = ('`topics(filter: { text: "synthetic" })` first page (a word in every synthetic topic)',
+                     '{ topics(filter: { text: "synthetic" }, first: 5) { nodes { slug } } }')
     found["search-frequent"] = ('search "synthetic" (every synthetic record)', '{ search(query: "synthetic", first: 5) { score node { slug } } }')
     found["search-rare"] = ('search "digital divide"', '{ search(query: "digital divide", first: 5) { score node { slug } } }')
     return found

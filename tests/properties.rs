@@ -1334,6 +1334,70 @@ proptest! {
     }
 }
 
+/// Records named from a few words, "common" in three of four (beyond a head of postings at
+/// a few hundred records), the others rarer.
+fn worded_records() -> impl Strategy<Value = Vec<Record>> {
+    let word = select(vec![
+        "alpha", "alphabet", "beta", "gamma", "the", "Delta", "delta7",
+    ]);
+    prop::collection::vec((prop::collection::vec(word, 0..4), details()), 0..700).prop_map(
+        |drafts| {
+            (0u32..)
+                .zip(drafts)
+                .map(|(i, (words, details))| {
+                    let common = if i % 4 == 0 { "" } else { "common " };
+                    Record {
+                        slug: format!("r{i}"),
+                        position: i,
+                        name: format!("{common}{}", words.join(" ")),
+                        aliases: Vec::new(),
+                        citations: Vec::new(),
+                        details,
+                    }
+                })
+                .collect()
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(config(24))]
+
+    /// A text filter tests records for its words (`holds_terms`) exactly as the index finds
+    /// them, and a rare word's postings hold every record the filter can match.
+    #[test]
+    fn a_text_filter_finds_what_the_index_finds(
+        records in worded_records(),
+        words in prop::collection::vec(select(vec!["common", "alpha", "alp", "al", "beta", "gam", "the", "delta", "zeta", "COMMON"]), 0..4),
+    ) {
+        let graph = Graph::new(Arc::new(MemoryStore::default()));
+        let summary = SeedSummary { records: Vec::new(), edges: 0, source_sha256: String::new() };
+        graph.replace(Dataset { records: records.clone(), edges: Vec::new() }, &summary).unwrap();
+        // The words drawn, and the one word in three of four records.
+        for text in [words.join(" "), "common".to_string()] {
+            let indexed = graph.matching_slugs(&text).unwrap();
+            let found = graph.text_match(&text).unwrap();
+            let held: std::collections::BTreeSet<String> = records
+                .iter()
+                .filter(|r| wic_gql::graph::search::holds_terms(r, &found.terms))
+                .map(|r| r.slug.clone())
+                .collect();
+            prop_assert_eq!(&held, &indexed, "{:?}", text);
+            match &found.among {
+                Some(among) => {
+                    let among: std::collections::BTreeSet<String> = among.iter().cloned().collect();
+                    prop_assert!(indexed.is_subset(&among), "{:?}", text);
+                }
+                // Only when every word is in more records than a head holds.
+                None => prop_assert!(found.terms.iter().all(|t| records.iter().filter(|r| r.name.to_lowercase().contains(t.as_str())).count() >= 256), "{:?}", text),
+            }
+        }
+        if records.len() > 400 {
+            prop_assert!(graph.text_match("common").unwrap().among.is_none());
+        }
+    }
+}
+
 /// A date filter reads the chunks of the `Date` list its days can be in, not the list: a
 /// month of 10 000 events a day apart (each of one to three days), with 100 documents of a
 /// year each, is a few chunks, and the same records as the whole list filtered.

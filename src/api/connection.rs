@@ -762,11 +762,12 @@ type Keep = Arc<dyn Fn(&Record) -> bool + Send + Sync>;
 /// A top-level list: the records of `scope` (some kinds, or one sort of one kind, each a
 /// stored list) that pass `filter`, sorted by `order`, paged.
 ///
-/// Without a date filter, the page is read from the stored list at its offset, and the
-/// total is the stored length: the cost is the page's, whatever the list's length. With
-/// one, the stored list is read in order until the page is complete, and the total is
-/// counted only if asked for. A `text` filter starts from the records that
-/// contain its words, sorted in memory.
+/// Without a filter, the page is read from the stored list at its offset, and the total is
+/// the stored length: the cost is the page's, whatever the list's length. With one, the
+/// stored list is read in order until the page is complete, and the total is counted only
+/// if asked for. A date filter first narrows the list (`StoredList::dated_between`); a
+/// `text` filter whose rarest word is in few records starts from that word's postings,
+/// sorted in memory, and one of frequent words only tests the records it reads.
 pub async fn list_connection<T: FromRecord>(
     env: &Env<'_>,
     scope: graph::ListScope,
@@ -792,28 +793,37 @@ pub async fn list_connection<T: FromRecord>(
     };
     let descending = order.direction == OrderDirection::Desc;
     let dated = filter.year.is_some() || filter.from.is_some() || filter.to.is_some();
-    let keep: Option<Keep> = dated.then(|| {
+    let mut keep: Option<Keep> = dated.then(|| {
         let dates = filter.clone();
         let keep: Keep = Arc::new(move |r: &Record| date_matches(r, &dates));
         keep
     });
     let node = |r: Arc<Record>| Some((T::from_record(r)?, RelationInfo::default()));
     if let Some(text) = &filter.text {
-        let matching: Vec<String> = graph
-            .matching_slugs(text)
-            .map_err(to_gql)?
-            .into_iter()
-            .collect();
-        let mut records: Vec<Arc<Record>> = graph
-            .records_shared(&matching)
-            .map_err(to_gql)?
-            .into_iter()
-            .flatten()
-            .filter(|r| scope.holds(r) && keep.as_ref().is_none_or(|k| k(r)))
-            .collect();
-        graph::sort_records(&mut records, order_by, descending);
-        let items = records.into_iter().filter_map(node).collect();
-        return page_of(items, args);
+        // A rare word: its postings are the candidates, read and sorted in memory. Only
+        // frequent words: the list is read in order, each record tested for them.
+        let found = graph.text_match(text).map_err(to_gql)?;
+        let terms = Arc::new(found.terms);
+        if let Some(candidates) = found.among {
+            let mut records: Vec<Arc<Record>> = graph
+                .records_shared(&candidates)
+                .map_err(to_gql)?
+                .into_iter()
+                .flatten()
+                .filter(|r| {
+                    scope.holds(r)
+                        && keep.as_ref().is_none_or(|k| k(r))
+                        && graph::search::holds_terms(r, &terms)
+                })
+                .collect();
+            graph::sort_records(&mut records, order_by, descending);
+            let items = records.into_iter().filter_map(node).collect();
+            return page_of(items, args);
+        }
+        let dates = keep.take();
+        keep = Some(Arc::new(move |r: &Record| {
+            dates.as_ref().is_none_or(|k| k(r)) && graph::search::holds_terms(r, &terms)
+        }));
     }
     let spec = |order| ListSpec {
         scope: scope.clone(),
@@ -825,9 +835,9 @@ pub async fn list_connection<T: FromRecord>(
     // it: the whole answer, read in order for `orderBy: DATE`, and otherwise read and
     // sorted in memory when it is small; when it is not, the list in its own order is
     // read until the page is full, as for any condition, and counted from the narrowed one.
-    let dated = match &keep {
-        None => None,
-        Some(_) => {
+    let dated = match dated {
+        false => None,
+        true => {
             let (from, to) = days(&filter);
             graph
                 .list(&spec(ListOrder::Date))

@@ -465,6 +465,37 @@ impl Graph {
             .collect()
     }
 
+    /// How a `text` filter of `text` finds its records, from the heads of its words only:
+    /// among the postings of its rarest word when that word's postings are all in its heads
+    /// (then no record without them can match), else by testing records in list order.
+    pub fn text_match(&self, text: &str) -> Result<TextMatch, GraphError> {
+        let terms = dedup(search::tokenize(text));
+        let entries = self.posting_entries(&terms, false)?;
+        // Per term: whether every head of its tokens is whole (no tail), and their slugs.
+        let mut heads: Vec<(bool, BTreeSet<&[u8]>)> = vec![(true, BTreeSet::new()); terms.len()];
+        for (i, entries) in &entries {
+            for (_, value) in entries {
+                let postings: Vec<PostingRef> = codec::decode_borrowed("postings", value)?;
+                let head = &mut heads[*i];
+                head.0 &= postings.len() < write::SEARCH_HEAD;
+                head.1.extend(postings.iter().map(|p| p.slug));
+            }
+        }
+        let rarest = heads
+            .into_iter()
+            .filter(|(whole, _)| *whole)
+            .map(|(_, slugs)| slugs)
+            .min_by_key(BTreeSet::len);
+        let among = match (rarest, terms.is_empty()) {
+            (_, true) => Some(Vec::new()),
+            (Some(slugs), false) => {
+                Some(slugs.into_iter().map(slug_text).collect::<Result<_, _>>()?)
+            }
+            (None, false) => None,
+        };
+        Ok(TextMatch { terms, among })
+    }
+
     /// One round trip over the full-text index for all terms: the entries of the heads of
     /// their tokens (with `tails`, of every posting), each with the index of its term.
     fn posting_entries(
@@ -490,6 +521,16 @@ impl Graph {
             .zip(self.store.scan_prefixes(Table::Search, &prefixes)?)
             .collect())
     }
+}
+
+/// How a `text` filter finds its records ([`Graph::text_match`]).
+pub struct TextMatch {
+    /// Its words, as the index reads them; [`search::holds_terms`] tests a record for them.
+    pub terms: Vec<String>,
+    /// The records it can match, when its rarest word's postings are few enough to be all
+    /// in that word's heads (none, when it has no word); `None` when every word is in more
+    /// records than a head holds: a list is then read in order, each record tested.
+    pub among: Option<Vec<String>>,
 }
 
 /// The records the postings in `entries` name, each with its score, the terms it matched

@@ -167,6 +167,34 @@ pub fn field_texts(record: &Record) -> Vec<(SearchField, &str)> {
     texts
 }
 
+/// Whether `record` holds every one of `terms` as the full-text index would find it (each a
+/// word of its texts; the last, of three letters or more, also the start of one), decided
+/// from the record's own texts: what [`super::Graph::matching_slugs`] reads from the index.
+pub fn holds_terms(record: &Record, terms: &[String]) -> bool {
+    let Some(last) = terms.len().checked_sub(1) else {
+        return false;
+    };
+    let prefix = terms[last].chars().count() >= 3;
+    let mut held = vec![false; terms.len()];
+    let mut missing = terms.len();
+    for (_, text) in field_texts(record) {
+        for_each_token(text, |token| {
+            for (i, term) in terms.iter().enumerate() {
+                let matches =
+                    token == term || (i == last && prefix && token.starts_with(term.as_str()));
+                if matches && !held[i] {
+                    held[i] = true;
+                    missing -= 1;
+                }
+            }
+        });
+        if missing == 0 {
+            return true;
+        }
+    }
+    false
+}
+
 /// A short excerpt of `text` around the first word that starts with one of `terms`.
 pub fn snippet(text: &str, terms: &[String]) -> String {
     const BEFORE: usize = 60;

@@ -88,7 +88,9 @@ impl Clock {
     /// Nanoseconds since the Unix epoch at `at`.
     fn unix_nanos(&self, at: Instant) -> u64 {
         let since_base = at.saturating_duration_since(self.base).as_nanos() as u64;
-        self.offset.load(Ordering::Relaxed).saturating_add(since_base)
+        self.offset
+            .load(Ordering::Relaxed)
+            .saturating_add(since_base)
     }
 }
 
