@@ -508,7 +508,7 @@ impl Graph {
         let mut owners = Vec::new();
         for (i, t) in terms.iter().enumerate() {
             for &tail in parts {
-                prefixes.push(if i + 1 == terms.len() && t.chars().count() >= 3 {
+                prefixes.push(if search::is_prefix_term(terms, i) {
                     keys::search_token_prefix(t, tail)
                 } else {
                     keys::search_exact_token_prefix(t, tail)

@@ -167,21 +167,26 @@ pub fn field_texts(record: &Record) -> Vec<(SearchField, &str)> {
     texts
 }
 
+/// Whether term `i` of a query's `terms` also matches the words it starts: the last one,
+/// of three letters or more. One rule for the index's reads and for [`holds_terms`].
+pub fn is_prefix_term(terms: &[String], i: usize) -> bool {
+    i + 1 == terms.len() && terms[i].chars().count() >= 3
+}
+
 /// Whether `record` holds every one of `terms` as the full-text index would find it (each a
 /// word of its texts; the last, of three letters or more, also the start of one), decided
 /// from the record's own texts: what [`super::Graph::matching_slugs`] reads from the index.
 pub fn holds_terms(record: &Record, terms: &[String]) -> bool {
-    let Some(last) = terms.len().checked_sub(1) else {
+    if terms.is_empty() {
         return false;
-    };
-    let prefix = terms[last].chars().count() >= 3;
+    }
     let mut held = vec![false; terms.len()];
     let mut missing = terms.len();
     for (_, text) in field_texts(record) {
         for_each_token(text, |token| {
             for (i, term) in terms.iter().enumerate() {
                 let matches =
-                    token == term || (i == last && prefix && token.starts_with(term.as_str()));
+                    token == term || (is_prefix_term(terms, i) && token.starts_with(term.as_str()));
                 if matches && !held[i] {
                     held[i] = true;
                     missing -= 1;
