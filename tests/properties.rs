@@ -1523,3 +1523,66 @@ fn a_frequent_word_is_ranked_from_its_head_without_reading_every_match() {
         .count();
     assert!(read <= 16, "{read} records read for 5 hits");
 }
+
+/// A filtered page that most records pass reads records a group of 64 at a time, not those
+/// of every chunk in a batch: 3 000 synthetic topics hold "synthetic", and a page of 5 of
+/// them reads the groups up to its fifth match (the real topics, which come first, do not
+/// hold the word); a count reads them all.
+#[test]
+fn a_filtered_page_reads_a_group_of_records_not_a_batch_of_chunks() {
+    let dataset = wic_gql::seed::synthetic::grow(SeedFiles::embedded().validate().unwrap(), 3_000);
+    let graph = Graph::new(Arc::new(MemoryStore::default()));
+    let summary = SeedSummary {
+        records: Vec::new(),
+        edges: 0,
+        source_sha256: String::new(),
+    };
+    graph.replace(dataset.clone(), &summary).unwrap();
+    let spec = ListSpec {
+        scope: ListScope::Kinds(vec![RecordKind::Topic]),
+        order: ListOrder::Position,
+        descending: false,
+    };
+    let list = graph.list(&spec).unwrap();
+    let found = graph.text_match("synthetic").unwrap();
+    assert!(
+        found.among.is_none(),
+        "a word too frequent for its postings"
+    );
+    let keep = |r: &Record| wic_gql::graph::search::holds_terms(r, &found.terms);
+    let read = || {
+        dataset
+            .records
+            .iter()
+            .filter(|r| graph.cached_record(&r.slug).is_some())
+            .count()
+    };
+    let page = list.scan(Some(5), Some(&keep)).unwrap();
+    let page_read = read();
+    let in_order = list.scan(None, None).unwrap();
+    let fifth = in_order.iter().filter(|r| keep(r)).nth(4).unwrap();
+    let before = in_order.iter().position(|r| r.slug == fifth.slug).unwrap();
+    assert_eq!(
+        slugs_of(page),
+        slugs_of(
+            in_order
+                .iter()
+                .filter(|r| keep(r))
+                .take(5)
+                .cloned()
+                .collect()
+        )
+    );
+    assert!(
+        in_order.len() > 1024,
+        "{} topics: more than a batch of chunks",
+        in_order.len()
+    );
+    assert_eq!(
+        page_read,
+        (before / 64 + 1) * 64,
+        "records read for a page of 5"
+    );
+    let all = list.count(Some(&keep)).unwrap();
+    assert!(all > 1024, "{all}");
+}

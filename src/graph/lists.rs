@@ -22,8 +22,13 @@ use crate::storage::{codec, Entry, Table};
 /// microseconds; a million records make about four thousand chunks per ordering.
 const LIST_CHUNK: usize = 256;
 
-/// Chunks read per round trip while scanning a filtered list.
+/// The most chunks read per round trip while scanning a filtered list: a scan reads one
+/// chunk first and doubles up to this, so a filter most records pass reads one chunk.
 const SCAN_BATCH: usize = 4;
+
+/// Records read and tested at a time while a filtered scan looks for a page: a frequent
+/// match fills the page from the first few dozen, not from every record of the batch.
+const SCAN_RECORDS: usize = 64;
 
 /// The scope byte of the lists over every kind.
 const ALL_KINDS: u8 = 0xFF;
@@ -493,7 +498,7 @@ impl StoredList {
             .map(|p| p.as_ref().map(|(key, at)| slug_at(key, *at)).transpose())
             .collect::<Result<_, _>>()?;
         Ok(ListPage {
-            records: self.records(slugs)?,
+            records: self.records(&slugs)?,
             probed,
         })
     }
@@ -526,10 +531,12 @@ impl StoredList {
             .iter()
             .flat_map(|p| p.chunks().into_iter().map(move |c| (p, c)))
             .collect();
-        for batch in chunks.chunks(SCAN_BATCH) {
-            if found.len() >= limit {
-                break;
-            }
+        let mut rest = &chunks[..];
+        let mut size = 1;
+        while !rest.is_empty() && found.len() < limit {
+            let (batch, after) = rest.split_at(size.min(rest.len()));
+            rest = after;
+            size = (size * 2).min(SCAN_BATCH);
             let wanted: Vec<Vec<u8>> = batch.iter().map(|(p, c)| p.chunk_key(*c)).collect();
             let read = self.read_chunks(&wanted)?;
             let mut slugs = Vec::new();
@@ -546,19 +553,28 @@ impl StoredList {
                         .map(|(_, slug)| slug.clone()),
                 );
             }
-            let records = match keep {
+            match keep {
                 // Without a record filter, only the records returned are read.
                 None => {
                     slugs.truncate(limit - found.len());
-                    self.records(slugs)?
+                    found.extend(self.records(&slugs)?);
                 }
-                Some(keep) => self
-                    .records(slugs)?
-                    .into_iter()
-                    .filter(|r| keep(r))
-                    .collect(),
-            };
-            found.extend(records.into_iter().take(limit - found.len()));
+                Some(keep) => {
+                    // A page reads records a few dozen at a time; a count reads them all.
+                    let group = if limit == usize::MAX {
+                        slugs.len().max(1)
+                    } else {
+                        SCAN_RECORDS
+                    };
+                    for group in slugs.chunks(group) {
+                        if found.len() >= limit {
+                            break;
+                        }
+                        let kept = self.records(group)?.into_iter().filter(|r| keep(r));
+                        found.extend(kept.take(limit - found.len()));
+                    }
+                }
+            }
         }
         Ok(found)
     }
@@ -591,12 +607,12 @@ impl StoredList {
             .collect()
     }
 
-    fn records(&self, slugs: Vec<String>) -> Result<Vec<Arc<Record>>, GraphError> {
+    fn records(&self, slugs: &[String]) -> Result<Vec<Arc<Record>>, GraphError> {
         self.graph
-            .records_shared(&slugs)?
+            .records_shared(slugs)?
             .into_iter()
             .zip(slugs)
-            .map(|(r, slug)| r.ok_or(GraphError::Dangling(slug)))
+            .map(|(r, slug)| r.ok_or_else(|| GraphError::Dangling(slug.clone())))
             .collect()
     }
 }
