@@ -6,7 +6,11 @@ Each measurement runs two release servers at once, as bench/run.py starts wic-gq
 worker, production mode), both pinned to the same core, each loaded by its own wrk on the
 other core: `off` beside one of `off again` (the control: what two identical servers
 differ by), `on` (`--metrics-address`; production serves /metrics only there) and `otlp`
-(`--otlp-endpoint` to a collector in this script that answers 200 and discards). The
+(`--otlp-endpoint` to a collector in this script that reads each request whole, answers
+200 and discards it, as fast as a socket allows: a collector that reads slowly makes the
+server's sends slower too, and Python's `http.server` did, costing the traced server 1.4 %
+of its share of the core, bench/results/optimizations.md, "Traces, encoded by the
+exporter"). The
 kernel shares the core evenly between two busy processes, so the pair's throughput ratio is
 the inverse ratio of their CPU per request, measured over the same seconds: what the
 machine's neighbours do to both at once cancels out. Run one after the other, two
@@ -24,9 +28,9 @@ Prints every measurement and the medians of the per-pair ratios against `off`.
 """
 
 import argparse
-import http.server
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -58,9 +62,8 @@ def main():
         "Q1 named": json.dumps({"query": "query Q1 " + query, "operationName": "Q1"}).encode(),
     }
     work = tempfile.mkdtemp(prefix="wic-gql-overhead-")
-    collector = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Discard)
-    threading.Thread(target=collector.serve_forever, daemon=True).start()
-    otlp = f"http://127.0.0.1:{collector.server_address[1]}"
+    collector = Discard()
+    otlp = f"http://127.0.0.1:{collector.address[1]}"
     configs = {"off": [], "off again": [], "on": ["--metrics-address", "127.0.0.1:0"],
                "otlp": ["--otlp-endpoint", otlp]}
     compared = [name for name in configs if name != "off"]
@@ -146,25 +149,53 @@ def together(started, pair, body, seconds, connections, load_cpu, work):
     return results
 
 
-class Discard(http.server.BaseHTTPRequestHandler):
-    """An OTLP/HTTP collector that counts what it receives and keeps nothing."""
+class Discard:
+    """An OTLP/HTTP collector that counts what it receives and keeps nothing: one request a
+    connection (the server sends `Connection: close`), read into one buffer a few
+    megabytes at a time."""
     posts = 0
     bytes = 0
 
-    def do_POST(self):
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.address = self.listener.getsockname()
+        self.buffer = bytearray(4 << 20)
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            with connection:
+                self.receive(connection)
+
+    def receive(self, connection):
         # Read and counted, not decoded: this process shares the machine with the server and
         # wrk; tests/api/traces.rs checks what the spans say.
-        body = self.rfile.read(int(self.headers["Content-Length"]))
+        head, total, need = b"", 0, None
+        while need is None or total < need:
+            n = connection.recv_into(self.buffer)
+            if n == 0:
+                return
+            total += n
+            if need is None:
+                head += bytes(self.buffer[:n])
+                end = head.find(b"\r\n\r\n")
+                if end >= 0:
+                    lines = head[:end].decode("latin-1").split("\r\n")[1:]
+                    length = next(int(line.split(":", 1)[1]) for line in lines
+                                  if line.lower().startswith("content-length:"))
+                    need = end + 4 + length
+                    Discard.bytes += length
+                    head = b""
         Discard.posts += 1
-        Discard.bytes += len(body)
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"{}")
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                           b"Content-Length: 2\r\nConnection: close\r\n\r\n{}")
 
-    def log_message(self, *args):
-        pass
+    def shutdown(self):
+        self.listener.close()
 
 
 if __name__ == "__main__":

@@ -14,9 +14,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Notify;
 
-/// Spans waiting to be sent; beyond this, new spans are dropped (at about 140 bytes a
-/// span, a full queue holds some 9 MB).
+/// Spans waiting to be sent; beyond this, new spans are dropped (at 32 bytes and a name a
+/// span, a full queue holds some 3 MB).
 const QUEUE: usize = 64 * 1024;
+/// The most bytes of names and codes waiting to be sent: operation names are the clients'
+/// own, up to a document's length, so the spans' count alone does not bound the queue.
+const QUEUE_TEXT: usize = 16 * 1024 * 1024;
 /// The most spans per request to the collector (about 560 KB of protobuf): each request is
 /// a connection and a wake-up of the collector, so at tens of thousands of requests a
 /// second, fewer and larger batches are what keeps tracing cheap (bench/results/
@@ -38,11 +41,13 @@ pub struct Span<'a> {
     pub code: Option<&'a str>,
 }
 
-/// The sending end: recording a span encodes it, under a lock, at the end of the batch
-/// being filled; the exporting task wakes on its own timer, or when a batch is full, never
+/// The sending end: recording a span appends its numbers and its name, under a lock, to
+/// the queue; the exporting task wakes on its own timer, or when a batch is full, never
 /// once per span (a channel that woke it per span cost Q1 a third of its throughput:
-/// bench/results/optimizations.md, "Traces"). Spans are protobuf from the start: nothing
-/// is allocated or copied per span but its bytes.
+/// bench/results/optimizations.md, "Traces"), and encodes a batch at a time. The request
+/// path copies some 40 bytes a span; the protobuf (ids, keys, lengths) is written by the
+/// exporter, in one loop over the batch (optimizations.md, "Traces, encoded by the
+/// exporter").
 pub struct Tracer {
     shared: Arc<Shared>,
 }
@@ -85,28 +90,29 @@ impl Clock {
         self.offset.store(offset, Ordering::Relaxed);
     }
 
-    /// Nanoseconds since the Unix epoch at `at`.
-    fn unix_nanos(&self, at: Instant) -> u64 {
-        let since_base = at.saturating_duration_since(self.base).as_nanos() as u64;
-        self.offset
-            .load(Ordering::Relaxed)
-            .saturating_add(since_base)
+    /// Nanoseconds from `base` to `at`, which the exporter adds to the offset.
+    fn since_base(&self, at: Instant) -> u64 {
+        at.saturating_duration_since(self.base).as_nanos() as u64
     }
 }
 
-/// Encoded spans waiting to be sent, in batches of at most [`BATCH`].
+/// Spans waiting to be sent: their numbers, and their names and codes one after another.
 #[derive(Default)]
 struct Queue {
-    batches: Vec<Batch>,
-    /// Sent batches' buffers, emptied, for the next ones: a fresh buffer of a few hundred
-    /// kilobytes is fresh pages for the kernel to clear.
-    spare: Vec<Vec<u8>>,
+    spans: Vec<Recorded>,
+    text: Vec<u8>,
 }
 
-/// Spans, each encoded as field 2 (`spans`) of a `ScopeSpans` message.
-struct Batch {
-    spans: usize,
-    bytes: Vec<u8>,
+/// A span as the request path leaves it: times on the monotonic clock, as nanoseconds
+/// since [`Clock::base`], and the lengths of its name and code in [`Queue::text`].
+#[derive(Clone, Copy)]
+struct Recorded {
+    start: u64,
+    duration: u64,
+    name: u32,
+    /// The code's length, plus one; 0 when the span has none.
+    code: u32,
+    status: u16,
 }
 
 /// Where spans go: `http://host:port`, spans POSTed to `/v1/traces` below it.
@@ -143,39 +149,38 @@ impl Tracer {
 
     /// Queues `span` for export, or drops it when the queue is full.
     pub fn record(&self, span: &Span<'_>) {
+        let recorded = Recorded {
+            start: self.shared.clock.since_base(span.start),
+            duration: span.duration.as_nanos() as u64,
+            name: span.name.len() as u32,
+            code: span.code.map_or(0, |code| code.len() as u32 + 1),
+            status: span.status,
+        };
         let mut queue = self.shared.queue.lock().expect("span queue poisoned");
-        let queue = &mut *queue;
-        let filling = queue.batches.last().is_some_and(|b| b.spans < BATCH);
-        if !filling {
-            if queue.batches.len() * BATCH >= QUEUE {
-                let dropped = self.shared.dropped.fetch_add(1, Ordering::Relaxed) + 1;
-                if dropped.is_power_of_two() {
-                    tracing::warn!(dropped, "the OTLP queue is full: spans are dropped");
-                }
-                return;
+        if queue.spans.len() >= QUEUE || queue.text.len() >= QUEUE_TEXT {
+            drop(queue);
+            let dropped = self.shared.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+            if dropped.is_power_of_two() {
+                tracing::warn!(dropped, "the OTLP queue is full: spans are dropped");
             }
-            let bytes = queue
-                .spare
-                .pop()
-                .unwrap_or_else(|| Vec::with_capacity(BATCH * SPAN_BYTES));
-            queue.batches.push(Batch { spans: 0, bytes });
+            return;
         }
-        let batch = queue.batches.last_mut().expect("a batch being filled");
-        let start = self.shared.clock.unix_nanos(span.start);
-        encode_span(&mut batch.bytes, span, start);
-        batch.spans += 1;
-        if batch.spans == BATCH {
+        queue.spans.push(recorded);
+        queue.text.extend_from_slice(span.name.as_bytes());
+        if let Some(code) = span.code {
+            queue.text.extend_from_slice(code.as_bytes());
+        }
+        if queue.spans.len().is_multiple_of(BATCH) {
             self.shared.full.notify_one();
         }
     }
 }
 
-/// About the bytes of a span, to size a batch's buffer once.
-const SPAN_BYTES: usize = 160;
-
 /// Sends what has queued, every [`LINGER`] or when a batch is full, until the tracer is
 /// dropped.
 async fn export(endpoint: Endpoint, shared: Weak<Shared>) {
+    let mut taken = Queue::default();
+    let mut bytes = Vec::new();
     loop {
         let Some(tracer) = shared.upgrade() else {
             return;
@@ -185,34 +190,47 @@ async fn export(endpoint: Endpoint, shared: Weak<Shared>) {
             _ = tracer.full.notified() => {}
         }
         tracer.clock.adjust();
-        let batches =
-            std::mem::take(&mut tracer.queue.lock().expect("span queue poisoned").batches);
+        let offset = tracer.clock.offset.load(Ordering::Relaxed);
+        // The queue's vectors are swapped with the ones last sent, emptied: the request
+        // path keeps appending to vectors that have their size already.
+        {
+            let mut queue = tracer.queue.lock().expect("span queue poisoned");
+            std::mem::swap(&mut *queue, &mut taken);
+        }
         drop(tracer);
-        let mut sent = Vec::new();
-        for batch in batches {
-            let prefix = request_prefix(batch.bytes.len());
-            let sending = post(&endpoint, &prefix, &batch.bytes);
+        let mut text = &taken.text[..];
+        for spans in taken.spans.chunks(BATCH) {
+            bytes.clear();
+            for span in spans {
+                let (name, rest) = text.split_at(span.name as usize);
+                let (code, rest) = rest.split_at(span.code.saturating_sub(1) as usize);
+                text = rest;
+                let start = offset.saturating_add(span.start);
+                encode_span(
+                    &mut bytes,
+                    span,
+                    start,
+                    name,
+                    (span.code > 0).then_some(code),
+                );
+            }
+            let prefix = request_prefix(bytes.len());
+            let sending = post(&endpoint, &prefix, &bytes);
             match tokio::time::timeout(EXPORT_TIMEOUT, sending).await {
                 Ok(Ok(())) => {}
                 Ok(Err(error)) => {
-                    tracing::warn!(%error, spans = batch.spans, "cannot export spans over OTLP")
+                    tracing::warn!(%error, spans = spans.len(), "cannot export spans over OTLP")
                 }
                 Err(_) => {
                     tracing::warn!(
-                        spans = batch.spans,
+                        spans = spans.len(),
                         "the OTLP collector did not answer in time"
                     )
                 }
             }
-            let mut bytes = batch.bytes;
-            bytes.clear();
-            sent.push(bytes);
         }
-        if let Some(tracer) = shared.upgrade() {
-            let mut queue = tracer.queue.lock().expect("span queue poisoned");
-            sent.truncate(2usize.saturating_sub(queue.spare.len()));
-            queue.spare.append(&mut sent);
-        }
+        taken.spans.clear();
+        taken.text.clear();
     }
 }
 
@@ -223,15 +241,14 @@ const NAME_KEY: &[u8] = b"\x0a\x16graphql.operation.name\x12";
 const STATUS_KEY: &[u8] = b"\x0a\x19http.response.status_code\x12";
 const CODE_KEY: &[u8] = b"\x0a\x12graphql.error.code\x12";
 
-/// Appends `span`, which started `start` nanoseconds after the Unix epoch, to `out` as
-/// field 2 of a `ScopeSpans` message: `Span` in OTLP's
-/// protobuf encoding, written in place, with its lengths computed rather than measured on
-/// scratch buffers. Field numbers are those of `opentelemetry/proto/trace/v1/trace.proto`
+/// Appends `span`, named `name`, with the error code `code`, which started `start`
+/// nanoseconds after the Unix epoch, to `out` as field 2 of a `ScopeSpans` message: `Span`
+/// in OTLP's protobuf encoding, written in place, with its lengths computed rather than
+/// measured on scratch buffers. Field numbers are those of `opentelemetry/proto/trace/v1/trace.proto`
 /// and `common/v1/common.proto`; `tests/api/traces.rs` decodes the body with prost.
-fn encode_span(out: &mut Vec<u8>, span: &Span<'_>, start: u64) {
+fn encode_span(out: &mut Vec<u8>, span: &Recorded, start: u64, name: &[u8], code: Option<&[u8]>) {
     use proto::{field_len, varint, varint_len};
-    let end = start.saturating_add(span.duration.as_nanos() as u64);
-    let name = span.name.as_bytes();
+    let end = start.saturating_add(span.duration);
     // AnyValue { string_value = 1 } and { int_value = 3 }.
     let status_value = 1 + varint_len(u64::from(span.status));
     let status_pair = STATUS_KEY.len() + varint_len(status_value as u64) + status_value;
@@ -247,9 +264,7 @@ fn encode_span(out: &mut Vec<u8>, span: &Span<'_>, start: u64) {
         + TIMES
         + field_len(string_pair_len(NAME_KEY, name))
         + field_len(status_pair)
-        + span.code.map_or(0, |code| {
-            field_len(string_pair_len(CODE_KEY, code.as_bytes()))
-        })
+        + code.map_or(0, |code| field_len(string_pair_len(CODE_KEY, code)))
         + status.len();
     out.reserve(length + 8);
     out.push(2 << 3 | 2);
@@ -285,8 +300,8 @@ fn encode_span(out: &mut Vec<u8>, span: &Span<'_>, start: u64) {
     varint(out, status_value as u64);
     out.push(3 << 3);
     varint(out, u64::from(span.status));
-    if let Some(code) = span.code {
-        string_attribute(out, CODE_KEY, code.as_bytes());
+    if let Some(code) = code {
+        string_attribute(out, CODE_KEY, code);
     }
     // status = 15.
     out.extend_from_slice(status);
