@@ -359,7 +359,8 @@ def main():
         if not args.no_scale:
             from scale import SIZES, scale_curve
             sizes = [int(n) for n in args.sizes.split(",")] if args.sizes else [1_000, 10_000] if args.quick else SIZES
-            scale_curve(sizes, 1 if args.quick else 5, report["mode"], args.out, server_cpu, load_cpu)
+            scale_curve(sizes, 1 if args.quick else 5, report["mode"], args.out, server_cpu, load_cpu,
+                        seeds=1 if args.quick else 3)
     finally:
         for server in servers:
             server.stop()

@@ -1262,6 +1262,25 @@ fn slugs_of(records: Vec<Arc<Record>>) -> Vec<String> {
     records.into_iter().map(|r| r.slug.clone()).collect()
 }
 
+/// A graph in memory holding `dataset`, with an empty seed summary.
+fn memory_graph(dataset: Dataset) -> Graph {
+    let graph = Graph::new(Arc::new(MemoryStore::default()));
+    let summary = SeedSummary {
+        records: Vec::new(),
+        edges: 0,
+        source_sha256: String::new(),
+    };
+    graph.replace(dataset, &summary).unwrap();
+    graph
+}
+
+/// The embedded seed grown with synthetic clusters to at least `total` records, and a graph
+/// in memory of it.
+fn synthetic_graph(total: usize) -> (Dataset, Graph) {
+    let dataset = wic_gql::seed::synthetic::grow(SeedFiles::embedded().validate().unwrap(), total);
+    (dataset.clone(), memory_graph(dataset))
+}
+
 proptest! {
     #![proptest_config(config(24))]
 
@@ -1370,9 +1389,7 @@ proptest! {
         records in worded_records(),
         words in prop::collection::vec(select(vec!["common", "alpha", "alp", "al", "beta", "gam", "the", "delta", "zeta", "COMMON"]), 0..4),
     ) {
-        let graph = Graph::new(Arc::new(MemoryStore::default()));
-        let summary = SeedSummary { records: Vec::new(), edges: 0, source_sha256: String::new() };
-        graph.replace(Dataset { records: records.clone(), edges: Vec::new() }, &summary).unwrap();
+        let graph = memory_graph(Dataset { records: records.clone(), edges: Vec::new() });
         // The words drawn, and the one word in three of four records.
         for text in [words.join(" "), "common".to_string()] {
             let indexed = graph.matching_slugs(&text).unwrap();
@@ -1436,17 +1453,10 @@ fn a_date_filter_reads_only_the_chunks_its_days_can_be_in() {
         });
         record(format!("document-{i}"), i, details)
     }));
-    let graph = Graph::new(Arc::new(MemoryStore::default()));
-    let summary = SeedSummary {
-        records: Vec::new(),
-        edges: 0,
-        source_sha256: String::new(),
-    };
-    let dataset = Dataset {
+    let graph = memory_graph(Dataset {
         records,
         edges: Vec::new(),
-    };
-    graph.replace(dataset, &summary).unwrap();
+    });
     let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap().num_days_from_ce();
     // A month, two years over several chunks, and a week across New Year that ends on the
     // first day of the events' eleventh chunk: (from, to, events met, documents met).
@@ -1503,14 +1513,7 @@ fn a_date_filter_reads_only_the_chunks_its_days_can_be_in() {
 /// record the word is in.
 #[test]
 fn a_frequent_word_is_ranked_from_its_head_without_reading_every_match() {
-    let dataset = wic_gql::seed::synthetic::grow(SeedFiles::embedded().validate().unwrap(), 3_000);
-    let graph = Graph::new(Arc::new(MemoryStore::default()));
-    let summary = SeedSummary {
-        records: Vec::new(),
-        edges: 0,
-        source_sha256: String::new(),
-    };
-    graph.replace(dataset.clone(), &summary).unwrap();
+    let (dataset, graph) = synthetic_graph(3_000);
     let matching = graph.matching_slugs("synthetic").unwrap();
     assert!(matching.len() > 2_500, "{}", matching.len());
     let hits = graph.search("synthetic", None, 5).unwrap();
@@ -1525,19 +1528,12 @@ fn a_frequent_word_is_ranked_from_its_head_without_reading_every_match() {
 }
 
 /// A filtered page that most records pass reads records a group of 64 at a time, not those
-/// of every chunk in a batch: 3 000 synthetic topics hold "synthetic", and a page of 5 of
-/// them reads the groups up to its fifth match (the real topics, which come first, do not
-/// hold the word); a count reads them all.
+/// of every chunk in a batch: in a graph grown to 3 000 records, over a thousand topics
+/// (every synthetic one) hold "synthetic", and a page of 5 of them reads the groups up to
+/// its fifth match (the real topics, which come first, do not hold the word).
 #[test]
 fn a_filtered_page_reads_a_group_of_records_not_a_batch_of_chunks() {
-    let dataset = wic_gql::seed::synthetic::grow(SeedFiles::embedded().validate().unwrap(), 3_000);
-    let graph = Graph::new(Arc::new(MemoryStore::default()));
-    let summary = SeedSummary {
-        records: Vec::new(),
-        edges: 0,
-        source_sha256: String::new(),
-    };
-    graph.replace(dataset.clone(), &summary).unwrap();
+    let (dataset, graph) = synthetic_graph(3_000);
     let spec = ListSpec {
         scope: ListScope::Kinds(vec![RecordKind::Topic]),
         order: ListOrder::Position,
