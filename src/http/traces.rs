@@ -461,3 +461,51 @@ async fn post(endpoint: &Endpoint, prefix: &[u8], rest: &[u8]) -> std::io::Resul
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tracer whose queue nothing empties.
+    fn unsent() -> Tracer {
+        Tracer {
+            shared: Arc::new(Shared {
+                queue: Mutex::new(Queue::default()),
+                full: Notify::new(),
+                dropped: AtomicU64::new(0),
+                clock: Clock::new(),
+            }),
+        }
+    }
+
+    fn span(name: &str) -> Span<'_> {
+        Span {
+            name,
+            start: Instant::now(),
+            duration: Duration::from_micros(80),
+            status: 200,
+            code: None,
+        }
+    }
+
+    #[test]
+    fn the_queue_is_bounded_in_spans_and_in_the_bytes_of_their_names() {
+        let tracer = unsent();
+        for _ in 0..QUEUE + 3 {
+            tracer.record(&span("Q1"));
+        }
+        assert_eq!(tracer.shared.queue.lock().unwrap().spans.len(), QUEUE);
+        assert_eq!(tracer.shared.dropped.load(Ordering::Relaxed), 3);
+
+        // Names are the clients': 16 of a megabyte fill the queue's text.
+        let tracer = unsent();
+        let long = "N".repeat(1024 * 1024);
+        for _ in 0..20 {
+            tracer.record(&span(&long));
+        }
+        let queue = tracer.shared.queue.lock().unwrap();
+        assert_eq!(queue.spans.len(), 16);
+        assert_eq!(queue.text.len(), QUEUE_TEXT);
+        assert_eq!(tracer.shared.dropped.load(Ordering::Relaxed), 4);
+    }
+}
