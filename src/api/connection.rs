@@ -763,11 +763,15 @@ type Keep = Arc<dyn Fn(&Record) -> bool + Send + Sync>;
 /// stored list) that pass `filter`, sorted by `order`, paged.
 ///
 /// Without a filter, the page is read from the stored list at its offset, and the total is
-/// the stored length: the cost is the page's, whatever the list's length. With one, the
+/// the stored length: the cost is the page's, whatever the list's length (for some but not
+/// all kinds in `NAME` or `DATE` order, read from the all-kinds list, the slugs between the
+/// nearer end and the page are read from its chunks, but no record but the page's). With one, the
 /// stored list is read in order until the page is complete, and the total is counted only
 /// if asked for. A date filter first narrows the list (`StoredList::dated_between`); a
 /// `text` filter whose rarest word is in few records starts from that word's postings,
-/// sorted in memory, and one of frequent words only tests the records it reads.
+/// sorted in memory, and one of frequent words only tests the records it reads (and,
+/// without a date filter, counts its total from the words' postings and the list's slugs,
+/// reading no record: `Graph::count_matching`).
 pub async fn list_connection<T: FromRecord>(
     env: &Env<'_>,
     scope: graph::ListScope,
@@ -799,6 +803,7 @@ pub async fn list_connection<T: FromRecord>(
         keep
     });
     let node = |r: Arc<Record>| Some((T::from_record(r)?, RelationInfo::default()));
+    let mut by_postings: Option<String> = None;
     if let Some(text) = &filter.text {
         // A rare word: its postings are the candidates, read and sorted in memory. Only
         // frequent words: the list is read in order, each record tested for them.
@@ -819,6 +824,10 @@ pub async fn list_connection<T: FromRecord>(
             graph::sort_records(&mut records, order_by, descending);
             let items = records.into_iter().filter_map(node).collect();
             return page_of(items, args);
+        }
+        // Counted from the postings and the list's slugs when no date must be read too.
+        if !dated {
+            by_postings = Some(text.clone());
         }
         let dates = keep.take();
         keep = Some(Arc::new(move |r: &Record| {
@@ -875,12 +884,52 @@ pub async fn list_connection<T: FromRecord>(
             args.list,
         ));
     }
+    if keep.is_none() {
+        // Some kinds of the all-kinds list: its slugs are read (chunks, no record) from the
+        // end nearer to the page and its cursors, then only the page's records; the total
+        // is the kinds' stored lengths.
+        let total = list.count(None).map_err(to_gql)?;
+        let window = args.window(total);
+        let positions = args.cursor_positions();
+        let first = positions.iter().copied().fold(window.start, usize::min);
+        let end = positions.iter().map(|p| p + 1).fold(window.end, usize::max);
+        let from_end = total.saturating_sub(first) < end;
+        // The slugs at `first..end`: forwards, or backwards from the end (the `i`th
+        // from the end at `i - skipped` of them).
+        let skipped = total.saturating_sub(end);
+        let slugs = match from_end {
+            true => list.reversed().slugs(skipped..total - first),
+            false => list.slugs(first..end),
+        }
+        .map_err(to_gql)?;
+        let slug_at = |p: usize| match from_end {
+            true => (p < total)
+                .then(|| (total - 1 - p).checked_sub(skipped))
+                .flatten()
+                .and_then(|i| slugs.get(i)),
+            false => p.checked_sub(first).and_then(|i| slugs.get(i)),
+        };
+        args.check(|p| slug_at(p).map(String::as_str))?;
+        let page: Vec<String> = (window.start..window.end)
+            .filter_map(|p| slug_at(p).cloned())
+            .collect();
+        let records = list.records(&page).map_err(to_gql)?;
+        return Ok(connection(
+            records.into_iter().filter_map(node),
+            &window,
+            Total::Known(total),
+            args.list,
+        ));
+    }
     let needed = args.needed();
     let found = list.scan(needed, keep.as_deref()).map_err(to_gql)?;
     args.check(|p| found.get(p).map(|r| r.slug.as_str()))?;
     let window = args.window(found.len());
     let total = if needed.is_none_or(|n| found.len() < n) {
         Total::Known(found.len())
+    } else if let Some(text) = by_postings {
+        let graph = graph.clone();
+        Total::Counted(Box::new(move || graph.count_matching(&text, &counted)))
     } else {
         Total::Counted(Box::new(move || counted.count(keep.as_deref())))
     };

@@ -8,7 +8,7 @@
 //! records, then the undated ones. Descending reads the first segment backwards and
 //! leaves the undated segment in ascending order (undated records sort last either way).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -29,6 +29,11 @@ const SCAN_BATCH: usize = 4;
 /// Records read and tested at a time while a filtered scan looks for a page: a frequent
 /// match fills the page from the first few dozen, not from every record of the batch.
 const SCAN_RECORDS: usize = 64;
+
+/// The most chunks read per round trip where no record is read with them
+/// ([`StoredList::count_among`], [`StoredList::slugs`]): 64 chunks are 16 384 items, about
+/// half a megabyte.
+const COUNT_BATCH: usize = 64;
 
 /// The scope byte of the lists over every kind.
 const ALL_KINDS: u8 = 0xFF;
@@ -517,6 +522,71 @@ impl StoredList {
         None
     }
 
+    /// The list's slugs in order (of its kinds), a batch of chunks at a time: one chunk,
+    /// then two, doubling up to `most` per round trip, each batch's slugs given to `visit`
+    /// (borrowed from the chunks, decoded in place) until it returns `true` (enough) or the
+    /// list ends.
+    fn walk(
+        &self,
+        most: usize,
+        mut visit: impl FnMut(Vec<&str>) -> Result<bool, GraphError>,
+    ) -> Result<(), GraphError> {
+        let chunks: Vec<(&Piece, u32)> = self
+            .pieces
+            .iter()
+            .flat_map(|p| p.chunks().into_iter().map(move |c| (p, c)))
+            .collect();
+        let mut rest = &chunks[..];
+        let mut size = 1;
+        while !rest.is_empty() {
+            let (batch, after) = rest.split_at(size.min(rest.len()));
+            rest = after;
+            size = (size * 2).min(most);
+            let wanted: Vec<Vec<u8>> = batch.iter().map(|(p, c)| p.chunk_key(*c)).collect();
+            let values = self.graph.store.get_many(Table::Lists, &wanted)?;
+            let mut slugs = Vec::new();
+            for ((piece, _), value) in batch.iter().zip(&values) {
+                let items: Vec<(u8, &str)> = match value {
+                    Some(bytes) => codec::decode_borrowed("list chunk", bytes)?,
+                    None => Vec::new(),
+                };
+                let ordered: Box<dyn Iterator<Item = &(u8, &str)>> = if piece.reversed {
+                    Box::new(items.iter().rev())
+                } else {
+                    Box::new(items.iter())
+                };
+                slugs.extend(
+                    ordered
+                        .filter(|(kind, _)| self.kinds.as_ref().is_none_or(|ks| ks.contains(kind)))
+                        .map(|&(_, slug)| slug),
+                );
+            }
+            if visit(slugs)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// The slugs at positions `range` of the list (fewer past its end), reading its chunks
+    /// up to there (up to [`COUNT_BATCH`] a round trip: no record is read, so many are
+    /// cheap) and no record; only those in `range` are copied.
+    pub fn slugs(&self, range: Range<usize>) -> Result<Vec<String>, GraphError> {
+        let mut found = Vec::new();
+        let mut position = 0;
+        if !range.is_empty() {
+            self.walk(COUNT_BATCH, |slugs| {
+                let here = position..position + slugs.len();
+                position = here.end;
+                let from = range.start.clamp(here.start, here.end) - here.start;
+                let to = range.end.clamp(here.start, here.end) - here.start;
+                found.extend(slugs[from..to].iter().map(|s| s.to_string()));
+                Ok(position >= range.end)
+            })?;
+        }
+        Ok(found)
+    }
+
     /// The first `limit` records of the list (all when `None`) that `keep` accepts, in list
     /// order, reading chunks in batches until enough are found.
     pub fn scan(
@@ -526,39 +596,18 @@ impl StoredList {
     ) -> Result<Vec<Arc<Record>>, GraphError> {
         let limit = limit.unwrap_or(usize::MAX);
         let mut found = Vec::new();
-        let chunks: Vec<(&Piece, u32)> = self
-            .pieces
-            .iter()
-            .flat_map(|p| p.chunks().into_iter().map(move |c| (p, c)))
-            .collect();
-        let mut rest = &chunks[..];
-        let mut size = 1;
-        while !rest.is_empty() && found.len() < limit {
-            let (batch, after) = rest.split_at(size.min(rest.len()));
-            rest = after;
-            size = (size * 2).min(SCAN_BATCH);
-            let wanted: Vec<Vec<u8>> = batch.iter().map(|(p, c)| p.chunk_key(*c)).collect();
-            let read = self.read_chunks(&wanted)?;
-            let mut slugs = Vec::new();
-            for ((piece, _), key) in batch.iter().zip(&wanted) {
-                let items = &read[key];
-                let ordered: Box<dyn Iterator<Item = &Item>> = if piece.reversed {
-                    Box::new(items.iter().rev())
-                } else {
-                    Box::new(items.iter())
-                };
-                slugs.extend(
-                    ordered
-                        .filter(|(kind, _)| self.kinds.as_ref().is_none_or(|ks| ks.contains(kind)))
-                        .map(|(_, slug)| slug.clone()),
-                );
-            }
+        if limit == 0 {
+            return Ok(found);
+        }
+        self.walk(SCAN_BATCH, |slugs| {
+            // Without a record filter, only the records returned are read.
+            let take = match keep {
+                None => limit - found.len(),
+                Some(_) => usize::MAX,
+            };
+            let slugs: Vec<String> = slugs.iter().take(take).map(|s| s.to_string()).collect();
             match keep {
-                // Without a record filter, only the records returned are read.
-                None => {
-                    slugs.truncate(limit - found.len());
-                    found.extend(self.records(&slugs)?);
-                }
+                None => found.extend(self.records(&slugs)?),
                 Some(keep) => {
                     // A page reads records a few dozen at a time; a count reads them all.
                     let group = if limit == usize::MAX {
@@ -575,20 +624,66 @@ impl StoredList {
                     }
                 }
             }
-        }
+            Ok(found.len() >= limit)
+        })?;
         Ok(found)
     }
 
     /// The number of records in the list that `keep` accepts: the stored length when there
-    /// is nothing to filter, a scan otherwise.
+    /// is nothing to filter (for some kinds of the all-kinds list, the sum of their own
+    /// lists' lengths), a scan otherwise.
     pub fn count(
         &self,
         keep: Option<&(dyn Fn(&Record) -> bool + Send + Sync)>,
     ) -> Result<usize, GraphError> {
-        match (self.len(), keep) {
-            (Some(len), None) => Ok(len),
+        let whole = self.pieces.iter().all(|p| p.window.is_none());
+        match (self.len(), keep, &self.kinds) {
+            (Some(len), None, _) => Ok(len),
+            (None, None, Some(kinds)) if whole => {
+                let kinds = RecordKind::ALL
+                    .into_iter()
+                    .filter(|k| kinds.contains(&k.tag()))
+                    .collect();
+                let spec = ListSpec {
+                    scope: ListScope::Kinds(kinds),
+                    order: ListOrder::Position,
+                    descending: false,
+                };
+                let own = self.graph.list(&spec)?;
+                own.len()
+                    .ok_or_else(|| GraphError::Dangling("a length of kinds' lists".into()))
+            }
             _ => Ok(self.scan(None, keep)?.len()),
         }
+    }
+
+    /// The same items in the opposite order: its pieces from the last, each read the other
+    /// way (to reach the end of a list without reading it from the start).
+    pub fn reversed(&self) -> StoredList {
+        let mut reversed = self.clone();
+        reversed.pieces.reverse();
+        for piece in &mut reversed.pieces {
+            piece.reversed = !piece.reversed;
+        }
+        reversed
+    }
+
+    /// The number of items of the list whose slug `among` holds: its chunks read
+    /// [`COUNT_BATCH`] at a time and decoded in place, no record read (a `text` filter's
+    /// count).
+    pub fn count_among<S: std::hash::BuildHasher>(
+        &self,
+        among: &HashSet<&[u8], S>,
+    ) -> Result<usize, GraphError> {
+        let mut count = 0;
+        self.walk(COUNT_BATCH, |slugs| {
+            count += slugs
+                .iter()
+                .filter(|slug| among.contains(slug.as_bytes()))
+                .count();
+            Ok(false)
+        })?;
+        Ok(count)
     }
 
     /// The decoded chunks of `wanted`, in one round trip.
@@ -607,7 +702,8 @@ impl StoredList {
             .collect()
     }
 
-    fn records(&self, slugs: &[String]) -> Result<Vec<Arc<Record>>, GraphError> {
+    /// The records of `slugs`, every one of which must be stored.
+    pub fn records(&self, slugs: &[String]) -> Result<Vec<Arc<Record>>, GraphError> {
         self.graph
             .records_shared(slugs)?
             .into_iter()

@@ -21,7 +21,7 @@ pub use source::{paragraphs, Section, SourceError, SourceText};
 pub use write::{Dataset, SeedSummary};
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap, HashMap};
+use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
@@ -458,11 +458,23 @@ impl Graph {
     pub fn matching_slugs(&self, text: &str) -> Result<BTreeSet<String>, GraphError> {
         let terms = dedup(search::tokenize(text));
         let entries = self.posting_entries(&terms, true)?;
-        score(&terms, &entries)?
+        holding_all(terms.len(), &entries)?
             .into_iter()
-            .filter(|(_, p)| p.terms.len() == terms.len())
-            .map(|(slug, _)| slug_text(slug))
+            .map(slug_text)
             .collect()
+    }
+
+    /// How many records of `list` contain every word of `text` (a `text` filter's
+    /// `totalCount`): the slugs in every word's postings, heads and tails, counted among
+    /// the list's stored slugs. No record is read: a word in most of a million records
+    /// costs a pass over its postings and the list's chunks, not a decoding of each record.
+    pub fn count_matching(&self, text: &str, list: &StoredList) -> Result<usize, GraphError> {
+        let terms = dedup(search::tokenize(text));
+        if terms.is_empty() {
+            return Ok(0);
+        }
+        let entries = self.posting_entries(&terms, true)?;
+        list.count_among(&holding_all(terms.len(), &entries)?)
     }
 
     /// How a `text` filter of `text` finds its records, from the heads of its words only:
@@ -584,6 +596,39 @@ fn score<'a>(
         }
     }
     Ok(found)
+}
+
+/// The slugs that the postings in `entries` name for every one of `terms` terms: the
+/// slugs of the term with the fewest postings (of all its tokens), then those of each
+/// other term among them. Only the first term's slugs are inserted whole; a frequent
+/// term beside a rare one is only looked up.
+fn holding_all(
+    terms: usize,
+    entries: &[(usize, Vec<Entry>)],
+) -> Result<HashSet<&[u8], foldhash::fast::RandomState>, GraphError> {
+    let mut postings: Vec<Vec<PostingRef>> = (0..terms).map(|_| Vec::new()).collect();
+    for (i, entries) in entries {
+        for (_, value) in entries {
+            let decoded: Vec<PostingRef> = codec::decode_borrowed("postings", value)?;
+            postings[*i].extend(
+                decoded
+                    .into_iter()
+                    .filter(|p| SearchField::from_tag(p.field).is_some()),
+            );
+        }
+    }
+    postings.sort_by_key(Vec::len);
+    let mut postings = postings.into_iter();
+    let first = postings.next().unwrap_or_default();
+    let mut all: HashSet<&[u8], foldhash::fast::RandomState> =
+        HashSet::with_capacity_and_hasher(first.len(), Default::default());
+    all.extend(first.iter().map(|p| p.slug));
+    for term in postings {
+        let mut among = HashSet::with_capacity_and_hasher(all.len(), Default::default());
+        among.extend(term.iter().map(|p| p.slug).filter(|s| all.contains(s)));
+        all = among;
+    }
+    Ok(all)
 }
 
 /// A search candidate's place in the ranking, smallest first: more matched terms, then the
