@@ -113,7 +113,7 @@ def queries(records, real_records, data_hash):
     kinds = "records(kinds: [ACTOR, TOPIC], orderBy: { field: NAME }"
     found["kinds-count"] = ("`records(kinds: [ACTOR, TOPIC])` by NAME, first page and `totalCount` (the kinds' stored lengths)",
                             f"{{ {kinds}, first: 10) {{ totalCount nodes {{ slug }} }} }}")
-    found["kinds-last"] = ("`records(kinds: [ACTOR, TOPIC])` by NAME, last page (its slugs read to the end: grows)",
+    found["kinds-last"] = ("`records(kinds: [ACTOR, TOPIC])` by NAME, last page (its slugs read from the end)",
                            f"{{ {kinds}, last: 3) {{ nodes {{ slug }} }} }}")
     found["search-frequent"] = ('search "synthetic" (every synthetic record)', '{ search(query: "synthetic", first: 5) { score node { slug } } }')
     found["search-rare"] = ('search "digital divide"', '{ search(query: "digital divide", first: 5) { score node { slug } } }')
