@@ -287,7 +287,7 @@ def write(report, out, suffix):
     missed = [q for q, r in report["ratios"].items() if r["p50_ms"] > 1.5]
     if missed:
         lines += ["", "Why the ratios over 1.5 grow:", ""]
-        lines += [f"- {rows[0]['names'][q]}: {GROWS.get(q, 'not known: a regression to look into.')}" for q in missed]
+        lines += [f"- {rows[0]['names'][q]}: {GROWS.get(q, 'not a known growth: measure it beside the build before, on the same data (a regression, or the machine).')}" for q in missed]
     lines += ["", f"![scale curve](scale{suffix}.svg)", ""]
     with open(os.path.join(out, f"scale{suffix}.md"), "w") as f:
         f.write("\n".join(lines))
