@@ -1001,10 +1001,34 @@ fn app_state() -> web::Data<AppState> {
 
 /// POSTs `body` to `/graphql` through the real handler; any status but 5xx, always JSON.
 fn check_post(body: Vec<u8>, accept: Option<&str>) -> Result<(), String> {
+    let (status, bytes) = post(&app_state(), body.clone(), accept);
+    let shown = || String::from_utf8_lossy(&bytes).into_owned();
+    if status.is_server_error() {
+        return Err(format!(
+            "{status} for {:?}: {}",
+            String::from_utf8_lossy(&body),
+            shown()
+        ));
+    }
+    if serde_json::from_slice::<Value>(&bytes).is_err() {
+        return Err(format!(
+            "{status} with a body that is not JSON: {}",
+            shown()
+        ));
+    }
+    Ok(())
+}
+
+/// `body` posted as JSON to the real `/graphql` handler over `state`: the status and body.
+fn post(
+    state: &web::Data<AppState>,
+    body: Vec<u8>,
+    accept: Option<&str>,
+) -> (actix_web::http::StatusCode, actix_web::web::Bytes) {
     actix_web::rt::System::new().block_on(async move {
         let app = actix_test::init_service(
             App::new()
-                .app_data(app_state())
+                .app_data(state.clone())
                 .configure(wic_gql::http::routes),
         )
         .await;
@@ -1014,25 +1038,9 @@ fn check_post(body: Vec<u8>, accept: Option<&str>) -> Result<(), String> {
         if let Some(accept) = accept {
             request = request.insert_header(("accept", accept));
         }
-        let response =
-            actix_test::call_service(&app, request.set_payload(body.clone()).to_request()).await;
+        let response = actix_test::call_service(&app, request.set_payload(body).to_request()).await;
         let status = response.status();
-        let bytes = actix_test::read_body(response).await;
-        let shown = || String::from_utf8_lossy(&bytes).into_owned();
-        if status.is_server_error() {
-            return Err(format!(
-                "{status} for {:?}: {}",
-                String::from_utf8_lossy(&body),
-                shown()
-            ));
-        }
-        if serde_json::from_slice::<Value>(&bytes).is_err() {
-            return Err(format!(
-                "{status} with a body that is not JSON: {}",
-                shown()
-            ));
-        }
-        Ok(())
+        (status, actix_test::read_body(response).await)
     })
 }
 
@@ -1332,6 +1340,12 @@ proptest! {
                 prop_assert_eq!(slugs_of(list.page(0..len).unwrap()), wanted.clone());
                 let (from, to) = (start.min(len), (start + length).min(len));
                 prop_assert_eq!(slugs_of(list.page(from..to).unwrap()), wanted[from..to].to_vec());
+                // The slugs at cursors' positions come with a page, past the end as `None`.
+                let probes = [0, start, start + length, len.saturating_sub(1), len];
+                let read = list.page_and_slugs(from..to, &probes).unwrap();
+                prop_assert_eq!(slugs_of(read.records), wanted[from..to].to_vec());
+                let probed: Vec<Option<String>> = probes.iter().map(|&p| wanted.get(p).cloned()).collect();
+                prop_assert_eq!(read.probed, probed);
             }
             prop_assert_eq!(list.count(None).unwrap(), wanted.len());
             let range = start.min(wanted.len())..(start + length).min(wanted.len());
@@ -1544,21 +1558,11 @@ fn a_frequent_word_is_ranked_from_its_head_without_reading_every_match() {
 
 /// `query`'s answer from the real `/graphql` handler over `state`.
 fn post_query(state: &web::Data<AppState>, query: &str) -> Value {
-    let body = serde_json::json!({ "query": query }).to_string();
-    actix_web::rt::System::new().block_on(async {
-        let app = actix_test::init_service(
-            App::new()
-                .app_data(state.clone())
-                .configure(wic_gql::http::routes),
-        )
-        .await;
-        let request = actix_test::TestRequest::post()
-            .uri("/graphql")
-            .insert_header(("content-type", "application/json"))
-            .set_payload(body)
-            .to_request();
-        actix_test::call_and_read_body_json(&app, request).await
-    })
+    let body = serde_json::json!({ "query": query })
+        .to_string()
+        .into_bytes();
+    let (_, bytes) = post(state, body, None);
+    serde_json::from_slice(&bytes).expect("a JSON response")
 }
 
 /// A list of some but not all kinds, in `NAME` order, is read from the all-kinds list: its

@@ -884,43 +884,6 @@ pub async fn list_connection<T: FromRecord>(
             args.list,
         ));
     }
-    if keep.is_none() {
-        // Some kinds of the all-kinds list: its slugs are read (chunks, no record) from the
-        // end nearer to the page and its cursors, then only the page's records; the total
-        // is the kinds' stored lengths.
-        let total = list.count(None).map_err(to_gql)?;
-        let window = args.window(total);
-        let positions = args.cursor_positions();
-        let first = positions.iter().copied().fold(window.start, usize::min);
-        let end = positions.iter().map(|p| p + 1).fold(window.end, usize::max);
-        let from_end = total.saturating_sub(first) < end;
-        // The slugs at `first..end`: forwards, or backwards from the end (the `i`th
-        // from the end at `i - skipped` of them).
-        let skipped = total.saturating_sub(end);
-        let slugs = match from_end {
-            true => list.reversed().slugs(skipped..total - first),
-            false => list.slugs(first..end),
-        }
-        .map_err(to_gql)?;
-        let slug_at = |p: usize| match from_end {
-            true => (p < total)
-                .then(|| (total - 1 - p).checked_sub(skipped))
-                .flatten()
-                .and_then(|i| slugs.get(i)),
-            false => p.checked_sub(first).and_then(|i| slugs.get(i)),
-        };
-        args.check(|p| slug_at(p).map(String::as_str))?;
-        let page: Vec<String> = (window.start..window.end)
-            .filter_map(|p| slug_at(p).cloned())
-            .collect();
-        let records = list.records(&page).map_err(to_gql)?;
-        return Ok(connection(
-            records.into_iter().filter_map(node),
-            &window,
-            Total::Known(total),
-            args.list,
-        ));
-    }
     let needed = args.needed();
     let found = list.scan(needed, keep.as_deref()).map_err(to_gql)?;
     args.check(|p| found.get(p).map(|r| r.slug.as_str()))?;

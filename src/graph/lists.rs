@@ -312,14 +312,23 @@ pub struct ListPage {
 pub struct StoredList {
     graph: Graph,
     pieces: Vec<Piece>,
-    /// The kind tags to keep, when the list is read from the all-kinds list for some kinds.
-    kinds: Option<Vec<u8>>,
+    /// The kinds to keep, when the list is read from the all-kinds list for some kinds.
+    kinds: Option<KindFilter>,
     /// A `Date` list's header: where its dated segment's chunks start.
     dates: Option<Arc<Header>>,
 }
 
+/// Some kinds of the all-kinds list: their tags, and how many items of the list are theirs
+/// (the sum of their own `Position` lists' stored lengths).
+#[derive(Clone)]
+struct KindFilter {
+    tags: Vec<u8>,
+    len: usize,
+}
+
 impl Graph {
-    /// The stored list `spec` names: one round trip for the headers of its pieces.
+    /// The stored list `spec` names: one round trip for the headers of its pieces (and, for
+    /// some kinds of the all-kinds list, of their own lists, for its length).
     pub fn list(&self, spec: &ListSpec) -> Result<StoredList, GraphError> {
         let order = spec.order;
         let (mut scopes, filter) = match &spec.scope {
@@ -343,6 +352,17 @@ impl Graph {
         }
         let headers = self.list_headers(&scopes, order)?;
         let dates = (order == ListOrder::Date && headers.len() == 1).then(|| headers[0].clone());
+        let filter = match filter {
+            None => None,
+            Some(tags) => {
+                let own = self.list_headers(&tags, ListOrder::Position)?;
+                let len = own.iter().flat_map(|h| &h.lengths).map(|&l| l as usize);
+                Some(KindFilter {
+                    len: len.sum(),
+                    tags,
+                })
+            }
+        };
         let mut pieces = Vec::new();
         for (scope, header) in scopes.into_iter().zip(headers) {
             for (segment, &len) in header.lengths.iter().enumerate() {
@@ -406,11 +426,15 @@ impl Graph {
 }
 
 impl StoredList {
-    /// The number of records in the list, from the stored headers; `None` when it is read
-    /// from the all-kinds list for some kinds only, and takes a [`StoredList::scan`] to count.
+    /// The number of records in the list, from the stored headers; `None` when it is
+    /// narrowed to some chunks ([`StoredList::dated_between`]) and takes a
+    /// [`StoredList::scan`] to count.
     pub fn len(&self) -> Option<usize> {
-        let whole = self.kinds.is_none() && self.pieces.iter().all(|p| p.window.is_none());
-        whole.then(|| self.pieces.iter().map(|p| p.len).sum())
+        let whole = self.pieces.iter().all(|p| p.window.is_none());
+        whole.then(|| match &self.kinds {
+            Some(filter) => filter.len,
+            None => self.pieces.iter().map(|p| p.len).sum(),
+        })
     }
 
     /// The part of a `Date` list whose records can end on or after `from` and start on or
@@ -465,12 +489,34 @@ impl StoredList {
 
     /// The records at `range`, as [`StoredList::page`] reads them, and the slugs at
     /// `positions` (`None` past the end), whose chunks are read in the same round trip.
+    /// For some kinds of the all-kinds list, whose positions are not its stored ones, the
+    /// slugs from the first position wanted to the last are read instead (chunks, no
+    /// record), from the end of the list nearer to them.
     pub fn page_and_slugs(
         &self,
         range: Range<usize>,
         positions: &[usize],
     ) -> Result<ListPage, GraphError> {
-        debug_assert!(self.kinds.is_none(), "a kind-filtered list is read by scan");
+        if let Some(filter) = &self.kinds {
+            let total = filter.len;
+            let first = positions.iter().copied().fold(range.start, usize::min);
+            let end = positions.iter().map(|p| p + 1).fold(range.end, usize::max);
+            let end = end.min(total).max(first);
+            let slugs = match total.saturating_sub(first) < end {
+                true => {
+                    let mut slugs = self.reversed().slugs(total - end..total - first)?;
+                    slugs.reverse();
+                    slugs
+                }
+                false => self.slugs(first..end)?,
+            };
+            let at = |p: usize| p.checked_sub(first).and_then(|i| slugs.get(i)).cloned();
+            let page: Vec<String> = range.filter_map(at).collect();
+            return Ok(ListPage {
+                records: self.records(&page)?,
+                probed: positions.iter().map(|&p| at(p)).collect(),
+            });
+        }
         let places: Vec<(Vec<u8>, usize)> = range.filter_map(|i| self.place(i)).collect();
         let probes: Vec<Option<(Vec<u8>, usize)>> =
             positions.iter().map(|&i| self.place(i)).collect();
@@ -555,9 +601,10 @@ impl StoredList {
                 } else {
                     Box::new(items.iter())
                 };
+                let kinds = self.kinds.as_ref().map(|f| &f.tags);
                 slugs.extend(
                     ordered
-                        .filter(|(kind, _)| self.kinds.as_ref().is_none_or(|ks| ks.contains(kind)))
+                        .filter(|(kind, _)| kinds.is_none_or(|tags| tags.contains(kind)))
                         .map(|&(_, slug)| slug),
                 );
             }
@@ -629,30 +676,14 @@ impl StoredList {
         Ok(found)
     }
 
-    /// The number of records in the list that `keep` accepts: the stored length when there
-    /// is nothing to filter (for some kinds of the all-kinds list, the sum of their own
-    /// lists' lengths), a scan otherwise.
+    /// The number of records in the list that `keep` accepts: its [`StoredList::len`] when
+    /// there is nothing to filter, a scan otherwise.
     pub fn count(
         &self,
         keep: Option<&(dyn Fn(&Record) -> bool + Send + Sync)>,
     ) -> Result<usize, GraphError> {
-        let whole = self.pieces.iter().all(|p| p.window.is_none());
-        match (self.len(), keep, &self.kinds) {
-            (Some(len), None, _) => Ok(len),
-            (None, None, Some(kinds)) if whole => {
-                let kinds = RecordKind::ALL
-                    .into_iter()
-                    .filter(|k| kinds.contains(&k.tag()))
-                    .collect();
-                let spec = ListSpec {
-                    scope: ListScope::Kinds(kinds),
-                    order: ListOrder::Position,
-                    descending: false,
-                };
-                let own = self.graph.list(&spec)?;
-                own.len()
-                    .ok_or_else(|| GraphError::Dangling("a length of kinds' lists".into()))
-            }
+        match (self.len(), keep) {
+            (Some(len), None) => Ok(len),
             _ => Ok(self.scan(None, keep)?.len()),
         }
     }
