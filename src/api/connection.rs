@@ -764,8 +764,8 @@ type Keep = Arc<dyn Fn(&Record) -> bool + Send + Sync>;
 ///
 /// Without a filter, the page is read from the stored list at its offset, and the total is
 /// the stored length: the cost is the page's, whatever the list's length (for some but not
-/// all kinds in `NAME` or `DATE` order, read from the all-kinds list, the slugs between the
-/// nearer end and the page are read from its chunks, but no record but the page's). With one, the
+/// all kinds in `NAME` or `DATE` order, read from the all-kinds list, its header's counts of
+/// each kind say which chunks hold the page). With one, the
 /// stored list is read in order until the page is complete, and the total is counted only
 /// if asked for. A date filter first narrows the list (`StoredList::dated_between`); a
 /// `text` filter whose rarest word is in few records starts from that word's postings,

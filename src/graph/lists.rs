@@ -31,12 +31,15 @@ const SCAN_BATCH: usize = 4;
 const SCAN_RECORDS: usize = 64;
 
 /// The most chunks read per round trip where no record is read with them
-/// ([`StoredList::count_among`], [`StoredList::slugs`]): 64 chunks are 16 384 items, about
+/// ([`StoredList::count_among`]): 64 chunks are 16 384 items, about
 /// half a megabyte.
 const COUNT_BATCH: usize = 64;
 
 /// The scope byte of the lists over every kind.
 const ALL_KINDS: u8 = 0xFF;
+
+/// The number of kinds: the width of a row of [`Header::kinds_before`].
+const KINDS: usize = RecordKind::ALL.len();
 
 /// What a top-level list is sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -129,11 +132,16 @@ fn sort_scope(kind: RecordKind, sort: u8) -> u8 {
     0x10 * (kind.tag() + 1) + sort
 }
 
-/// A stored list's header: the length of each segment and, in `Date`, where its chunks
-/// start.
+/// A stored list's header: the length of each segment, in the all-kinds lists how many
+/// items of each kind precede each chunk, and in `Date` where its chunks start.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct Header {
     lengths: Vec<u32>,
+    /// All-kinds lists only: per segment, for each chunk and one past the last, the number
+    /// of items of each kind before it (`[chunk * KINDS + kind]`), so that a list of some
+    /// kinds finds the chunk of its `n`th item by a binary search, not by reading the
+    /// chunks before it.
+    kinds_before: Vec<Vec<u32>>,
     /// `Date` only: the start day (days from the common era) of the first item of each
     /// chunk of the dated segment, and the longest span (end − start, in days) in it, so
     /// that a date filter reads only the chunks whose records can meet its days.
@@ -209,11 +217,15 @@ pub(super) fn entries(records: &[Record]) -> Result<Vec<Entry>, GraphError> {
             }
             let mut header = Header {
                 lengths: Vec::with_capacity(segments),
+                kinds_before: Vec::new(),
                 fences: laying.starts.iter().step_by(LIST_CHUNK).copied().collect(),
                 longest: laying.longest,
             };
             for (segment, items) in (0u8..).zip(&laying.segments) {
                 header.lengths.push(items.len() as u32);
+                if scope == ALL_KINDS {
+                    header.kinds_before.push(kinds_before(items));
+                }
                 for (number, chunk) in (0u32..).zip(items.chunks(LIST_CHUNK)) {
                     entries.push((
                         keys::list_chunk(scope, order.tag(), segment, number),
@@ -228,6 +240,19 @@ pub(super) fn entries(records: &[Record]) -> Result<Vec<Entry>, GraphError> {
         }
     }
     Ok(entries)
+}
+
+/// The rows of [`Header::kinds_before`] for one segment's `items`.
+fn kinds_before(items: &[(u8, &str)]) -> Vec<u32> {
+    let mut counts = [0u32; KINDS];
+    let mut rows = counts.to_vec();
+    for chunk in items.chunks(LIST_CHUNK) {
+        for (kind, _) in chunk {
+            counts[usize::from(*kind)] += 1;
+        }
+        rows.extend_from_slice(&counts);
+    }
+    rows
 }
 
 /// Which list to read.
@@ -269,17 +294,36 @@ struct Piece {
     reversed: bool,
     /// The stored chunks it is narrowed to ([`StoredList::dated_between`]); all when `None`.
     window: Option<Range<u32>>,
+    /// For some kinds of the all-kinds list: how many of their items precede each chunk,
+    /// and one past the last (from [`Header::kinds_before`]).
+    kept_before: Option<Arc<Vec<u32>>>,
 }
 
 impl Piece {
-    /// The chunk and the place in it of the piece's item `index`.
+    /// The number of items it holds: of its kinds, when it keeps some.
+    fn count(&self) -> usize {
+        match &self.kept_before {
+            Some(before) => before.last().map_or(0, |&n| n as usize),
+            None => self.len,
+        }
+    }
+
+    /// The chunk of the piece's item `index` (`index < count`), and the place of the item
+    /// among those the chunk holds of the piece's kinds, in stored order.
     fn locate(&self, index: usize) -> (u32, usize) {
         let stored = if self.reversed {
-            self.len - 1 - index
+            self.count() - 1 - index
         } else {
             index
         };
-        ((stored / LIST_CHUNK) as u32, stored % LIST_CHUNK)
+        match &self.kept_before {
+            // The last chunk with fewer kept items before it than `stored`.
+            Some(before) => {
+                let chunk = before.partition_point(|&n| n as usize <= stored) - 1;
+                (chunk as u32, stored - before[chunk] as usize)
+            }
+            None => ((stored / LIST_CHUNK) as u32, stored % LIST_CHUNK),
+        }
     }
 
     fn chunk_key(&self, chunk: u32) -> Vec<u8> {
@@ -312,23 +356,14 @@ pub struct ListPage {
 pub struct StoredList {
     graph: Graph,
     pieces: Vec<Piece>,
-    /// The kinds to keep, when the list is read from the all-kinds list for some kinds.
-    kinds: Option<KindFilter>,
+    /// The kind tags to keep, when the list is read from the all-kinds list for some kinds.
+    kinds: Option<Vec<u8>>,
     /// A `Date` list's header: where its dated segment's chunks start.
     dates: Option<Arc<Header>>,
 }
 
-/// Some kinds of the all-kinds list: their tags, and how many items of the list are theirs
-/// (the sum of their own `Position` lists' stored lengths).
-#[derive(Clone)]
-struct KindFilter {
-    tags: Vec<u8>,
-    len: usize,
-}
-
 impl Graph {
-    /// The stored list `spec` names: one round trip for the headers of its pieces (and, for
-    /// some kinds of the all-kinds list, of their own lists, for its length).
+    /// The stored list `spec` names: one round trip for the headers of its pieces.
     pub fn list(&self, spec: &ListSpec) -> Result<StoredList, GraphError> {
         let order = spec.order;
         let (mut scopes, filter) = match &spec.scope {
@@ -352,21 +387,20 @@ impl Graph {
         }
         let headers = self.list_headers(&scopes, order)?;
         let dates = (order == ListOrder::Date && headers.len() == 1).then(|| headers[0].clone());
-        let filter = match filter {
-            None => None,
-            Some(tags) => {
-                let own = self.list_headers(&tags, ListOrder::Position)?;
-                let len = own.iter().flat_map(|h| &h.lengths).map(|&l| l as usize);
-                Some(KindFilter {
-                    len: len.sum(),
-                    tags,
-                })
-            }
-        };
         let mut pieces = Vec::new();
         for (scope, header) in scopes.into_iter().zip(headers) {
             for (segment, &len) in header.lengths.iter().enumerate() {
+                // Some kinds' items before each chunk: the sum of their rows' counts.
+                let kept_before = filter.as_ref().map(|tags| {
+                    let rows = header.kinds_before.get(segment).map_or(&[][..], |r| r);
+                    let kept = rows
+                        .chunks(KINDS)
+                        .map(|row| tags.iter().map(|&t| row[usize::from(t)]).sum())
+                        .collect();
+                    Arc::new(kept)
+                });
                 pieces.push(Piece {
+                    kept_before,
                     scope,
                     order: order.tag(),
                     segment: segment as u8,
@@ -431,10 +465,7 @@ impl StoredList {
     /// [`StoredList::scan`] to count.
     pub fn len(&self) -> Option<usize> {
         let whole = self.pieces.iter().all(|p| p.window.is_none());
-        whole.then(|| match &self.kinds {
-            Some(filter) => filter.len,
-            None => self.pieces.iter().map(|p| p.len).sum(),
-        })
+        whole.then(|| self.pieces.iter().map(Piece::count).sum())
     }
 
     /// The part of a `Date` list whose records can end on or after `from` and start on or
@@ -489,34 +520,11 @@ impl StoredList {
 
     /// The records at `range`, as [`StoredList::page`] reads them, and the slugs at
     /// `positions` (`None` past the end), whose chunks are read in the same round trip.
-    /// For some kinds of the all-kinds list, whose positions are not its stored ones, the
-    /// slugs from the first position wanted to the last are read instead (chunks, no
-    /// record), from the end of the list nearer to them.
     pub fn page_and_slugs(
         &self,
         range: Range<usize>,
         positions: &[usize],
     ) -> Result<ListPage, GraphError> {
-        if let Some(filter) = &self.kinds {
-            let total = filter.len;
-            let first = positions.iter().copied().fold(range.start, usize::min);
-            let end = positions.iter().map(|p| p + 1).fold(range.end, usize::max);
-            let end = end.min(total).max(first);
-            let slugs = match total.saturating_sub(first) < end {
-                true => {
-                    let mut slugs = self.reversed().slugs(total - end..total - first)?;
-                    slugs.reverse();
-                    slugs
-                }
-                false => self.slugs(first..end)?,
-            };
-            let at = |p: usize| p.checked_sub(first).and_then(|i| slugs.get(i)).cloned();
-            let page: Vec<String> = range.filter_map(at).collect();
-            return Ok(ListPage {
-                records: self.records(&page)?,
-                probed: positions.iter().map(|&p| at(p)).collect(),
-            });
-        }
         let places: Vec<(Vec<u8>, usize)> = range.filter_map(|i| self.place(i)).collect();
         let probes: Vec<Option<(Vec<u8>, usize)>> =
             positions.iter().map(|&i| self.place(i)).collect();
@@ -533,7 +541,13 @@ impl StoredList {
                 wanted.push(key.clone());
             }
         }
-        let chunks = self.read_chunks(&wanted)?;
+        let mut chunks = self.read_chunks(&wanted)?;
+        if let Some(tags) = &self.kinds {
+            // A place in a chunk of a list of some kinds counts only their items.
+            for items in chunks.values_mut() {
+                items.retain(|(kind, _)| tags.contains(kind));
+            }
+        }
         let slug_at = |key: &Vec<u8>, at: usize| {
             chunks[key]
                 .get(at)
@@ -559,11 +573,11 @@ impl StoredList {
     fn place(&self, index: usize) -> Option<(Vec<u8>, usize)> {
         let mut offset = 0;
         for p in &self.pieces {
-            if index < offset + p.len {
+            if index < offset + p.count() {
                 let (chunk, at) = p.locate(index - offset);
                 return Some((p.chunk_key(chunk), at));
             }
-            offset += p.len;
+            offset += p.count();
         }
         None
     }
@@ -601,10 +615,9 @@ impl StoredList {
                 } else {
                     Box::new(items.iter())
                 };
-                let kinds = self.kinds.as_ref().map(|f| &f.tags);
                 slugs.extend(
                     ordered
-                        .filter(|(kind, _)| kinds.is_none_or(|tags| tags.contains(kind)))
+                        .filter(|(kind, _)| self.kinds.as_ref().is_none_or(|ks| ks.contains(kind)))
                         .map(|&(_, slug)| slug),
                 );
             }
@@ -613,25 +626,6 @@ impl StoredList {
             }
         }
         Ok(())
-    }
-
-    /// The slugs at positions `range` of the list (fewer past its end), reading its chunks
-    /// up to there (up to [`COUNT_BATCH`] a round trip: no record is read, so many are
-    /// cheap) and no record; only those in `range` are copied.
-    pub fn slugs(&self, range: Range<usize>) -> Result<Vec<String>, GraphError> {
-        let mut found = Vec::new();
-        let mut position = 0;
-        if !range.is_empty() {
-            self.walk(COUNT_BATCH, |slugs| {
-                let here = position..position + slugs.len();
-                position = here.end;
-                let from = range.start.clamp(here.start, here.end) - here.start;
-                let to = range.end.clamp(here.start, here.end) - here.start;
-                found.extend(slugs[from..to].iter().map(|s| s.to_string()));
-                Ok(position >= range.end)
-            })?;
-        }
-        Ok(found)
     }
 
     /// The first `limit` records of the list (all when `None`) that `keep` accepts, in list
@@ -686,17 +680,6 @@ impl StoredList {
             (Some(len), None) => Ok(len),
             _ => Ok(self.scan(None, keep)?.len()),
         }
-    }
-
-    /// The same items in the opposite order: its pieces from the last, each read the other
-    /// way (to reach the end of a list without reading it from the start).
-    pub fn reversed(&self) -> StoredList {
-        let mut reversed = self.clone();
-        reversed.pieces.reverse();
-        for piece in &mut reversed.pieces {
-            piece.reversed = !piece.reversed;
-        }
-        reversed
     }
 
     /// The number of items of the list whose slug `among` holds: its chunks read

@@ -17,8 +17,9 @@ use super::StorageError;
 /// in a head and a tail. 6: documents, events, places and topics say where their kind
 /// comes from; events and statistics whether their name is descriptive. 7: a token's head
 /// holds its 256 highest-impact postings, in (slug, field) order. 8: each sort of record of
-/// each kind (`actors(kind:)`) has its stored lists.
-pub const FORMAT_VERSION: u8 = 8;
+/// each kind (`actors(kind:)`) has its stored lists. 9: the headers of the all-kinds lists
+/// count each kind's items before each chunk.
+pub const FORMAT_VERSION: u8 = 9;
 
 /// The most bytes one decode may claim. Far above any real value (the largest, an edge
 /// list, is kilobytes), it turns a corrupt length prefix into an error instead of an
