@@ -14,8 +14,8 @@ at every size), a lookup of
 a random synthetic slug, the first page of every top-level list, a page deep in `actors`
 by cursor, `orderBy: NAME`, `totalCount`, a sort of actor with its count, a year's events
 with their count, a text filter on a word every synthetic topic holds (its first page, and its
-count), a list of two kinds by name (its first page and count, and its last page), and
-search for a frequent and for a rare term.
+count), a list of two kinds by name (its first page and count, and its last page) and by
+date, and search for a frequent and for a rare term.
 Every answer is checked to be a 200 without errors; Q1's and the paged Q2's must be the same
 at every size. Each query's answer size is reported beside its ratios.
 
@@ -121,10 +121,12 @@ def queries(records, real_records, data_hash):
     found["text-count"] = ('`topics(filter: { text: "synthetic" })` `totalCount` (counted from the postings: grows with the matches)',
                            '{ topics(filter: { text: "synthetic" }, first: 1) { totalCount } }')
     kinds = "records(kinds: [ACTOR, TOPIC], orderBy: { field: NAME }"
-    found["kinds-count"] = ("`records(kinds: [ACTOR, TOPIC])` by NAME, first page and `totalCount` (the kinds' stored lengths)",
+    found["kinds-count"] = ("`records(kinds: [ACTOR, TOPIC])` by NAME, first page and `totalCount` (the all-kinds header's counts)",
                             f"{{ {kinds}, first: 10) {{ totalCount nodes {{ slug }} }} }}")
-    found["kinds-last"] = ("`records(kinds: [ACTOR, TOPIC])` by NAME, last page (its slugs read from the end)",
+    found["kinds-last"] = ("`records(kinds: [ACTOR, TOPIC])` by NAME, last page (its chunk found by the header's counts)",
                            f"{{ {kinds}, last: 3) {{ nodes {{ slug }} }} }}")
+    found["kinds-date"] = ("`records(kinds: [TOPIC, STATISTIC])` by DATE, first page (few dated: found by the header's counts)",
+                           "{ records(kinds: [TOPIC, STATISTIC], orderBy: { field: DATE }, first: 10) { nodes { slug } } }")
     found["search-frequent"] = ('search "synthetic" (every synthetic record)', '{ search(query: "synthetic", first: 5) { score node { slug } } }')
     found["search-rare"] = ('search "digital divide"', '{ search(query: "digital divide", first: 5) { score node { slug } } }')
     return found
