@@ -122,9 +122,6 @@ pub fn sort_records(records: &mut [Arc<Record>], order: ListOrder, descending: b
     }
 }
 
-/// One stored item: the record's kind tag and slug.
-type Item = (u8, String);
-
 /// The scope byte of the lists of one sort of record (`Record::subkind`) of `kind`: after
 /// every kind's scope and before [`ALL_KINDS`]. Part of stored keys.
 fn sort_scope(kind: RecordKind, sort: u8) -> u8 {
@@ -541,17 +538,24 @@ impl StoredList {
                 wanted.push(key.clone());
             }
         }
-        let mut chunks = self.read_chunks(&wanted)?;
-        if let Some(tags) = &self.kinds {
-            // A place in a chunk of a list of some kinds counts only their items.
-            for items in chunks.values_mut() {
+        // Decoded in place: only the slugs of the page and the probes are copied.
+        let values = self.graph.store.get_many(Table::Lists, &wanted)?;
+        let mut chunks: BTreeMap<&[u8], Vec<(u8, &str)>> = BTreeMap::new();
+        for (key, value) in wanted.iter().zip(&values) {
+            let mut items: Vec<(u8, &str)> = match value {
+                Some(bytes) => codec::decode_borrowed("list chunk", bytes)?,
+                None => Vec::new(),
+            };
+            if let Some(tags) = &self.kinds {
+                // A place in a chunk of a list of some kinds counts only their items.
                 items.retain(|(kind, _)| tags.contains(kind));
             }
+            chunks.insert(key, items);
         }
         let slug_at = |key: &Vec<u8>, at: usize| {
-            chunks[key]
+            chunks[key.as_slice()]
                 .get(at)
-                .map(|(_, slug)| slug.clone())
+                .map(|(_, slug)| slug.to_string())
                 .ok_or_else(|| GraphError::Dangling(format!("item {at} of a list chunk")))
         };
         let slugs: Vec<String> = places
@@ -698,22 +702,6 @@ impl StoredList {
             Ok(false)
         })?;
         Ok(count)
-    }
-
-    /// The decoded chunks of `wanted`, in one round trip.
-    fn read_chunks(&self, wanted: &[Vec<u8>]) -> Result<BTreeMap<Vec<u8>, Vec<Item>>, GraphError> {
-        let values = self.graph.store.get_many(Table::Lists, wanted)?;
-        wanted
-            .iter()
-            .zip(values)
-            .map(|(key, value)| {
-                let items = match value {
-                    Some(bytes) => codec::decode("list chunk", &bytes)?,
-                    None => Vec::new(),
-                };
-                Ok((key.clone(), items))
-            })
-            .collect()
     }
 
     /// The records of `slugs`, every one of which must be stored.
