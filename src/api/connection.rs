@@ -17,7 +17,7 @@ use super::types::{
     Citation, OrderDirection, RecordFilter, RecordOrder, RecordOrderField, RelationDirection,
     RelationType,
 };
-use crate::graph::{self, Direction, ListOrder, ListSpec, Record, RecordKind, Relation};
+use crate::graph::{self, Direction, EdgeRuns, ListOrder, ListSpec, Record, RecordKind, Relation};
 
 /// The page size when neither `first` nor `last` is given.
 pub const DEFAULT_PAGE_SIZE: usize = 100;
@@ -557,17 +557,17 @@ pub async fn related(
     relations: &[Relation],
 ) -> ApiResult<Vec<(EdgeRef, Arc<Record>)>> {
     let (edges, wanted) = wanted_edges(env, record, direction, relations).await?;
-    far_ends(env, &edges, &wanted, direction).await
+    far_ends(env, &edges, &wanted.indexes(0..wanted.len()), direction).await
 }
 
-/// `record`'s edges in `direction`, and the indexes of those of `relations` (all when
-/// empty) among them.
+/// `record`'s edges in `direction`, and where those of `relations` (all when empty) lie
+/// among them.
 async fn wanted_edges(
     env: &Env<'_>,
     record: &Record,
     direction: Direction,
     relations: &[Relation],
-) -> ApiResult<(Arc<Vec<graph::Edge>>, Vec<usize>)> {
+) -> ApiResult<(Arc<Vec<graph::Edge>>, EdgeRuns)> {
     cooperate(env).await;
     let edges = env
         .loaders
@@ -575,9 +575,7 @@ async fn wanted_edges(
         .await
         .map_err(to_gql)?
         .unwrap_or_default();
-    let wanted = (0..edges.len())
-        .filter(|&i| relations.is_empty() || relations.contains(&edges[i].relation))
-        .collect();
+    let wanted = EdgeRuns::of(&edges, relations);
     Ok((edges, wanted))
 }
 
@@ -669,12 +667,17 @@ pub async fn related_connection<T: FromRecord>(
     let args = PageArgs::parse(env, page, name)?;
     let (edges, wanted) = wanted_edges(env, record, direction, relations).await?;
     // The edge list names every far end: the cursors are checked without reading records.
-    args.check(|p| wanted.get(p).map(|&i| edges[i].far_end(direction)))?;
+    args.check(|p| wanted.get(p).map(|i| edges[i].far_end(direction)))?;
     let window = args.window(wanted.len());
-    let items = far_ends(env, &edges, &wanted[window.start..window.end], direction)
-        .await?
-        .into_iter()
-        .filter_map(|(edge, r)| Some((T::from_record(r)?, RelationInfo(Some(edge)))));
+    let items = far_ends(
+        env,
+        &edges,
+        &wanted.indexes(window.start..window.end),
+        direction,
+    )
+    .await?
+    .into_iter()
+    .filter_map(|(edge, r)| Some((T::from_record(r)?, RelationInfo(Some(edge)))));
     Ok(connection(
         items,
         &window,

@@ -16,7 +16,7 @@ mod write;
 pub use error::GraphError;
 pub use lists::{sort_records, ListOrder, ListPage, ListScope, ListSpec, StoredList};
 pub use model::*;
-pub use relation::{Direction, Edge, Relation};
+pub use relation::{Direction, Edge, EdgeRuns, Relation};
 pub use source::{paragraphs, Section, SourceError, SourceText};
 pub use write::{Dataset, SeedSummary};
 

@@ -186,3 +186,105 @@ impl Edge {
         }
     }
 }
+
+/// Where the edges of some relations lie in an edge list, which is in relation order, then
+/// seed order ([`super::Graph::edges`]): one run per relation, found by binary search, in
+/// list order. A connection pages them without testing every edge of the list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EdgeRuns(Vec<std::ops::Range<usize>>);
+
+impl EdgeRuns {
+    /// The runs of `relations` (every edge when empty) in `edges`.
+    pub fn of(edges: &[Edge], relations: &[Relation]) -> Self {
+        if relations.is_empty() {
+            return EdgeRuns(std::iter::once(0..edges.len()).collect());
+        }
+        let mut tags: Vec<u8> = relations.iter().map(|r| r.tag()).collect();
+        tags.sort_unstable();
+        tags.dedup();
+        let runs = tags
+            .into_iter()
+            .map(|tag| {
+                let start = edges.partition_point(|e| e.relation.tag() < tag);
+                let end = start + edges[start..].partition_point(|e| e.relation.tag() == tag);
+                start..end
+            })
+            .filter(|run| !run.is_empty())
+            .collect();
+        EdgeRuns(runs)
+    }
+
+    /// How many edges the runs hold.
+    pub fn len(&self) -> usize {
+        self.0.iter().map(|run| run.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The index in the edge list of the `n`th edge of the runs.
+    pub fn get(&self, mut n: usize) -> Option<usize> {
+        for run in &self.0 {
+            if n < run.len() {
+                return Some(run.start + n);
+            }
+            n -= run.len();
+        }
+        None
+    }
+
+    /// The indexes in the edge list of the runs' edges at `positions` (those before their end).
+    pub fn indexes(&self, positions: std::ops::Range<usize>) -> Vec<usize> {
+        positions.map_while(|n| self.get(n)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every subset of relations, given in any order and with repeats, finds the edges the
+    /// naive filter finds, in list order.
+    #[test]
+    fn edge_runs_find_what_filtering_every_edge_finds() {
+        let relations = [
+            Relation::HeldIn,
+            Relation::PartOf,
+            Relation::ActsIn,
+            Relation::Projects,
+            Relation::Describes,
+        ];
+        // An edge list in relation order: none of `PartOf`, three of `ActsIn`, ...
+        let mut edges: Vec<Edge> = (0u32..)
+            .zip([0, 2, 2, 2, 3, 4, 4, 0, 4])
+            .map(|(position, r)| Edge {
+                from: format!("a{position}"),
+                relation: relations[r],
+                to: format!("b{position}"),
+                role: None,
+                citations: Vec::new(),
+                position,
+            })
+            .collect();
+        edges.sort_by_key(|e| (e.relation.tag(), e.position));
+        for subset in 0u32..1 << relations.len() {
+            let mut asked: Vec<Relation> = (0..relations.len())
+                .filter(|i| subset & (1 << i) != 0)
+                .map(|i| relations[i])
+                .collect();
+            asked.reverse();
+            asked.extend(asked.clone());
+            let naive: Vec<usize> = (0..edges.len())
+                .filter(|&i| asked.is_empty() || asked.contains(&edges[i].relation))
+                .collect();
+            let runs = EdgeRuns::of(&edges, &asked);
+            assert_eq!(runs.len(), naive.len(), "{asked:?}");
+            assert_eq!(runs.indexes(0..naive.len() + 2), naive, "{asked:?}");
+            for (n, &i) in naive.iter().enumerate() {
+                assert_eq!(runs.get(n), Some(i));
+                assert_eq!(runs.indexes(n..n + 2), naive[n..(n + 2).min(naive.len())]);
+            }
+        }
+    }
+}
